@@ -1,0 +1,54 @@
+package io.presenter.protocol.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.presenter.protocol.codec.MalformedFrameException.Reason;
+import io.presenter.protocol.wire.ClientPacket;
+
+/** Encodes and decodes whole client packets (4-byte length prefix + compact ClientPacket). */
+public final class ClientPackets {
+
+    private ClientPackets() {}
+
+    /** Writes {@code packet} with its length prefix into a new buffer. */
+    public static ByteBuf encode(ByteBufAllocator alloc, ClientPacket packet) {
+        ByteBuf out = alloc.buffer(64);
+        try {
+            encode(packet, out);
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    /** Appends {@code packet} with its length prefix to {@code out}. */
+    public static void encode(ClientPacket packet, ByteBuf out) {
+        int prefix = out.writerIndex();
+        out.writeInt(0);
+        ThriftStructs.write(packet, out);
+        out.setInt(prefix, out.writerIndex() - prefix - Integer.BYTES);
+    }
+
+    /**
+     * Decodes one framed packet as produced by {@link ClientPacketFrameDecoder} (prefix included),
+     * without consuming {@code frame}.
+     *
+     * @throws MalformedFrameException if the bytes are not one known client packet
+     */
+    public static ClientPacket decode(ByteBuf frame) {
+        int length = frame.getInt(frame.readerIndex());
+        if (length != frame.readableBytes() - Integer.BYTES) {
+            throw new MalformedFrameException(Reason.BAD_LENGTH, "prefix says " + length
+                    + " bytes, frame has " + (frame.readableBytes() - Integer.BYTES));
+        }
+        ClientPacket packet = new ClientPacket();
+        ThriftStructs.read(packet, frame.slice(frame.readerIndex() + Integer.BYTES, length));
+        if (packet.getSetField() == null) {
+            throw new MalformedFrameException(Reason.UNKNOWN_TYPE, "client packet type "
+                    + ((frame.getByte(frame.readerIndex() + Integer.BYTES) & 0xF0) >>> 4)
+                    + " is not known");
+        }
+        return packet;
+    }
+}

@@ -1,0 +1,108 @@
+package io.presenter.chat;
+
+import io.presenter.protocol.wire.AuthResult;
+import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.protocol.wire.Delivery;
+import io.presenter.protocol.wire.Presence;
+import io.presenter.protocol.wire.SendAck;
+import io.presenter.protocol.wire.SendMessage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The live sessions of one couple and its message sequence. Every method holds the couple's lock
+ * while it queues packets, so all sessions see the couple's messages in sequence order even when
+ * the two members live on different event loops. The lock is per couple: two users, a handful of
+ * devices, no contention worth a lock-free design.
+ */
+final class Couple {
+
+    private final long coupleId;
+    private final List<ChatSession> sessions = new ArrayList<>(2);
+    private long sequence;
+
+    Couple(long coupleId) {
+        this.coupleId = coupleId;
+    }
+
+    long coupleId() {
+        return coupleId;
+    }
+
+    synchronized long sequence() {
+        return sequence;
+    }
+
+    synchronized boolean isEmpty() {
+        return sessions.isEmpty();
+    }
+
+    synchronized List<ChatSession> sessions() {
+        return List.copyOf(sessions);
+    }
+
+    /**
+     * Adds {@code session}: queues {@code welcome} (with the couple's sequence) to it first, so no
+     * delivery can overtake it, then tells the partner it came online and the newcomer who is.
+     */
+    synchronized void join(ChatSession session, AuthResult welcome) {
+        session.deliver(ClientPacket.authResult(welcome.setCoupleSequence(sequence)));
+        boolean firstOfUser = !isOnline(session.userId());
+        sessions.add(session);
+        for (ChatSession other : sessions) {
+            if (other.userId() != session.userId()) {
+                if (firstOfUser) {
+                    other.deliver(presence(session.userId(), true));
+                }
+                session.deliver(presence(other.userId(), true));
+            }
+        }
+    }
+
+    /** Removes {@code session}; tells the partner when the user's last session went away. */
+    synchronized void leave(ChatSession session) {
+        if (!sessions.remove(session) || isOnline(session.userId())) {
+            return;
+        }
+        for (ChatSession other : sessions) {
+            other.deliver(presence(session.userId(), false));
+        }
+    }
+
+    /**
+     * Gives {@code message} the couple's next sequence number, delivers it to every session of the
+     * other member (or back to the sender's sessions when {@code echo} is set) and acks it to the
+     * sender. Returns the number of sessions it was queued to.
+     */
+    synchronized int send(ChatSession from, SendMessage message) {
+        long seq = ++sequence;
+        Delivery delivery = new Delivery(from.userId(), message.getClientMessageId(), seq,
+                message.bufferForBody());
+        if (message.isSetSentAtMicros()) {
+            delivery.setSentAtMicros(message.getSentAtMicros());
+        }
+        ClientPacket packet = ClientPacket.delivery(delivery);
+        int delivered = 0;
+        for (ChatSession to : sessions) {
+            boolean recipient = message.isEcho() ? to == from : to.userId() != from.userId();
+            if (recipient && to.deliver(packet)) {
+                delivered++;
+            }
+        }
+        from.deliver(ClientPacket.sendAck(new SendAck(message.getClientMessageId(), seq)));
+        return delivered;
+    }
+
+    private boolean isOnline(long userId) {
+        for (ChatSession s : sessions) {
+            if (s.userId() == userId) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ClientPacket presence(long userId, boolean online) {
+        return ClientPacket.presence(new Presence(userId, online));
+    }
+}

@@ -1,0 +1,116 @@
+package io.presenter.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.presenter.protocol.codec.ClientPacketCodec;
+import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.protocol.wire.AuthPacket;
+import io.presenter.protocol.wire.AuthStatus;
+import io.presenter.protocol.wire.AuthToken;
+import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.protocol.wire.SendMessage;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A real chat client for tests: TLS (or plain), the client framing, and a bounded inbox of the
+ * packets it received. Every wait is bounded.
+ */
+public final class TestChatClient implements AutoCloseable {
+
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final Channel channel;
+    private final BlockingQueue<ClientPacket> inbox = new ArrayBlockingQueue<>(4096);
+
+    private TestChatClient(EventLoopGroup group, InetSocketAddress server, SslContext tls)
+            throws InterruptedException {
+        channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(),
+                                    server.getHostString(), server.getPort()));
+                        }
+                        ch.pipeline().addLast(new ClientPacketFrameDecoder(
+                                ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH));
+                        ch.pipeline().addLast(new ClientPacketCodec());
+                        ch.pipeline().addLast(new SimpleChannelInboundHandler<ClientPacket>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, ClientPacket p) {
+                                if (!inbox.offer(p)) {
+                                    throw new IllegalStateException("test inbox full");
+                                }
+                            }
+                        });
+                    }
+                })
+                .connect(server).sync().channel();
+    }
+
+    public static TestChatClient connect(EventLoopGroup group, InetSocketAddress server, SslContext tls)
+            throws InterruptedException {
+        return new TestChatClient(group, server, tls);
+    }
+
+    public static AuthPacket authPacket(long userId, long coupleId, AuthToken token) {
+        return new AuthPacket(userId, coupleId, token, "presenter-tests/1");
+    }
+
+    /** Sends {@code auth} and returns the server's verdict. */
+    public AuthStatus authenticate(AuthPacket auth) throws InterruptedException {
+        send(ClientPacket.auth(auth));
+        return next(ClientPacket::isSetAuthResult).getAuthResult().getStatus();
+    }
+
+    public void sendMessage(long clientMessageId, String body) {
+        send(ClientPacket.send(new SendMessage(clientMessageId,
+                ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)))));
+    }
+
+    public void send(ClientPacket packet) {
+        channel.writeAndFlush(packet);
+    }
+
+    /** The next received packet matching {@code wanted}, skipping others; fails after the timeout. */
+    public ClientPacket next(Predicate<ClientPacket> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        for (long left = TIMEOUT.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+            ClientPacket packet = inbox.poll(left, TimeUnit.NANOSECONDS);
+            if (packet != null && wanted.test(packet)) {
+                return packet;
+            }
+        }
+        throw new AssertionError("no matching packet within " + TIMEOUT + " on " + channel);
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public void awaitClosed() {
+        assertThat(channel.closeFuture().awaitUninterruptibly(TIMEOUT.toMillis()))
+                .as("server closed %s", channel).isTrue();
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly();
+    }
+}

@@ -30,9 +30,21 @@ public final class ChatService {
         this.hub = new CoupleHub(limits, metrics::slowSessionClosed);
     }
 
-    /** A handler for one new connection or stream; see {@link ChatSessionHandler}. */
+    /**
+     * A handler for one direct connection: a client may join any couple this server owns under
+     * its current ring.
+     */
     public ChatSessionHandler newSessionHandler() {
-        return new ChatSessionHandler(this);
+        return new ChatSessionHandler(this, ownsCouple);
+    }
+
+    /**
+     * A handler for one mux stream opened for {@code shardKey}: ownership was settled when the
+     * stream was admitted, so the client may join that couple and no other. This is what stops a
+     * client from authenticating for one couple on a stream the presenter routed for another.
+     */
+    public ChatSessionHandler newStreamSessionHandler(long shardKey) {
+        return new ChatSessionHandler(this, coupleId -> coupleId == shardKey);
     }
 
     public int sessionCount() {
@@ -45,10 +57,6 @@ public final class ChatService {
 
     Authenticator authenticator() {
         return authenticator;
-    }
-
-    boolean ownsCouple(long coupleId) {
-        return ownsCouple.test(coupleId);
     }
 
     ChatLimits limits() {

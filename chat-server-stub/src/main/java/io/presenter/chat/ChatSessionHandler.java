@@ -11,6 +11,7 @@ import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.ErrorCode;
 import io.presenter.protocol.wire.ErrorPacket;
 import io.presenter.protocol.wire.SendMessage;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,11 +27,13 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
     private static final Logger log = LoggerFactory.getLogger(ChatSessionHandler.class);
 
     private final ChatService service;
+    private final LongPredicate mayJoin;
     private ChatSession session;
     private long coupleId;
 
-    ChatSessionHandler(ChatService service) {
+    ChatSessionHandler(ChatService service, LongPredicate mayJoin) {
         this.service = service;
+        this.mayJoin = mayJoin;
     }
 
     @Override
@@ -55,7 +58,7 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
         }
         AuthPacket auth = packet.getAuth();
         AuthStatus status = service.authenticator().authenticate(auth);
-        if (status == AuthStatus.OK && !service.ownsCouple(auth.getCoupleId())) {
+        if (status == AuthStatus.OK && !mayJoin.test(auth.getCoupleId())) {
             status = AuthStatus.WRONG_SHARD;
         }
         AuthResult result = new AuthResult(status).setServerId(service.serverId());

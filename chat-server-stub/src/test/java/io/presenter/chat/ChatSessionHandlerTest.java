@@ -156,6 +156,23 @@ class ChatSessionHandlerTest {
     }
 
     @Test
+    void aStreamAdmitsOnlyTheCoupleItWasRoutedFor() {
+        ChatService service = service(ChatLimits.DEFAULTS);
+        EmbeddedChannel smuggled = new EmbeddedChannel(service.newStreamSessionHandler(COUPLE + 1));
+        channels.add(smuggled);
+        smuggled.writeInbound(auth(ALICE, COUPLE, "good"));
+        assertThat(((ClientPacket) smuggled.readOutbound()).getAuthResult().getStatus())
+                .isEqualTo(AuthStatus.WRONG_SHARD);
+
+        // Couple 13 is not owned by this server's ring, but the stream admission settled that.
+        EmbeddedChannel routed = new EmbeddedChannel(service.newStreamSessionHandler(13));
+        channels.add(routed);
+        routed.writeInbound(auth(ALICE, 13, "good"));
+        assertThat(((ClientPacket) routed.readOutbound()).getAuthResult().getStatus())
+                .isEqualTo(AuthStatus.OK);
+    }
+
+    @Test
     void firstPacketMustBeAuth() {
         EmbeddedChannel channel = connect(service(ChatLimits.DEFAULTS));
         channel.writeInbound(ClientPacket.ping(new Heartbeat(1)));

@@ -1,6 +1,6 @@
 package io.presenter.protocol.codec;
 
-import static io.presenter.protocol.codec.LibthriftWire.drain;
+import static io.presenter.protocol.codec.Bytes.drain;
 import static io.presenter.protocol.codec.LibthriftWire.framed;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -130,7 +130,7 @@ class DataFrameCodecTest {
         byte[] first = payload(300);
         byte[] second = payload(0);
         MuxFrame ping = MuxFrame.ping(new Ping(9L, false));
-        channel.writeInbound(pooled(concat(framed(MuxFrames.data(1, first)), framed(ping),
+        channel.writeInbound(pooled(Bytes.concat(framed(MuxFrames.data(1, first)), framed(ping),
                 framed(MuxFrames.data(3, second)))));
 
         assertDataFrame(channel.readInbound(), 1, first);
@@ -210,13 +210,5 @@ class DataFrameCodecTest {
 
     private static ByteBuf pooled(byte[] bytes) {
         return ALLOC.directBuffer(bytes.length).writeBytes(bytes);
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteBuf joined = Unpooled.buffer();
-        for (byte[] part : parts) {
-            joined.writeBytes(part);
-        }
-        return drain(joined);
     }
 }

@@ -90,7 +90,7 @@ class GoldenFilesTest {
         EmbeddedChannel channel = new EmbeddedChannel(MuxFrameEncoder.INSTANCE, new MuxFrameDecoder(MAX_LENGTH));
 
         channel.writeOutbound(MuxFrames.toMessage(frame));
-        assertThat(LibthriftWire.drain(channel.readOutbound())).isEqualTo(golden);
+        assertThat(Bytes.drain(channel.readOutbound())).isEqualTo(golden);
 
         channel.writeInbound(Unpooled.wrappedBuffer(golden));
         assertThat(MuxFrames.fromDecoded(channel.readInbound())).isEqualTo(frame);
@@ -106,10 +106,10 @@ class GoldenFilesTest {
         EmbeddedChannel channel = new EmbeddedChannel(
                 new ClientPacketFrameDecoder(MAX_LENGTH), new ClientPacketCodec());
 
-        assertThat(LibthriftWire.drain(ClientPackets.encode(PooledByteBufAllocator.DEFAULT, packet)))
+        assertThat(Bytes.drain(ClientPackets.encode(PooledByteBufAllocator.DEFAULT, packet)))
                 .isEqualTo(golden);
         channel.writeOutbound(packet);
-        assertThat(LibthriftWire.drain(channel.readOutbound())).isEqualTo(golden);
+        assertThat(Bytes.drain(channel.readOutbound())).isEqualTo(golden);
 
         channel.writeInbound(Unpooled.wrappedBuffer(golden));
         assertThat((ClientPacket) channel.readInbound()).isEqualTo(packet);

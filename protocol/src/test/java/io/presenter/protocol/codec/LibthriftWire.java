@@ -1,7 +1,5 @@
 package io.presenter.protocol.codec;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.apache.thrift.TBase;
@@ -54,14 +52,5 @@ final class LibthriftWire {
 
     static byte[] withLengthPrefix(byte[] frame) {
         return ByteBuffer.allocate(Integer.BYTES + frame.length).putInt(frame.length).put(frame).array();
-    }
-
-    /** The readable bytes of {@code buf}, which is released. */
-    static byte[] drain(ByteBuf buf) {
-        try {
-            return ByteBufUtil.getBytes(buf);
-        } finally {
-            buf.release();
-        }
     }
 }

@@ -219,7 +219,7 @@ class MalformedFrameTest {
                 .writeByte(DataFrameLayout.PAYLOAD_FIELD);
         DataFrameLayout.writeVarint(frame, declaredLength);
         frame.writeBytes(new byte[] {1, 2, 3});
-        return LibthriftWire.withLengthPrefix(LibthriftWire.drain(frame));
+        return LibthriftWire.withLengthPrefix(Bytes.drain(frame));
     }
 
     /** {@code framed} without its last {@code cut} bytes, the prefix saying so. */

@@ -28,7 +28,7 @@ final class MuxFrames {
     /** The generated frame for what {@link MuxFrameDecoder} produced, releasing it. */
     static MuxFrame fromDecoded(Object decoded) {
         if (decoded instanceof DataFrame data) {
-            return data(data.streamId(), LibthriftWire.drain(data.content()));
+            return data(data.streamId(), Bytes.drain(data.content()));
         }
         assertThat(decoded).isInstanceOf(MuxFrame.class);
         return (MuxFrame) decoded;

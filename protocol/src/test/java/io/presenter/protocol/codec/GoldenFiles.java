@@ -13,10 +13,10 @@ import java.nio.file.Path;
  * Fixed byte vectors under {@code src/test/resources/golden/}: the wire as it was agreed, so a
  * libthrift upgrade or a codec change that alters a single byte fails a test.
  *
- * <p>To regenerate after a deliberate wire change, run the tests once with
- * {@code -Dgolden.update=true} (from the {@code protocol} module directory, which is surefire's
- * working directory), review the diff of the {@code .bin} files, and commit them. Without the
- * property a mismatch fails.
+ * <p>To regenerate after a deliberate wire change, run
+ * {@code mvn -pl protocol test -Dtest=GoldenFilesTest -Dgolden.update=true}, review the diff of the
+ * {@code .bin} files, and commit them (see {@code golden/README.md}). Without the property a
+ * mismatch fails.
  */
 final class GoldenFiles {
 

@@ -82,6 +82,8 @@ class MalformedFrameTest {
                         "Negative length: -5"),
                 Arguments.of("extra bytes after the struct", withExtraByte(windowUpdate), Reason.INVALID_STRUCT,
                         "1 bytes left after MuxFrame"),
+                Arguments.of("unknown frame type nested deeper than libthrift skips", deeplyNestedUnknownMember(),
+                        Reason.INVALID_STRUCT, "Maximum skip depth exceeded"),
                 Arguments.of("missing required field", unionWith((short) 6, TType.STRUCT, MalformedFrameTest::oneI32Field),
                         Reason.INVALID_STRUCT, "Required field 'increment' was not found"));
     }
@@ -208,6 +210,14 @@ class MalformedFrameTest {
             protocol.writeFieldStop();
             protocol.writeStructEnd();
         });
+    }
+
+    /** Member 10 holding a struct in a struct in a struct...: skipping it must not exhaust the stack. */
+    private static byte[] deeplyNestedUnknownMember() {
+        byte[] frame = new byte[500];
+        Arrays.fill(frame, (byte) 0x1C); // field delta 1, type struct
+        frame[0] = (byte) 0xAC; // field 10, type struct
+        return LibthriftWire.withLengthPrefix(frame);
     }
 
     /** A data frame whose payload claims {@code declaredLength} bytes but carries three. */

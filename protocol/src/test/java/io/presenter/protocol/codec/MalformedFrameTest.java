@@ -66,11 +66,10 @@ class MalformedFrameTest {
     static Stream<Arguments> badMuxFrames() {
         byte[] windowUpdate = framed(MuxFrame.windowUpdate(new WindowUpdate(0, 65_536)));
         return Stream.of(
-                Arguments.of("unknown frame type", unionWith((short) 10, TType.STRUCT, MalformedFrameTest::oneI32Field),
-                        Reason.UNKNOWN_TYPE, "MuxFrame has no member with field id 10 and wire type 12"),
-                Arguments.of("unknown frame type, long field header",
-                        unionWith((short) 300, TType.STRUCT, MalformedFrameTest::oneI32Field),
-                        Reason.UNKNOWN_TYPE, "MuxFrame has no member with field id 300 and wire type 12"),
+                Arguments.of("unknown frame type", unionWithStruct(10), Reason.UNKNOWN_TYPE,
+                        "MuxFrame has no member with field id 10 and wire type 12"),
+                Arguments.of("unknown frame type, long field header", unionWithStruct(300), Reason.UNKNOWN_TYPE,
+                        "MuxFrame has no member with field id 300 and wire type 12"),
                 Arguments.of("known frame type with the wrong wire type",
                         unionWith((short) 6, TType.I32, protocol -> protocol.writeI32(5)),
                         Reason.UNKNOWN_TYPE, "MuxFrame has no member with field id 6 and wire type 8"),
@@ -84,16 +83,17 @@ class MalformedFrameTest {
                         "1 bytes left after MuxFrame"),
                 Arguments.of("unknown frame type nested deeper than libthrift skips", deeplyNestedUnknownMember(),
                         Reason.INVALID_STRUCT, "Maximum skip depth exceeded"),
-                Arguments.of("missing required field", unionWith((short) 6, TType.STRUCT, MalformedFrameTest::oneI32Field),
-                        Reason.INVALID_STRUCT, "Required field 'increment' was not found"));
+                Arguments.of("missing required field", unionWithStruct(6), Reason.INVALID_STRUCT,
+                        "Required field 'increment' was not found"));
     }
 
     static Stream<Arguments> badClientPackets() {
         byte[] ping = framed(ClientPacket.ping(new Heartbeat(3L)));
         return Stream.of(
-                Arguments.of("unknown packet type", unionWith((short) 12, TType.STRUCT, MalformedFrameTest::oneI32Field),
-                        Reason.UNKNOWN_TYPE, "ClientPacket has no member with field id 12 and wire type 12"),
-                Arguments.of("auth packet without its token", unionWith((short) 1, TType.STRUCT, MalformedFrameTest::authWithoutToken),
+                Arguments.of("unknown packet type", unionWithStruct(12), Reason.UNKNOWN_TYPE,
+                        "ClientPacket has no member with field id 12 and wire type 12"),
+                Arguments.of("auth packet without its token",
+                        unionWith((short) 1, TType.STRUCT, MalformedFrameTest::authWithoutToken),
                         Reason.INVALID_STRUCT, "Required field 'token'"),
                 Arguments.of("truncated struct", truncated(ping, 2), Reason.INVALID_STRUCT,
                         "ClientPacket: truncated struct"),
@@ -198,6 +198,11 @@ class MalformedFrameTest {
         protocol.writeFieldEnd();
         protocol.writeFieldStop();
         protocol.writeStructEnd();
+    }
+
+    /** A union whose only member, field {@code id}, is a struct with one i32 field 1. */
+    private static byte[] unionWithStruct(int id) {
+        return unionWith((short) id, TType.STRUCT, MalformedFrameTest::oneI32Field);
     }
 
     /** A union whose only member has field id {@code id} and wire type {@code type}. */

@@ -37,18 +37,16 @@ public final class ClientPackets {
      * @throws MalformedFrameException if the bytes are not one known client packet
      */
     public static ClientPacket decode(ByteBuf frame) {
+        if (frame.readableBytes() < Integer.BYTES) {
+            throw new MalformedFrameException(Reason.BAD_LENGTH,
+                    "packet of " + frame.readableBytes() + " bytes has no length prefix");
+        }
         int length = frame.getInt(frame.readerIndex());
         if (length != frame.readableBytes() - Integer.BYTES) {
             throw new MalformedFrameException(Reason.BAD_LENGTH, "prefix says " + length
                     + " bytes, frame has " + (frame.readableBytes() - Integer.BYTES));
         }
-        ClientPacket packet = new ClientPacket();
-        ThriftStructs.read(packet, frame.slice(frame.readerIndex() + Integer.BYTES, length));
-        if (packet.getSetField() == null) {
-            throw new MalformedFrameException(Reason.UNKNOWN_TYPE, "client packet type "
-                    + ((frame.getByte(frame.readerIndex() + Integer.BYTES) & 0xF0) >>> 4)
-                    + " is not known");
-        }
-        return packet;
+        return ThriftStructs.readUnion(new ClientPacket(),
+                frame.slice(frame.readerIndex() + Integer.BYTES, length));
     }
 }

@@ -2,7 +2,6 @@ package io.presenter.protocol.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.presenter.protocol.codec.MalformedFrameException.Reason;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.StreamData;
 
@@ -31,12 +30,7 @@ public final class MuxFrameDecoder extends LengthPrefixedDecoder {
         if (data != null) {
             return data;
         }
-        MuxFrame frame = new MuxFrame();
-        ThriftStructs.read(frame, in.slice(start, length));
-        if (frame.getSetField() == null) {
-            throw new MalformedFrameException(Reason.UNKNOWN_TYPE,
-                    "frame type " + unionFieldId(in.getByte(start)) + " is not known");
-        }
+        MuxFrame frame = ThriftStructs.readUnion(new MuxFrame(), in.slice(start, length));
         if (frame.isSetData()) {
             // Valid but not in the canonical layout (e.g. a long varint): copy, correctness first.
             StreamData streamData = frame.getData();
@@ -72,10 +66,5 @@ public final class MuxFrameDecoder extends LengthPrefixedDecoder {
         }
         int streamId = DataFrameLayout.unzigzag((int) streamIdVarint);
         return new DataFrame(streamId, in.retainedSlice(payloadStart, payloadLength));
-    }
-
-    /** The field id of a compact-protocol field header with a short (delta) id. */
-    private static int unionFieldId(byte fieldHeader) {
-        return (fieldHeader & 0xF0) >>> 4;
     }
 }

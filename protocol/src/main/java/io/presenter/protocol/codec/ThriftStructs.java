@@ -1,9 +1,12 @@
 package io.presenter.protocol.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.presenter.protocol.codec.MalformedFrameException.Reason;
 import org.apache.thrift.TBase;
 import org.apache.thrift.TException;
+import org.apache.thrift.TUnion;
 import org.apache.thrift.protocol.TCompactProtocol;
+import org.apache.thrift.protocol.TField;
 import org.apache.thrift.protocol.TProtocol;
 
 /** Reads and writes generated Thrift structs with the compact protocol, straight on ByteBufs. */
@@ -22,6 +25,25 @@ final class ThriftStructs {
     }
 
     /**
+     * Reads {@code union} from exactly the readable bytes of {@code frame} and insists that it
+     * names a member this version knows.
+     *
+     * @throws MalformedFrameException if the bytes are not one valid struct, leave bytes over, or
+     *     name an unknown member
+     */
+    static <T extends TUnion<?, ?>> T readUnion(T union, ByteBuf frame) {
+        // libthrift skips a member it does not know (or one with the wrong wire type) and leaves
+        // the union empty; only the field header says which member it was, so keep a view of it.
+        ByteBuf header = frame.duplicate();
+        read(union, frame);
+        if (union.getSetField() == null) {
+            throw new MalformedFrameException(Reason.UNKNOWN_TYPE, union.getClass().getSimpleName()
+                    + " has no member " + describeFirstField(header));
+        }
+        return union;
+    }
+
+    /**
      * Reads {@code struct} from exactly the readable bytes of {@code frame}.
      *
      * @throws MalformedFrameException if the bytes are not one valid struct, or leave bytes over
@@ -33,12 +55,24 @@ final class ThriftStructs {
             struct.read(protocol); // generated read() validates required fields itself
         } catch (TException | RuntimeException e) {
             // libthrift throws runtime exceptions too (e.g. on unknown enum values in unions).
-            throw new MalformedFrameException(MalformedFrameException.Reason.INVALID_STRUCT,
+            throw new MalformedFrameException(Reason.INVALID_STRUCT,
                     struct.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
         if (frame.isReadable()) {
-            throw new MalformedFrameException(MalformedFrameException.Reason.INVALID_STRUCT,
+            throw new MalformedFrameException(Reason.INVALID_STRUCT,
                     frame.readableBytes() + " bytes left after " + struct.getClass().getSimpleName());
+        }
+    }
+
+    /** "with field id N and wire type T" for the first field header of an already valid struct. */
+    private static String describeFirstField(ByteBuf struct) {
+        TProtocol protocol = new TCompactProtocol(new ByteBufTransport(struct));
+        try {
+            protocol.readStructBegin();
+            TField field = protocol.readFieldBegin();
+            return "with field id " + field.id + " and wire type " + field.type;
+        } catch (TException e) {
+            throw new IllegalStateException("struct was valid a moment ago", e);
         }
     }
 }

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.KillSession;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 
-/** Members, clients and bounded waits shared by the ring tests. */
+/** Members, bounded waits and meter reads shared by the ring tests. */
 final class RingTestSupport {
 
     /** Long enough for a loaded two-core machine, short enough to fail a hung test quickly. */
@@ -41,41 +44,26 @@ final class RingTestSupport {
     }
 
     /**
-     * Waits until every directory has the same ring version and member ids {@code memberIds}, and
-     * returns that version.
+     * Expires the session of {@code client} on the server, as ZooKeeper does when a client stays
+     * silent past its session timeout. Curator's {@link KillSession} alone only makes the client
+     * believe its session expired: the server would keep the session, and its ephemeral nodes,
+     * until the timeout. Closing a second handle on the same session ends it on the server at once.
      */
-    static long awaitSameRing(ZooKeeperShardDirectory[] directories, String... memberIds) {
-        await(CONVERGENCE, () -> Arrays.stream(directories).allMatch(d -> hasMembers(d.ring(), memberIds))
-                        && Arrays.stream(directories).map(d -> d.ring().version()).distinct().count() == 1,
-                () -> "rings " + Arrays.toString(Arrays.stream(directories).map(ShardDirectory::ring).toArray())
-                        + " to have members " + Arrays.toString(memberIds));
-        return directories[0].ring().version();
-    }
-
-    static boolean hasMembers(RingSnapshot ring, String... memberIds) {
-        return ring.members().stream().map(RingMember::id).toList().equals(Arrays.asList(memberIds));
-    }
-
-    /** A started client for {@code connectString} with the default settings. */
-    static CuratorFramework startClient(String connectString, MeterRegistry registry) {
-        return ZooKeeperClients.start(ZooKeeperConfig.of(connectString), registry);
-    }
-
-    /** A started directory of {@code basePath}. */
-    static ZooKeeperShardDirectory startDirectory(CuratorFramework client, String basePath,
-                                                  MeterRegistry registry) {
-        ZooKeeperShardDirectory directory = new ZooKeeperShardDirectory(client, basePath, registry);
-        directory.start();
-        return directory;
-    }
-
-    /** A started registration of {@code member}, waited for. */
-    static MemberRegistration register(CuratorFramework client, String basePath, RingMember member)
-            throws InterruptedException {
-        MemberRegistration registration = new MemberRegistration(client, basePath, member);
-        registration.start();
-        assertThat(registration.awaitRegistered(CONVERGENCE)).as("registered " + member.id()).isTrue();
-        return registration;
+    static void expireSession(CuratorFramework client, String connectString) throws Exception {
+        ZooKeeper zooKeeper = client.getZookeeperClient().getZooKeeper();
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper twin = new ZooKeeper(connectString, (int) CONVERGENCE.toMillis(), event -> {
+            if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+            }
+        }, zooKeeper.getSessionId(), zooKeeper.getSessionPasswd());
+        try {
+            assertThat(connected.await(CONVERGENCE.toMillis(), TimeUnit.MILLISECONDS))
+                    .as("second handle on the session connected").isTrue();
+        } finally {
+            twin.close();
+        }
+        KillSession.kill(zooKeeper);
     }
 
     /** Value of counter {@code name} tagged {@code tag=value}, 0 if it does not exist. */

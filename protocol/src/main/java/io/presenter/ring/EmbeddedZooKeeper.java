@@ -62,14 +62,18 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private static EmbeddedZooKeeper start(int port, Path dataDir, boolean deleteDataDir)
             throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
-        ZooKeeperServer server = new ZooKeeperServer(dataDir.toFile(), dataDir.toFile(), TICK_MILLIS);
+        // Binds the port first: if it is taken, nothing else has been opened yet.
         ServerCnxnFactory connections = ServerCnxnFactory.createFactory(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_CONNECTIONS_PER_ADDRESS);
+        ZooKeeperServer server = null;
         try {
+            server = new ZooKeeperServer(dataDir.toFile(), dataDir.toFile(), TICK_MILLIS);
             connections.startup(server);
         } catch (IOException | InterruptedException | RuntimeException e) {
             connections.shutdown();
-            server.shutdown();
+            if (server != null) {
+                server.shutdown();
+            }
             throw e;
         }
         EmbeddedZooKeeper zooKeeper = new EmbeddedZooKeeper(server, connections, dataDir, deleteDataDir);

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * ZooKeeper's transaction ids are global and increasing: a join creates a node with a new mzxid,
  * a drain or weight change rewrites one, and a leave raises the parent's pzxid. So the version is
  * the id of the last transaction that changed the membership, which every observer computes alike.
+ * It may also rise with the members unchanged: Curator's {@code PersistentNode} rewrites a member
+ * node when its chat server reconnects.
  *
  * <p>CuratorCache watches with a persistent recursive watch, which never fires on the parent when
  * a child goes away, so its copy of the parent's stat keeps a stale pzxid (a test shows it). Each
@@ -67,7 +69,7 @@ public final class ZooKeeperShardDirectory implements ShardDirectory, AutoClosea
 
     private static final Logger logger = LoggerFactory.getLogger(ZooKeeperShardDirectory.class);
     private static final AtomicInteger threadIds = new AtomicInteger();
-    /** At most one read is in flight (see {@link #requestRefresh()}); the rest is headroom. */
+    /** Reads are coalesced (see {@link #requestRefresh()}), so only one or two are ever queued. */
     private static final int NOTIFIER_QUEUE_CAPACITY = 16;
 
     private final CuratorFramework client;
@@ -125,8 +127,8 @@ public final class ZooKeeperShardDirectory implements ShardDirectory, AutoClosea
     }
 
     /**
-     * Completes with the first ring read from ZooKeeper, once the members node exists. A presenter
-     * waits on it (with a timeout) before it accepts clients.
+     * Completes with the first ring read from ZooKeeper, once the members node exists, on the
+     * notifier thread. A presenter waits on it (with a timeout) before it accepts clients.
      */
     public CompletionStage<RingSnapshot> firstRing() {
         return firstRing.minimalCompletionStage();
@@ -154,7 +156,7 @@ public final class ZooKeeperShardDirectory implements ShardDirectory, AutoClosea
         gauges.forEach(registry::remove);
     }
 
-    private void connectionStateChanged(CuratorFramework client, ConnectionState state) {
+    private void connectionStateChanged(CuratorFramework source, ConnectionState state) {
         if (state == ConnectionState.RECONNECTED) {
             // Also restarts reading if a read failed while the connection was down.
             refreshRequests.set(0);

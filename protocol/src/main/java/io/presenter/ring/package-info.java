@@ -48,9 +48,10 @@
  * weight=1               0-100; 160 ring points per unit; 0 takes no new couples
  * state=ACTIVE           ACTIVE or DRAINING
  * </pre>
- * Readers ignore comments and unknown keys, accept {@code key = value} and a lower-case state,
- * so an operator may edit a node in {@code zkCli} ({@code set /presenter/members/chat-7 ...});
- * the chat server's next write replaces it. A node whose data is not a valid format 1 member is
+ * Readers ignore comments and unknown keys and accept {@code key = value} and a lower-case state,
+ * so that a later format 1 writer may add keys. Change a member through its chat server
+ * ({@link io.presenter.ring.MemberRegistration}); a hand edit in {@code zkCli} lasts only until the
+ * chat server's next write. A node whose data is not a valid format 1 member is
  * skipped, logged and counted in {@code presenter.ring.member.rejected}; it never stops the
  * others from being read.
  *

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class EnsembleOutageTest {
 
     /** Short, so that Curator declares the session LOST within the test. */
-    private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(4);
+    private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
 
     @Test
     void routingGoesOnThroughOutagesAndCatchesUpAfterwards() throws Exception {
@@ -30,6 +30,7 @@ class EnsembleOutageTest {
                 rig.join("chat-1");
                 rig.join("chat-2");
                 rig.awaitSameRing("chat-1", "chat-2");
+                List<RingMember> twoMembers = presenter.ring().members();
                 List<RingSnapshot> changes = new CopyOnWriteArrayList<>();
                 presenter.directory().addListener(changes::add);
 
@@ -39,8 +40,12 @@ class EnsembleOutageTest {
                 cluster.killServer(presenterServer);
                 rig.join("chat-3");
                 rig.awaitSameRing("chat-1", "chat-2", "chat-3");
-                assertThat(changes).as("no ring change but chat-3's join")
-                        .singleElement().satisfies(ring -> assertThat(RingRig.memberIds(ring)).contains("chat-3"));
+                // Chat servers that reconnect rewrite their nodes (Curator's PersistentNode does), which
+                // raises the version, but the members, and so the owners, stay as they were.
+                List<RingMember> threeMembers = presenter.ring().members();
+                assertThat(changes).as("rings since the server went down")
+                        .extracting(RingSnapshot::members)
+                        .allMatch(members -> members.equals(twoMembers) || members.equals(threeMembers));
 
                 // The whole ensemble down: both views keep routing on the last ring.
                 RingSnapshot presenterRing = presenter.ring();

@@ -101,9 +101,14 @@ public final class ZooKeeperShardDirectory implements ShardDirectory, AutoClosea
                     Thread thread = new Thread(task, "presenter-ring-" + threadIds.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
-                },
-                // Only after close(): a read that completes late has nothing left to update.
-                new ThreadPoolExecutor.DiscardPolicy());
+                }, (task, executor) -> {
+                    // After close() a late read has nothing left to update. Before, a full queue
+                    // cannot happen with coalesced reads, but if it did, the next event reads again.
+                    if (!executor.isShutdown()) {
+                        logger.warn("Ring notifier queue full; dropping one read of {}", membersPath);
+                        refreshRequests.set(0);
+                    }
+                });
         reader = new MemberNodeReader(registry);
         gauges = List.of(
                 Gauge.builder(VERSION_GAUGE, this, d -> d.ring.version())

@@ -71,6 +71,7 @@ class ZooKeeperShardDirectoryTest {
         long left = rig.awaitSameRing("chat-1", "chat-3");
 
         assertThat(left).isGreaterThan(joined);
+        assertThat(presenter.directory().firstRing().toCompletableFuture().getNow(null)).isSameAs(seen.get(0));
         assertThat(seen).extracting(RingSnapshot::version).isSorted().doesNotHaveDuplicates();
         assertThat(listenerThreads).isNotEmpty().allMatch(name -> name.startsWith("presenter-ring-"));
         assertSameOwners(presenter.ring(), chatSide.ring(), 10_000);

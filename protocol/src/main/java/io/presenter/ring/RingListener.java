@@ -5,8 +5,10 @@ package io.presenter.ring;
 public interface RingListener {
 
     /**
-     * Called with a ring of a higher version than the one before. Should be quick: it delays the
-     * rings after it. An exception is logged and does not stop other listeners.
+     * Called with each new ring, in version order; a version repeats only when an implementation
+     * corrects the members it published under it (see {@link ZooKeeperShardDirectory}). Should
+     * be quick: it delays the rings after it. An exception is logged and does not stop other
+     * listeners.
      */
     void ringChanged(RingSnapshot ring);
 }

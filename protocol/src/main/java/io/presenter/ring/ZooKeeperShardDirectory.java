@@ -44,8 +44,13 @@ import org.slf4j.LoggerFactory;
  * a child goes away, so its copy of the parent's stat keeps a stale pzxid (a test shows it). Each
  * rebuild therefore reads the child names together with the parent's stat in one background
  * {@code getChildren}, and builds a ring only when those names are exactly the cache's: otherwise
- * the cache is still catching up and its next event causes another read. A ring whose version is
- * not above the current one is dropped, so versions only go up.
+ * the cache is still catching up and its next event causes another read. A ring of a lower
+ * version than the current one is dropped, so versions never go down.
+ *
+ * <p>One race is repaired rather than prevented: when a member node is deleted and created again
+ * (a chat server's session expired) between two reads, the cache may still hold the old node when
+ * the names already match, giving the new version with the old node's data. The cache's next
+ * event brings the new data, and the ring is published again under the same version.
  *
  * <h2>Threads</h2>
  * Rings are built, and {@link RingListener}s called, on this directory's single notifier thread
@@ -227,10 +232,13 @@ public final class ZooKeeperShardDirectory implements ShardDirectory, AutoClosea
         for (ChildData node : nodes) {
             version = Math.max(version, node.getStat().getMzxid());
         }
-        if (version <= ring.version()) {
+        List<RingMember> members = reader.read(nodes);
+        RingSnapshot current = ring;
+        if (version < current.version()
+                || version == current.version() && members.equals(current.members())) {
             return;
         }
-        publish(RingSnapshot.of(version, reader.read(nodes)));
+        publish(RingSnapshot.of(version, members));
     }
 
     private void publish(RingSnapshot next) {

@@ -47,7 +47,7 @@ public final class MemberRegistration implements AutoCloseable {
         return node.waitForInitialCreate(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The member as last published. */
+    /** The member as this registration last wrote it; ZooKeeper gets the write in the background. */
     public RingMember member() {
         return member;
     }

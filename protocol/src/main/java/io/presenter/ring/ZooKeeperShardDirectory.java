@@ -202,17 +202,21 @@ public final class ZooKeeperShardDirectory implements ShardDirectory, AutoClosea
 
     /** Runs on the notifier thread. */
     private void membersRead(CuratorEvent event, int requests) {
-        KeeperException.Code result = KeeperException.Code.get(event.getResultCode());
-        if (result == KeeperException.Code.OK) {
-            rebuild(event.getChildren(), event.getStat().getPzxid());
-        } else if (result == KeeperException.Code.NONODE) {
-            logger.debug("No ring members node at {} yet", membersPath);
-        } else {
-            // Curator has retried already; RECONNECTED will ask again.
-            logger.debug("Reading ring members at {} failed: {}", membersPath, result);
-        }
-        if (!refreshRequests.compareAndSet(requests, 0)) {
-            readMembers();
+        try {
+            KeeperException.Code result = KeeperException.Code.get(event.getResultCode());
+            if (result == KeeperException.Code.OK) {
+                rebuild(event.getChildren(), event.getStat().getPzxid());
+            } else if (result == KeeperException.Code.NONODE) {
+                logger.debug("No ring members node at {} yet", membersPath);
+            } else {
+                // Curator has retried already; RECONNECTED will ask again.
+                logger.debug("Reading ring members at {} failed: {}", membersPath, result);
+            }
+        } finally {
+            // Even after a bug in rebuild(): a stuck request count would stop all later reads.
+            if (!refreshRequests.compareAndSet(requests, 0)) {
+                readMembers();
+            }
         }
     }
 

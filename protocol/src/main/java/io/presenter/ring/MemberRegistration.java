@@ -2,6 +2,7 @@ package io.presenter.ring;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * <p>To leave politely, {@link #drain()} first: the server stays a member (streams open on it keep
  * resolving) but gets no new couples; close once its streams are gone.
  */
-public final class MemberRegistration implements AutoCloseable {
+public final class MemberRegistration implements Closeable {
 
     private static final Logger logger = LoggerFactory.getLogger(MemberRegistration.class);
 

@@ -3,6 +3,7 @@ package io.presenter.ring;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.Closeable;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * {@code state=active|draining}); counter {@code presenter.ring.member.rejected} (tagged
  * {@code reason}) for member nodes skipped as malformed.
  */
-public final class ZooKeeperShardDirectory implements ShardDirectory, AutoCloseable {
+public final class ZooKeeperShardDirectory implements ShardDirectory, Closeable {
 
     static final String VERSION_GAUGE = "presenter.ring.version";
     static final String MEMBERS_GAUGE = "presenter.ring.members";

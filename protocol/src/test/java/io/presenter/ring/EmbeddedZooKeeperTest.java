@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,16 +39,20 @@ class EmbeddedZooKeeperTest {
     @Test
     void keepsItsDataInAGivenDirectoryAcrossRestarts(@TempDir Path dataDir) throws Exception {
         try (EmbeddedZooKeeper zooKeeper = EmbeddedZooKeeper.start(0, dataDir);
-             CuratorFramework client = ZooKeeperClients.start(
-                     ZooKeeperConfig.of(zooKeeper.connectString()), new SimpleMeterRegistry())) {
+             CuratorFramework client = clientOf(zooKeeper)) {
             client.create().forPath("/kept", new byte[] {42});
         }
-        assertThat(Files.list(dataDir)).isNotEmpty();
+        try (Stream<Path> files = Files.list(dataDir)) {
+            assertThat(files).isNotEmpty();
+        }
 
         try (EmbeddedZooKeeper zooKeeper = EmbeddedZooKeeper.start(0, dataDir);
-             CuratorFramework client = ZooKeeperClients.start(
-                     ZooKeeperConfig.of(zooKeeper.connectString()), new SimpleMeterRegistry())) {
+             CuratorFramework client = clientOf(zooKeeper)) {
             assertThat(client.getData().forPath("/kept")).containsExactly(42);
         }
+    }
+
+    private static CuratorFramework clientOf(EmbeddedZooKeeper zooKeeper) {
+        return ZooKeeperClients.start(ZooKeeperConfig.of(zooKeeper.connectString()), new SimpleMeterRegistry());
     }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.Closeable;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,7 +19,7 @@ import org.apache.curator.framework.CuratorFramework;
  * Chat servers and observers of one ring, each on its own ZooKeeper client (its own session), as
  * they would be in separate processes. Closes everything it started, newest first.
  */
-final class RingRig implements AutoCloseable {
+final class RingRig implements Closeable {
 
     /** A presenter's or a chat server's view of the ring. */
     record Observer(CuratorFramework client, ZooKeeperShardDirectory directory, MeterRegistry registry) {
@@ -32,7 +34,7 @@ final class RingRig implements AutoCloseable {
 
     private final ZooKeeperConfig config;
     private final List<Observer> observers = new ArrayList<>();
-    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final Deque<Closeable> resources = new ArrayDeque<>();
 
     RingRig(ZooKeeperConfig config) {
         this.config = config;
@@ -88,18 +90,18 @@ final class RingRig implements AutoCloseable {
         return ring.members().stream().map(RingMember::id).toList();
     }
 
-    private <T extends AutoCloseable> T closeLater(T resource) {
+    private <T extends Closeable> T closeLater(T resource) {
         resources.push(resource);
         return resource;
     }
 
     @Override
-    public void close() throws Exception {
-        Exception failure = null;
+    public void close() throws IOException {
+        IOException failure = null;
         while (!resources.isEmpty()) {
             try {
                 resources.pop().close();
-            } catch (Exception e) {
+            } catch (IOException e) {
                 if (failure == null) {
                     failure = e;
                 } else {

@@ -1,0 +1,35 @@
+package io.presenter.ring;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.BoundedExponentialBackoffRetry;
+
+/** Makes the Curator clients presenters and chat servers share the ring through. */
+public final class ZooKeeperClients {
+
+    private ZooKeeperClients() {
+    }
+
+    /**
+     * A started client for {@code config}, reporting its connection states through a
+     * {@link ZooKeeperConnectionMonitor} on {@code registry}. It connects in the background: use
+     * it at once, operations wait for the connection as the retry policy allows. Close it after
+     * everything that uses it.
+     */
+    public static CuratorFramework start(ZooKeeperConfig config, MeterRegistry registry) {
+        CuratorFramework client = CuratorFrameworkFactory.builder()
+                .connectString(config.servers())
+                .namespace(config.namespace())
+                .sessionTimeoutMs(Math.toIntExact(config.sessionTimeout().toMillis()))
+                .connectionTimeoutMs(Math.toIntExact(config.connectionTimeout().toMillis()))
+                .retryPolicy(new BoundedExponentialBackoffRetry(
+                        Math.toIntExact(config.retryBaseSleep().toMillis()),
+                        Math.toIntExact(config.retryMaxSleep().toMillis()),
+                        config.retryMaxAttempts()))
+                .build();
+        client.getConnectionStateListenable().addListener(new ZooKeeperConnectionMonitor(registry));
+        client.start();
+        return client;
+    }
+}

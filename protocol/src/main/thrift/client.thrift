@@ -104,6 +104,8 @@ enum ErrorCode {
   NOT_AUTHENTICATED = 3,
   PROTOCOL_ERROR = 4,
   SERVER_GOING_AWAY = 5,
+  /** The couple now belongs to another chat server; reconnect (through a presenter) to reach it. */
+  SHARD_MOVED = 6,
 }
 
 /** The server is about to close (or refused a packet) and says why. */

@@ -16,6 +16,7 @@ final class ChatMetrics {
     private final Counter messagesIn;
     private final Counter deliveriesOut;
     private final Counter slowSessionsClosed;
+    private final Counter couplesMoved;
     private final Map<AuthStatus, Counter> authResults = new EnumMap<>(AuthStatus.class);
 
     ChatMetrics(MeterRegistry registry, IntSupplier sessions) {
@@ -29,6 +30,9 @@ final class ChatMetrics {
                 .description("Messages queued to recipient sessions").register(registry);
         slowSessionsClosed = Counter.builder("chat.sessions.closed.slow")
                 .description("Sessions closed because their pending deliveries hit the limit")
+                .register(registry);
+        couplesMoved = Counter.builder("chat.couples.moved")
+                .description("Couples whose sessions were ended because another server owns them now")
                 .register(registry);
         for (AuthStatus status : AuthStatus.values()) {
             authResults.put(status, Counter.builder("chat.auth.results")
@@ -44,6 +48,10 @@ final class ChatMetrics {
     void messageReceived(int deliveries) {
         messagesIn.increment();
         deliveriesOut.increment(deliveries);
+    }
+
+    void coupleMoved() {
+        couplesMoved.increment();
     }
 
     void slowSessionClosed() {

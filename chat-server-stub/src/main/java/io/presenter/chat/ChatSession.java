@@ -60,4 +60,14 @@ final class ChatSession {
     void sendError(ErrorCode code, String reason) {
         channel.writeAndFlush(ClientPacket.error(new ErrorPacket(code).setReason(reason)));
     }
+
+    /**
+     * Ends this session because its couple now belongs to {@code ownerId}: the client is told why
+     * and closed, and reconnects to the new owner.
+     */
+    void moveTo(String ownerId, long ringVersion) {
+        channel.writeAndFlush(ClientPacket.error(new ErrorPacket(ErrorCode.SHARD_MOVED)
+                        .setReason("couple moved to " + ownerId + " at ring version " + ringVersion)))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
 }

@@ -1,86 +1,54 @@
 package io.presenter.chat;
 
+import static io.presenter.chat.ChatFixture.COUPLE;
+import static io.presenter.chat.ChatFixture.NOT_OURS;
+import static io.presenter.chat.ChatFixture.auth;
+import static io.presenter.chat.ChatFixture.drain;
+import static io.presenter.chat.ChatFixture.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.presenter.protocol.wire.AuthPacket;
 import io.presenter.protocol.wire.AuthStatus;
-import io.presenter.protocol.wire.AuthToken;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.ErrorCode;
 import io.presenter.protocol.wire.Heartbeat;
 import io.presenter.protocol.wire.SendMessage;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ChatSessionHandlerTest {
 
-    private static final long COUPLE = 77;
     private static final long ALICE = 1;
     private static final long BOB = 2;
 
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final List<EmbeddedChannel> channels = new ArrayList<>();
-
-    private ChatService service(ChatLimits limits) {
-        Authenticator tokenMustBeValid = auth -> auth.getToken().getKeyId().equals("good")
-                ? AuthStatus.OK : AuthStatus.BAD_SIGNATURE;
-        return new ChatService("chat-1", tokenMustBeValid, couple -> couple != 13, limits, registry);
-    }
+    private ChatFixture chat = new ChatFixture(ChatLimits.DEFAULTS);
 
     @AfterEach
     void closeChannels() {
-        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        chat.close();
     }
 
-    private EmbeddedChannel connect(ChatService service) {
-        EmbeddedChannel channel = new EmbeddedChannel(service.newSessionHandler());
-        channels.add(channel);
-        return channel;
+    private void limits(ChatLimits limits) {
+        chat.close();
+        chat = new ChatFixture(limits);
     }
 
-    private static ClientPacket auth(long user, long couple, String keyId) {
-        AuthToken token = new AuthToken(keyId, 4_000_000_000L, ByteBuffer.wrap(new byte[32]));
-        return ClientPacket.auth(new AuthPacket(user, couple, token, "test/1"));
-    }
+    private static final Function<ClientPacket, String> SEQUENCED = p -> p.isSetDelivery()
+            ? "d" + p.getDelivery().getSequence() + ":" + p.getDelivery().getClientMessageId()
+            : "ack" + p.getSendAck().getSequence();
 
-    private static ClientPacket send(long clientMessageId, String body) {
-        return ClientPacket.send(new SendMessage(clientMessageId,
-                ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8))));
-    }
-
-    private static EmbeddedChannel authenticated(EmbeddedChannel channel, long user) {
-        channel.writeInbound(auth(user, COUPLE, "good"));
-        ClientPacket result = channel.readOutbound();
-        assertThat(result.getAuthResult().getStatus()).isEqualTo(AuthStatus.OK);
-        return channel;
-    }
-
-    private static List<ClientPacket> drain(EmbeddedChannel channel) {
-        List<ClientPacket> packets = new ArrayList<>();
-        for (ClientPacket p; (p = channel.readOutbound()) != null; ) {
-            packets.add(p);
-        }
-        return packets;
-    }
-
-    private double count(String name, String tagKey, String tagValue) {
-        return registry.counter(name, tagKey, tagValue).count();
+    private static AuthStatus authResult(EmbeddedChannel channel) {
+        return ((ClientPacket) channel.readOutbound()).getAuthResult().getStatus();
     }
 
     @Test
     void messagesReachThePartnerInSequenceAndAreAckedToTheSender() {
-        ChatService service = service(ChatLimits.DEFAULTS);
-        EmbeddedChannel alice = authenticated(connect(service), ALICE);
-        EmbeddedChannel bob = authenticated(connect(service), BOB);
+        EmbeddedChannel alice = chat.member(ALICE, COUPLE);
+        EmbeddedChannel bob = chat.member(BOB, COUPLE);
         assertThat(drain(alice)).extracting(p -> p.getPresence().getUserId()).containsExactly(BOB);
         assertThat(drain(bob)).extracting(p -> p.getPresence().getUserId()).containsExactly(ALICE);
 
@@ -88,21 +56,16 @@ class ChatSessionHandlerTest {
         bob.writeInbound(send(20, "hi alice"));
         alice.writeInbound(send(11, "how are you"));
 
-        assertThat(drain(bob)).extracting(p -> p.isSetDelivery() ? "d" + p.getDelivery().getSequence()
-                        + ":" + p.getDelivery().getClientMessageId() : "ack" + p.getSendAck().getSequence())
-                .containsExactly("d1:10", "ack2", "d3:11");
-        assertThat(drain(alice)).extracting(p -> p.isSetDelivery() ? "d" + p.getDelivery().getSequence()
-                        + ":" + p.getDelivery().getClientMessageId() : "ack" + p.getSendAck().getSequence())
-                .containsExactly("ack1", "d2:20", "ack3");
-        assertThat(registry.counter("chat.messages.received").count()).isEqualTo(3);
+        assertThat(drain(bob)).extracting(SEQUENCED).containsExactly("d1:10", "ack2", "d3:11");
+        assertThat(drain(alice)).extracting(SEQUENCED).containsExactly("ack1", "d2:20", "ack3");
+        assertThat(chat.count("chat.messages.received")).isEqualTo(3);
     }
 
     @Test
     void everyDeviceOfThePartnerGetsTheMessageAndPresenceTracksTheLastDevice() {
-        ChatService service = service(ChatLimits.DEFAULTS);
-        EmbeddedChannel alice = authenticated(connect(service), ALICE);
-        EmbeddedChannel bobPhone = authenticated(connect(service), BOB);
-        EmbeddedChannel bobLaptop = authenticated(connect(service), BOB);
+        EmbeddedChannel alice = chat.member(ALICE, COUPLE);
+        EmbeddedChannel bobPhone = chat.member(BOB, COUPLE);
+        EmbeddedChannel bobLaptop = chat.member(BOB, COUPLE);
         drain(alice);
         drain(bobPhone);
         drain(bobLaptop);
@@ -117,14 +80,13 @@ class ChatSessionHandlerTest {
         bobLaptop.close();
         assertThat(drain(alice)).singleElement()
                 .satisfies(p -> assertThat(p.getPresence().isOnline()).isFalse());
-        assertThat(service.sessionCount()).isEqualTo(1);
+        assertThat(chat.service.sessionCount()).isEqualTo(1);
     }
 
     @Test
     void echoComesBackToTheSenderOnly() {
-        ChatService service = service(ChatLimits.DEFAULTS);
-        EmbeddedChannel alice = authenticated(connect(service), ALICE);
-        EmbeddedChannel bob = authenticated(connect(service), BOB);
+        EmbeddedChannel alice = chat.member(ALICE, COUPLE);
+        EmbeddedChannel bob = chat.member(BOB, COUPLE);
         drain(alice);
         drain(bob);
 
@@ -138,65 +100,56 @@ class ChatSessionHandlerTest {
 
     @Test
     void refusedAuthIsAnsweredCountedAndClosed() {
-        ChatService service = service(ChatLimits.DEFAULTS);
-        EmbeddedChannel forged = connect(service);
+        EmbeddedChannel forged = chat.connect();
         forged.writeInbound(auth(ALICE, COUPLE, "forged"));
-        assertThat(((ClientPacket) forged.readOutbound()).getAuthResult().getStatus())
-                .isEqualTo(AuthStatus.BAD_SIGNATURE);
+        assertThat(authResult(forged)).isEqualTo(AuthStatus.BAD_SIGNATURE);
         assertThat(forged.isOpen()).isFalse();
 
-        EmbeddedChannel elsewhere = connect(service);
-        elsewhere.writeInbound(auth(ALICE, 13, "good"));
-        assertThat(((ClientPacket) elsewhere.readOutbound()).getAuthResult().getStatus())
-                .isEqualTo(AuthStatus.WRONG_SHARD);
+        EmbeddedChannel elsewhere = chat.connect();
+        elsewhere.writeInbound(auth(ALICE, NOT_OURS, "good"));
+        assertThat(authResult(elsewhere)).isEqualTo(AuthStatus.WRONG_SHARD);
 
-        assertThat(count("chat.auth.results", "status", "bad_signature")).isEqualTo(1);
-        assertThat(count("chat.auth.results", "status", "wrong_shard")).isEqualTo(1);
-        assertThat(service.sessionCount()).isZero();
+        assertThat(chat.count("chat.auth.results", "status", "bad_signature")).isEqualTo(1);
+        assertThat(chat.count("chat.auth.results", "status", "wrong_shard")).isEqualTo(1);
+        assertThat(chat.service.sessionCount()).isZero();
     }
 
     @Test
     void aStreamAdmitsOnlyTheCoupleItWasRoutedFor() {
-        ChatService service = service(ChatLimits.DEFAULTS);
-        EmbeddedChannel smuggled = new EmbeddedChannel(service.newStreamSessionHandler(COUPLE + 1));
-        channels.add(smuggled);
+        EmbeddedChannel smuggled = chat.connect(chat.service.newStreamSessionHandler(COUPLE + 1));
         smuggled.writeInbound(auth(ALICE, COUPLE, "good"));
-        assertThat(((ClientPacket) smuggled.readOutbound()).getAuthResult().getStatus())
-                .isEqualTo(AuthStatus.WRONG_SHARD);
+        assertThat(authResult(smuggled)).isEqualTo(AuthStatus.WRONG_SHARD);
 
-        // Couple 13 is not owned by this server's ring, but the stream admission settled that.
-        EmbeddedChannel routed = new EmbeddedChannel(service.newStreamSessionHandler(13));
-        channels.add(routed);
-        routed.writeInbound(auth(ALICE, 13, "good"));
-        assertThat(((ClientPacket) routed.readOutbound()).getAuthResult().getStatus())
-                .isEqualTo(AuthStatus.OK);
+        // This server's ring gives NOT_OURS to someone else, but the stream admission settled that.
+        EmbeddedChannel routed = chat.connect(chat.service.newStreamSessionHandler(NOT_OURS));
+        routed.writeInbound(auth(ALICE, NOT_OURS, "good"));
+        assertThat(authResult(routed)).isEqualTo(AuthStatus.OK);
     }
 
     @Test
     void firstPacketMustBeAuth() {
-        EmbeddedChannel channel = connect(service(ChatLimits.DEFAULTS));
+        EmbeddedChannel channel = chat.connect();
         channel.writeInbound(ClientPacket.ping(new Heartbeat(1)));
         ClientPacket error = channel.readOutbound();
         assertThat(error.getError().getCode()).isEqualTo(ErrorCode.NOT_AUTHENTICATED);
         assertThat(channel.isOpen()).isFalse();
-        assertThat(count("chat.rejections", "reason", "not_authenticated")).isEqualTo(1);
+        assertThat(chat.count("chat.rejections", "reason", "not_authenticated")).isEqualTo(1);
     }
 
     @Test
     void sessionsBeyondTheLimitAreToldTheServerIsBusy() {
-        ChatService service = service(new ChatLimits(1, 1024, 16));
-        authenticated(connect(service), ALICE);
-        EmbeddedChannel second = connect(service);
+        limits(new ChatLimits(1, 1024, 16));
+        chat.member(ALICE, COUPLE);
+        EmbeddedChannel second = chat.connect();
         second.writeInbound(auth(BOB, COUPLE, "good"));
-        assertThat(((ClientPacket) second.readOutbound()).getAuthResult().getStatus())
-                .isEqualTo(AuthStatus.SERVER_BUSY);
-        assertThat(service.sessionCount()).isEqualTo(1);
+        assertThat(authResult(second)).isEqualTo(AuthStatus.SERVER_BUSY);
+        assertThat(chat.service.sessionCount()).isEqualTo(1);
     }
 
     @Test
     void oversizedMessageIsRefusedButTheSessionLives() {
-        ChatService service = service(new ChatLimits(10, 4, 16));
-        EmbeddedChannel alice = authenticated(connect(service), ALICE);
+        limits(new ChatLimits(10, 4, 16));
+        EmbeddedChannel alice = chat.member(ALICE, COUPLE);
         alice.writeInbound(send(1, "too long"));
         assertThat(((ClientPacket) alice.readOutbound()).getError().getCode())
                 .isEqualTo(ErrorCode.MESSAGE_TOO_LARGE);
@@ -207,11 +160,10 @@ class ChatSessionHandlerTest {
 
     @Test
     void aPartnerWhoseDeliveriesPileUpIsClosedNotBuffered() {
-        ChatService service = service(new ChatLimits(10, 1024, 3));
-        EmbeddedChannel alice = authenticated(connect(service), ALICE);
+        limits(new ChatLimits(10, 1024, 3));
+        EmbeddedChannel alice = chat.member(ALICE, COUPLE);
         // Bob's socket never drains: writes reach this handler and never complete.
-        EmbeddedChannel bob = new EmbeddedChannel(new NeverWritten(), service.newSessionHandler());
-        channels.add(bob);
+        EmbeddedChannel bob = chat.connect(new NeverWritten(), chat.service.newSessionHandler());
         bob.writeInbound(auth(BOB, COUPLE, "good"));
 
         for (int i = 0; i < 5; i++) {
@@ -220,7 +172,7 @@ class ChatSessionHandlerTest {
         bob.runPendingTasks();
 
         assertThat(bob.isOpen()).isFalse();
-        assertThat(registry.counter("chat.sessions.closed.slow").count()).isEqualTo(1);
+        assertThat(chat.count("chat.sessions.closed.slow")).isEqualTo(1);
         assertThat(alice.isOpen()).isTrue();
     }
 

@@ -2,7 +2,6 @@ package io.presenter.chat.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.presenter.ring.RingListener;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.RingSnapshot;
 import io.presenter.ring.ShardDirectory;
@@ -17,18 +16,7 @@ class ShardOwnershipTest {
     private static final RingSnapshot RING = RingSnapshot.of(42, List.of(A, B));
 
     private static ShardDirectory fixed(RingSnapshot ring) {
-        return new ShardDirectory() {
-            @Override
-            public RingSnapshot ring() {
-                return ring;
-            }
-
-            @Override
-            public void addListener(RingListener listener) {}
-
-            @Override
-            public void removeListener(RingListener listener) {}
-        };
+        return new FixedShardDirectory(ring);
     }
 
     private static long aCoupleOwnedBy(RingMember member) {

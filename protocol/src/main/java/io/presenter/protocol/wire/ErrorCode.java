@@ -12,7 +12,11 @@ public enum ErrorCode implements org.apache.thrift.TEnum {
   RATE_LIMITED(2),
   NOT_AUTHENTICATED(3),
   PROTOCOL_ERROR(4),
-  SERVER_GOING_AWAY(5);
+  SERVER_GOING_AWAY(5),
+  /**
+   * The couple now belongs to another chat server; reconnect (through a presenter) to reach it.
+   */
+  SHARD_MOVED(6);
 
   private final int value;
 
@@ -45,6 +49,8 @@ public enum ErrorCode implements org.apache.thrift.TEnum {
         return PROTOCOL_ERROR;
       case 5:
         return SERVER_GOING_AWAY;
+      case 6:
+        return SHARD_MOVED;
       default:
         return null;
     }

@@ -3,10 +3,10 @@ package io.presenter.ring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.presenter.testing.Await;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
@@ -19,7 +19,6 @@ final class RingTestSupport {
 
     /** Long enough for a loaded two-core machine, short enough to fail a hung test quickly. */
     static final Duration CONVERGENCE = Duration.ofSeconds(20);
-    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private RingTestSupport() {
     }
@@ -29,18 +28,8 @@ final class RingTestSupport {
         return RingMember.active(id, "127.0.0.1", 7100, 7443);
     }
 
-    /**
-     * Waits until {@code condition} holds, checking it every few milliseconds, and fails with
-     * {@code description} if {@code timeout} passes first.
-     */
     static void await(Duration timeout, BooleanSupplier condition, Supplier<String> description) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("Not within " + timeout + ": " + description.get());
-            }
-            LockSupport.parkNanos(POLL_NANOS);
-        }
+        Await.until(timeout, condition, description);
     }
 
     /**

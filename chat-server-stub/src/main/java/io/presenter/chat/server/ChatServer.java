@@ -1,5 +1,6 @@
 package io.presenter.chat.server;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -10,49 +11,86 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.presenter.chat.Authenticator;
 import io.presenter.chat.ChatService;
+import io.presenter.chat.CoupleMover;
+import io.presenter.ring.MemberRegistration;
+import io.presenter.ring.MemberState;
+import io.presenter.ring.RingMember;
+import io.presenter.ring.RingSnapshot;
+import io.presenter.ring.ZooKeeperClients;
+import io.presenter.ring.ZooKeeperConfig;
+import io.presenter.ring.ZooKeeperShardDirectory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running chat server: its listeners, its event loops and every connection it accepted.
- * {@link #close()} stops listening, closes every connection and releases the threads.
+ * A running chat server: its listeners and event loops, its view of the ring and its own member
+ * node in ZooKeeper (when configured), and every connection it accepted. {@link #drain()} moves
+ * its couples elsewhere; {@link #close()} leaves the ring, closes everything and releases the
+ * threads.
  */
 public final class ChatServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
 
+    private final ChatServerConfig config;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final Channel directListener;
+    private final ChatService service;
+    private CuratorFramework zooKeeper;
+    private ZooKeeperShardDirectory directory;
+    private MemberRegistration registration;
+    private Channel directListener;
 
-    private ChatServer(ChatServerConfig config, SslContext sslContext, ChatService service)
-            throws InterruptedException {
+    private ChatServer(ChatServerConfig config, SslContext sslContext, Authenticator authenticator,
+            MeterRegistry registry) throws InterruptedException {
+        this.config = config;
         Transport transport = Transport.best();
         bossGroup = transport.newGroup(1);
         workerGroup = transport.newGroup(config.eventLoopThreads());
         try {
-            directListener = listen(transport, config.directAddress(),
+            ShardOwnership ownership = null;
+            if (config.zooKeeper() != null) {
+                ZooKeeperConfig zk = config.zooKeeper();
+                zooKeeper = ZooKeeperClients.start(zk, registry);
+                directory = new ZooKeeperShardDirectory(zooKeeper, zk.basePath(), registry);
+                directory.start();
+                ownership = new ShardOwnership(directory, config.serverId());
+            }
+            service = new ChatService(config.serverId(), authenticator,
+                    ownership == null ? couple -> true : ownership::owns, config.limits(), registry);
+            directListener = listen(transport, config.directPort(),
                     new DirectClientInitializer(sslContext, service, config.maxPacketLength()));
+            if (directory != null) {
+                directory.addListener(new CoupleMover(service, config.serverId(), bossGroup.next(),
+                        config.moveSpread()));
+                register();
+            }
         } catch (InterruptedException | RuntimeException e) {
             close();
             throw e;
         }
-        log.info("chat server {} listening for direct TLS clients on {} ({} transport)",
-                config.serverId(), directListener.localAddress(), transport.name());
+        log.info("chat server {} up: direct TLS on {} ({} transport), ring {}", config.serverId(),
+                directListener.localAddress(), transport.name(),
+                directory == null ? "off (owns every couple)" : "from ZooKeeper");
     }
 
-    /** Binds the listeners; returns once they accept connections. */
-    public static ChatServer start(ChatServerConfig config, SslContext sslContext, ChatService service)
+    /** Binds the listeners and joins the ring; returns once clients can connect. */
+    public static ChatServer start(ChatServerConfig config, SslContext sslContext,
+            Authenticator authenticator, MeterRegistry registry) throws InterruptedException {
+        return new ChatServer(config, sslContext, authenticator, registry);
+    }
+
+    private Channel listen(Transport transport, int port, ChannelInitializer<SocketChannel> initializer)
             throws InterruptedException {
-        return new ChatServer(config, sslContext, service);
-    }
-
-    private Channel listen(Transport transport, InetSocketAddress address,
-            ChannelInitializer<SocketChannel> initializer) throws InterruptedException {
         Channel listener = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannelClass())
@@ -64,9 +102,25 @@ public final class ChatServer implements AutoCloseable {
                         channel.pipeline().addLast(initializer);
                     }
                 })
-                .bind(address).sync().channel();
+                .bind(config.bindHost(), port).sync().channel();
         channels.add(listener);
         return listener;
+    }
+
+    /**
+     * Publishes this server's member node, with the ports actually bound. Until the mux listener
+     * exists the node names the direct port for both.
+     */
+    private void register() throws InterruptedException {
+        int directPort = directAddress().getPort();
+        RingMember self = new RingMember(config.serverId(), config.advertisedHost(), directPort,
+                directPort, config.weight(), MemberState.ACTIVE);
+        registration = new MemberRegistration(zooKeeper, config.zooKeeper().basePath(), self);
+        registration.start();
+        if (!registration.awaitRegistered(config.zooKeeper().connectionTimeout())) {
+            throw new IllegalStateException("could not register " + self.id() + " in ZooKeeper within "
+                    + config.zooKeeper().connectionTimeout());
+        }
     }
 
     /** Where direct TLS clients connect (the bound port when configured with port 0). */
@@ -74,10 +128,58 @@ public final class ChatServer implements AutoCloseable {
         return (InetSocketAddress) directListener.localAddress();
     }
 
+    public String id() {
+        return config.serverId();
+    }
+
+    public ChatService service() {
+        return service;
+    }
+
+    /** This server's current view of the ring; empty when it runs without ZooKeeper. */
+    public RingSnapshot ring() {
+        return directory == null ? RingSnapshot.empty() : directory.ring();
+    }
+
+    /**
+     * Marks this server draining: the ring stops giving it new couples, the couples it has move to
+     * their new owners over the move spread, and the future completes when no session is left or
+     * the drain timeout passed (then it completes with the number of sessions still open).
+     */
+    public CompletableFuture<Integer> drain() {
+        if (registration != null) {
+            registration.drain();
+        }
+        log.info("chat server {} draining: {} sessions", config.serverId(), service.sessionCount());
+        CompletableFuture<Integer> drained = new CompletableFuture<>();
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+        bossGroup.next().scheduleAtFixedRate(() -> {
+            int left = service.sessionCount();
+            if (left == 0 || System.nanoTime() >= deadline) {
+                drained.complete(left);
+            }
+        }, 0, 100, TimeUnit.MILLISECONDS);
+        return drained;
+    }
+
     @Override
     public void close() {
-        channels.close().awaitUninterruptibly();
-        bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
-        workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            if (registration != null) {
+                registration.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (directory != null) {
+                directory.close();
+            }
+            if (zooKeeper != null) {
+                zooKeeper.close();
+            }
+            channels.close().awaitUninterruptibly();
+            bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 }

@@ -1,22 +1,61 @@
 package io.presenter.chat.server;
 
+import io.presenter.chat.ChatLimits;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
-import java.net.InetSocketAddress;
+import io.presenter.ring.RingMember;
+import io.presenter.ring.ZooKeeperConfig;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
  * How a chat server runs.
  *
  * @param serverId this server's member id in the ring
- * @param directAddress where direct TLS clients connect (port 0 = any free port)
- * @param eventLoopThreads worker event loops; each mux connection's streams share one
+ * @param bindHost the address the listeners bind to
+ * @param advertisedHost where presenters and clients reach this server (published in ZooKeeper)
+ * @param directPort the direct TLS listener's port (0 = any free port)
+ * @param muxPort the mux listener's port, for presenters (0 = any free port)
+ * @param eventLoopThreads worker event loops; all streams of one mux connection share one
  * @param maxPacketLength largest client packet accepted (the 4-byte prefix not counted)
+ * @param limits sessions, message size, pending deliveries
+ * @param weight this server's share of new couples (see {@link RingMember#weight()})
+ * @param zooKeeper where the ring lives; null runs alone, owning every couple
+ * @param moveSpread how long the sessions of couples that moved away take to be ended
+ * @param drainTimeout how long a drain waits for sessions to leave before giving up
  */
-public record ChatServerConfig(String serverId, InetSocketAddress directAddress,
-        int eventLoopThreads, int maxPacketLength) {
+public record ChatServerConfig(String serverId, String bindHost, String advertisedHost,
+        int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
+        int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout) {
 
-    /** A server on loopback with free ports and default limits, for tests and the demo. */
+    public static final Duration DEFAULT_MOVE_SPREAD = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(60);
+
+    public ChatServerConfig {
+        Objects.requireNonNull(serverId, "serverId");
+        Objects.requireNonNull(bindHost, "bindHost");
+        Objects.requireNonNull(advertisedHost, "advertisedHost");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(moveSpread, "moveSpread");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        if (eventLoopThreads < 1 || maxPacketLength < 2) {
+            throw new IllegalArgumentException("eventLoopThreads and maxPacketLength must be positive");
+        }
+    }
+
+    /** A standalone server on loopback with free ports and default limits (tests, the demo). */
     public static ChatServerConfig loopback(String serverId) {
-        return new ChatServerConfig(serverId, new InetSocketAddress("127.0.0.1", 0), 2,
-                ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH);
+        return new ChatServerConfig(serverId, "127.0.0.1", "127.0.0.1", 0, 0, 2,
+                ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH, ChatLimits.DEFAULTS,
+                RingMember.DEFAULT_WEIGHT, null, DEFAULT_MOVE_SPREAD, DEFAULT_DRAIN_TIMEOUT);
+    }
+
+    public ChatServerConfig withZooKeeper(ZooKeeperConfig zk) {
+        return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
+                eventLoopThreads, maxPacketLength, limits, weight, zk, moveSpread, drainTimeout);
+    }
+
+    public ChatServerConfig withMoveSpread(Duration spread) {
+        return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, spread, drainTimeout);
     }
 }

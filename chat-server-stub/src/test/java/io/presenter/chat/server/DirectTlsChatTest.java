@@ -7,8 +7,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.presenter.chat.ChatLimits;
-import io.presenter.chat.ChatService;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.AuthToken;
 import io.presenter.protocol.wire.ClientPacket;
@@ -32,10 +30,9 @@ class DirectTlsChatTest {
 
     @BeforeAll
     static void start() throws Exception {
-        ChatService service = new ChatService("chat-1",
+        server = ChatServer.start(ChatServerConfig.loopback("chat-1"), TestTls.server(),
                 auth -> auth.getToken().getKeyId().equals("test") ? AuthStatus.OK : AuthStatus.UNKNOWN_KEY,
-                couple -> true, ChatLimits.DEFAULTS, registry);
-        server = ChatServer.start(ChatServerConfig.loopback("chat-1"), TestTls.server(), service);
+                registry);
         clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.io.File;
 import java.security.cert.CertificateException;
 import javax.net.ssl.SSLException;
 
@@ -32,6 +33,16 @@ public final class TestTls {
                 .trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .sslProvider(nativeProvider())
                 .build();
+    }
+
+    /** The certificate as a PEM file, for code under test that reads files. */
+    public static File certificatePem() {
+        return CERTIFICATE.certificate();
+    }
+
+    /** The private key as a PEM (PKCS#8) file. */
+    public static File privateKeyPem() {
+        return CERTIFICATE.privateKey();
     }
 
     private static SslProvider nativeProvider() {

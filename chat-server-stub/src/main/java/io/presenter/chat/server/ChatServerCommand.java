@@ -1,0 +1,131 @@
+package io.presenter.chat.server;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.presenter.chat.ChatLimits;
+import io.presenter.protocol.auth.TokenKeys;
+import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.ring.RingMember;
+import io.presenter.ring.ZooKeeperConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code chat-server}: runs one chat-server stub until SIGTERM, then drains and exits. */
+@Command(name = "chat-server", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "A small real chat server: direct TLS clients and presenter streams, couples "
+                + "sharded over a ring kept in ZooKeeper.")
+public final class ChatServerCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ChatServerCommand.class);
+
+    @Option(names = "--id", required = true, description = "Member id in the ring, unique per server.")
+    String id;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Listen address (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--advertise", description = "Address presenters and clients use; default: the bind address.")
+    String advertise;
+
+    @Option(names = "--direct-port", defaultValue = "7443", description = "Direct TLS port (default: ${DEFAULT-VALUE}).")
+    int directPort;
+
+    @Option(names = "--cert", required = true, description = "PEM certificate chain for the direct TLS port.")
+    Path cert;
+
+    @Option(names = "--key", required = true, description = "PEM private key (PKCS#8) for the certificate.")
+    Path key;
+
+    @Option(names = "--token-keys", required = true,
+            description = "Token key file (see README, Auth tokens); re-read every 30 s, so keys rotate live.")
+    Path tokenKeys;
+
+    @Option(names = "--zookeeper", description = "ZooKeeper connect string (host:port,...[/chroot]); "
+            + "without it the server runs alone and owns every couple.")
+    String zooKeeper;
+
+    @Option(names = "--zk-base-path", defaultValue = ZooKeeperConfig.DEFAULT_BASE_PATH,
+            description = "Base path of the ring's nodes (default: ${DEFAULT-VALUE}).")
+    String zkBasePath;
+
+    @Option(names = "--weight", defaultValue = "1", description = "Share of new couples, 0-100 (default: ${DEFAULT-VALUE}).")
+    int weight = RingMember.DEFAULT_WEIGHT;
+
+    @Option(names = "--event-loops", description = "Worker event loops (default: number of cores).")
+    int eventLoops = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--max-sessions", defaultValue = "100000", description = "Sessions beyond this get SERVER_BUSY (default: ${DEFAULT-VALUE}).")
+    int maxSessions;
+
+    @Option(names = "--max-message-bytes", defaultValue = "16384", description = "Largest message body (default: ${DEFAULT-VALUE}).")
+    int maxMessageBytes;
+
+    @Option(names = "--max-pending-deliveries", defaultValue = "1024",
+            description = "Unwritten packets after which a slow session is closed (default: ${DEFAULT-VALUE}).")
+    int maxPendingDeliveries;
+
+    @Option(names = "--move-spread", defaultValue = "PT10S",
+            description = "Time over which couples that moved away are let go (ISO-8601, default: ${DEFAULT-VALUE}).")
+    Duration moveSpread;
+
+    @Option(names = "--drain-timeout", defaultValue = "PT60S",
+            description = "On SIGTERM, how long to wait for sessions to move away (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ChatServerCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (ChatServer server = start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    int left = server.drain().get(drainTimeout.toSeconds() + 5, TimeUnit.SECONDS);
+                    log.info("drained, {} sessions left", left);
+                } catch (Exception e) {
+                    log.warn("drain did not finish", e);
+                } finally {
+                    stopped.countDown();
+                }
+            }, "drain-on-sigterm"));
+            stopped.await();
+        }
+        return 0;
+    }
+
+    /** Starts the server the options describe, with token verification from the key file. */
+    ChatServer start() throws Exception {
+        if (!OpenSsl.isAvailable()) {
+            throw new IllegalStateException("BoringSSL (netty-tcnative) did not load", OpenSsl.unavailabilityCause());
+        }
+        SslContext tls = SslContextBuilder.forServer(cert.toFile(), key.toFile())
+                .sslProvider(SslProvider.OPENSSL).build();
+        TokenKeys keys = TokenKeys.load(tokenKeys);
+        TokenVerifier verifier = new TokenVerifier(keys, Clock.systemUTC(), TokenVerifier.DEFAULT_ALLOWED_SKEW);
+        ChatServerConfig config = new ChatServerConfig(id, bind, advertise == null ? bind : advertise,
+                directPort, 0, eventLoops, ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH,
+                new ChatLimits(maxSessions, maxMessageBytes, maxPendingDeliveries), weight,
+                zooKeeper == null ? null : ZooKeeperConfig.of(zooKeeper).withBasePath(zkBasePath),
+                moveSpread, drainTimeout);
+        ChatServer server = ChatServer.start(config, tls, auth -> verifier.verify(auth).toAuthStatus(),
+                new SimpleMeterRegistry());
+        KeyReloader.every(Duration.ofSeconds(30), keys);
+        return server;
+    }
+}

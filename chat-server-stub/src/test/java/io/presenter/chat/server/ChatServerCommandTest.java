@@ -1,0 +1,80 @@
+package io.presenter.chat.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.presenter.protocol.auth.TokenKeys;
+import io.presenter.protocol.auth.TokenSigner;
+import io.presenter.protocol.wire.AuthStatus;
+import io.presenter.protocol.wire.AuthToken;
+import io.presenter.testing.TestChatClient;
+import io.presenter.testing.TestTls;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ChatServerCommandTest {
+
+    private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path dir;
+
+    private static String run(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new ChatServerCommand());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+        int code = cli.execute(args);
+        return code + ":" + out;
+    }
+
+    @Test
+    void helpAndVersionAndUsageErrors() {
+        assertThat(run("--help")).startsWith("0:").contains("--zookeeper", "--token-keys", "--move-spread");
+        assertThat(run("--version")).startsWith("0:").contains("presenter ");
+        assertThat(run("--id", "chat-1")).startsWith("2:").contains("Missing required options");
+    }
+
+    @Test
+    void startsFromPemFilesAndAKeyFileAndVerifiesRealTokens() throws Exception {
+        Path keyFile = dir.resolve("tokens.keys");
+        Files.writeString(keyFile, "k1 = " + Base64.getEncoder().encodeToString(SECRET) + "\n");
+        ChatServerCommand command = new ChatServerCommand();
+        new CommandLine(command).parseArgs("--id", "chat-cli", "--direct-port", "0",
+                "--cert", TestTls.certificatePem().getPath(), "--key", TestTls.privateKeyPem().getPath(),
+                "--token-keys", keyFile.toString());
+        TokenSigner signer = new TokenSigner(TokenKeys.of("k1", Map.of("k1", SECRET)), Clock.systemUTC());
+        AuthToken good = signer.sign(7, 99, Duration.ofMinutes(5));
+        AuthToken forged = withFlippedSignatureBit(good);
+
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (ChatServer server = command.start();
+                TestChatClient honest = TestChatClient.connect(loops, server.directAddress(), TestTls.client());
+                TestChatClient intruder = TestChatClient.connect(loops, server.directAddress(), TestTls.client())) {
+            assertThat(honest.authenticate(TestChatClient.authPacket(7, 99, good))).isEqualTo(AuthStatus.OK);
+            assertThat(intruder.authenticate(TestChatClient.authPacket(7, 99, forged)))
+                    .isEqualTo(AuthStatus.BAD_SIGNATURE);
+        } finally {
+            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static AuthToken withFlippedSignatureBit(AuthToken token) {
+        byte[] signature = token.getSignature().clone();
+        signature[0] ^= 1;
+        return token.deepCopy().setSignature(signature);
+    }
+}

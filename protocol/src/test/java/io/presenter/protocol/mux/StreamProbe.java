@@ -3,6 +3,10 @@ package io.presenter.protocol.mux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.ByteArrayOutputStream;
@@ -22,6 +26,28 @@ final class StreamProbe extends ChannelInboundHandlerAdapter {
     final List<Object> events = new CopyOnWriteArrayList<>();
     volatile boolean inactive;
     volatile int reads;
+
+    /**
+     * A stream initializer that allows half-closure, sets {@code autoRead} and adds
+     * {@code handlers}; {@code onInit} sees each stream first.
+     */
+    static ChannelHandler streams(boolean autoRead, java.util.function.Consumer<Channel> onInit,
+            ChannelHandler... handlers) {
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.config().setAutoRead(autoRead);
+                ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+                onInit.accept(ch);
+                ch.pipeline().addLast(handlers);
+            }
+        };
+    }
+
+    /** This probe as a stream's only handler. */
+    ChannelHandler on(boolean autoRead) {
+        return streams(autoRead, ch -> { }, this);
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

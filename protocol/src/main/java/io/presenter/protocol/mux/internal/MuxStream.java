@@ -237,6 +237,7 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
             return;
         }
         sendWindow += increment;
+        setWritability(SEND_WINDOW_WRITABILITY, true);
         writePending();
     }
 

@@ -70,12 +70,15 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     /** Opening side: the last id opened. Accepting side: the highest id the peer opened. */
     private int lastStreamId;
     private boolean inReadLoop;
-    private boolean goAwaySent;
-    private boolean goAwayReceived;
+    /** Read by {@link #isAcceptingStreams()} from any thread. */
+    private volatile boolean goAwaySent;
+    private volatile boolean goAwayReceived;
+    private volatile boolean failed;
+    /** {@code streams.size()} for {@link #activeStreams()} from any thread. */
+    private volatile int activeStreams;
     private Promise<Void> drainAcked;
     private ResetCode closeCode = ResetCode.GOING_AWAY;
     private String closeReason = "connection closed";
-    private boolean failed;
 
     public MuxSession(MuxSettings settings, ChannelHandler inboundStreamHandler) {
         this.settings = settings;
@@ -118,7 +121,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
 
     @Override
     public int activeStreams() {
-        return streams.size();
+        return activeStreams;
     }
 
     @Override
@@ -426,6 +429,11 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         writeControl(MuxFrame.open(new OpenStream(streamId, metadata.shardKey(), metadata.ringVersion())
                 .setClientAddress(metadata.clientAddress()).setPresenterId(metadata.presenterId())
                 .setAttempt(metadata.attempt())));
+        if (streamId >= maxOpenableId()) {
+            // Rotate before the ids run out (yamux ErrStreamsExhausted): announce it, keep the
+            // streams running, and close when the last one ends so a pool replaces us.
+            sendGoAway(true, ResetCode.GOING_AWAY, "stream ids exhausted");
+        }
         MuxStream stream = new MuxStream(this, streamId, metadata);
         register(stream, open.handler).addListener(future -> {
             if (future.isSuccess()) {
@@ -434,15 +442,11 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
                 open.promise.tryFailure(future.cause());
             }
         });
-        if (streamId >= maxOpenableId()) {
-            // Rotate before the ids run out (yamux ErrStreamsExhausted): announce it, keep the
-            // streams running, and close when the last one ends so a pool replaces us.
-            sendGoAway(true, ResetCode.GOING_AWAY, "stream ids exhausted");
-        }
     }
 
     private ChannelFuture register(MuxStream stream, ChannelHandler handler) {
         streams.put(stream.streamId(), stream);
+        activeStreams = streams.size();
         stats.streamOpened();
         stream.pipeline().addLast(handler);
         ChannelFuture registered = ctx.channel().eventLoop().register(stream);
@@ -550,6 +554,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
 
     void streamClosed(MuxStream stream) {
         if (streams.remove(stream.streamId()) != null) {
+            activeStreams = streams.size();
             stats.streamClosed();
             if (peer != null && inboundStreamHandler == null) {
                 openPending();

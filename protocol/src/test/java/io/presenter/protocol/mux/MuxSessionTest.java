@@ -331,4 +331,36 @@ class MuxSessionTest {
         assertThat(written.isSuccess()).isTrue();
         assertThat(stream.isWritable()).isTrue();
     }
+
+    @Test
+    void opensBeyondThePeersLimitWaitInABoundedQueue() {
+        peer = FramePeer.opening(settings.toBuilder().maxPendingOpens(1).build());
+        peer.handshake(FramePeer.settings(WINDOW).setMaxConcurrentStreams(1));
+        MuxStreamChannel first = peer.openStream(new StreamProbe());
+        var waiting = peer.connection().openStream(StreamMetadata.of(1, 1, null, "p"), new StreamProbe());
+        var refused = peer.connection().openStream(StreamMetadata.of(1, 1, null, "p"), new StreamProbe());
+        peer.channel.runPendingTasks();
+        assertThat(waiting.isDone()).isFalse();
+        assertThat(refused.cause()).isInstanceOf(MuxStreamRefusedException.class)
+                .hasMessage("REFUSED: 1 opens already wait for a stream slot");
+        assertThat(peer.readFrame().getOpen().getStreamId()).isEqualTo(1);
+
+        first.close();
+        peer.channel.runPendingTasks();
+        assertThat(waiting.getNow().streamId()).isEqualTo(3);
+        assertThat(peer.frames()).hasSize(2).allMatch(f -> f instanceof MuxFrame m && (m.isSetReset() || m.isSetOpen()));
+        assertThat(counters.streamsRefused.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void idsExhaustedAnnouncesADrainingGoAwayAndRefusesOpens() {
+        peer = FramePeer.opening(settings.toBuilder().maxStreamId(2).build());
+        peer.handshake(FramePeer.settings(WINDOW));
+        MuxStreamChannel only = peer.openStream(new StreamProbe());
+        assertThat(peer.frames()).last().isEqualTo(MuxFrame.goAway(
+                new io.presenter.protocol.wire.GoAway(1, true, ResetCode.GOING_AWAY).setReason("stream ids exhausted")));
+        assertThat(peer.connection().isAcceptingStreams()).isFalse();
+        only.close();
+        assertThat(peer.channel.isOpen()).as("rotated once the last stream ended").isFalse();
+    }
 }

@@ -101,7 +101,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
             String refusal = refusal();
             if (refusal != null) {
                 refuse(promise, refusal);
-            } else if (peer == null || streams.size() >= peer.getMaxConcurrentStreams()) {
+            } else if (peer == null || streams.size() >= maxOpenStreams()) {
                 if (pendingOpens.size() >= settings.maxPendingOpens()) {
                     refuse(promise, pendingOpens.size() + " opens already wait for a stream slot");
                 } else {
@@ -417,6 +417,11 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         return null;
     }
 
+    /** The peer's limit, and ours too: the stream map stays bounded whatever the peer says. */
+    private int maxOpenStreams() {
+        return Math.min(peer.getMaxConcurrentStreams(), settings.maxConcurrentStreams());
+    }
+
     private int maxOpenableId() {
         int max = settings.maxStreamId();
         return (max & 1) == 1 ? max : max - 1;
@@ -460,7 +465,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     }
 
     private void openPending() {
-        while (!pendingOpens.isEmpty() && streams.size() < peer.getMaxConcurrentStreams()) {
+        while (!pendingOpens.isEmpty() && streams.size() < maxOpenStreams()) {
             PendingOpen open = pendingOpens.poll();
             String refusal = refusal();
             if (refusal != null) {

@@ -298,7 +298,7 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
                     consumed += bytes;
                     pipeline().fireChannelRead(data);
                 }
-                if (consumed > 0) {
+                if (consumed > 0 && open) {
                     session.grantCredit(streamId, receiveWindow.consume(consumed));
                     if (!readCompletePending) {
                         readCompletePending = session.deferReadComplete(this);

@@ -44,8 +44,8 @@ public interface MuxConnection {
 
     /**
      * Sends a goaway. With {@code drain}, streams go on until they end, the connection closes when
-     * none is left, and the future completes when the peer acknowledges. Without, streams above
-     * the last one processed are reset and the connection closes now.
+     * none is left, and the future completes when the peer acknowledges. Without, the connection
+     * closes now and its streams get {@link MuxStreamResetEvent}s with {@code code}.
      */
     Future<Void> goAway(boolean drain, ResetCode code, String reason);
 

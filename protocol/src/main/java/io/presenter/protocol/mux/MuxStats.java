@@ -21,9 +21,11 @@ public interface MuxStats {
 
     default void resetReceived(ResetCode code) {}
 
-    default void frameRead(int bytes) {}
+    /** A frame arrived; {@code payloadBytes} is a data frame's payload, 0 for control frames. */
+    default void frameRead(int payloadBytes) {}
 
-    default void frameWritten(int bytes) {}
+    /** A frame went to the connection; {@code payloadBytes} as in {@link #frameRead}. */
+    default void frameWritten(int payloadBytes) {}
 
     /** A stream had data to send but no send window left. */
     default void windowStalled() {}

@@ -87,6 +87,13 @@ class MuxSessionTest {
     }
 
     @Test
+    void rejectsDataBeforeSettings() {
+        accepting().frames();
+        peer.data(1, "too early");
+        peer.assertGoAway(ResetCode.PROTOCOL_ERROR, "expected settings first, got DATA");
+    }
+
+    @Test
     void rejectsAnotherProtocolVersion() {
         accepting().frames();
         peer.send(MuxFrame.settings(FramePeer.settings(WINDOW).setProtocolVersion(2)));
@@ -362,5 +369,47 @@ class MuxSessionTest {
         assertThat(peer.connection().isAcceptingStreams()).isFalse();
         only.close();
         assertThat(peer.channel.isOpen()).as("rotated once the last stream ended").isFalse();
+    }
+
+    @Test
+    void aFailedWriteToTheConnectionResetsTheStream() {
+        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        peer.channel.pipeline().addBefore(io.presenter.protocol.mux.internal.MuxSession.NAME, "failing-data",
+                new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                    @Override
+                    public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                            io.netty.channel.ChannelPromise promise) {
+                        if (msg instanceof io.presenter.protocol.codec.DataFrame data) {
+                            data.release();
+                            promise.setFailure(new java.io.IOException("disk on fire"));
+                        } else {
+                            ctx.write(msg, promise);
+                        }
+                    }
+                });
+        streams.get(0).writeAndFlush(Unpooled.copiedBuffer("lost", StandardCharsets.UTF_8));
+        Reset reset = peer.readFrame().getReset();
+        assertThat(reset.getCode()).isEqualTo(ResetCode.INTERNAL);
+        assertThat(reset.getReason()).contains("write failed").contains("disk on fire");
+        assertThat(probes.get(0).event(MuxStreamResetEvent.class).remote()).isFalse();
+        assertThat(streams.get(0).isOpen()).isFalse();
+    }
+
+    @Test
+    void goAwayWithoutDrainResetsStreamsAboveTheLastProcessed() {
+        peer = FramePeer.opening(settings);
+        peer.handshake(FramePeer.settings(WINDOW));
+        StreamProbe kept = new StreamProbe();
+        StreamProbe dropped = new StreamProbe();
+        peer.openStream(kept);
+        peer.openStream(dropped);
+        peer.frames();
+        peer.send(MuxFrame.goAway(new io.presenter.protocol.wire.GoAway(1, false, ResetCode.GOING_AWAY)));
+        assertThat(dropped.event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.GOING_AWAY);
+        assertThat(dropped.inactive).isTrue();
+        assertThat(kept.event(MuxGoAwayEvent.class).drain()).isFalse();
+        assertThat(kept.inactive).isFalse();
+        assertThat(peer.connection().isAcceptingStreams()).isFalse();
+        assertThat(peer.frames()).as("no ack without drain").noneMatch(f -> ((MuxFrame) f).isSetGoAwayAck());
     }
 }

@@ -20,9 +20,11 @@ import io.presenter.protocol.mux.MuxStreamRefusedException;
 import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.GoAway;
 import io.presenter.protocol.wire.GoAwayAck;
+import io.presenter.protocol.wire.HalfClose;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.OpenStream;
 import io.presenter.protocol.wire.Ping;
+import io.presenter.protocol.wire.Reset;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.protocol.wire.Settings;
 import io.presenter.protocol.wire.WindowUpdate;
@@ -30,6 +32,7 @@ import io.presenter.protocol.wire.muxConstants;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -193,7 +196,10 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
             return;
         }
         keepAlive.inboundFrame();
-        if (msg instanceof DataFrame data) {
+        if (peer == null && !(msg instanceof MuxFrame frame && frame.isSetSettings())) {
+            ReferenceCountUtil.release(msg);
+            failConnection(ResetCode.PROTOCOL_ERROR, "expected settings first, got " + frameType(msg));
+        } else if (msg instanceof DataFrame data) {
             stats.frameRead(data.content().readableBytes());
             onData(data);
         } else if (msg instanceof MuxFrame frame) {
@@ -278,11 +284,11 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         grantCredit(CONNECTION_STREAM_ID, connectionWindow.consume(bytes));
     }
 
+    private static Object frameType(Object msg) {
+        return msg instanceof MuxFrame frame ? frame.getSetField() : "DATA";
+    }
+
     private void onControl(MuxFrame frame) {
-        if (peer == null && !frame.isSetSettings()) {
-            failConnection(ResetCode.PROTOCOL_ERROR, "expected settings first, got " + frame.getSetField());
-            return;
-        }
         switch (frame.getSetField()) {
             case SETTINGS -> onSettings(frame.getSettings());
             case OPEN -> onOpen(frame.getOpen());
@@ -386,7 +392,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         closeIfIdle();
     }
 
-    private void withStream(int streamId, String what, java.util.function.Consumer<MuxStream> action) {
+    private void withStream(int streamId, String what, Consumer<MuxStream> action) {
         MuxStream stream = streams.get(streamId);
         if (stream != null) {
             action.accept(stream);
@@ -526,7 +532,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     }
 
     void sendReset(int streamId, ResetCode code, String reason, String ownerHint, long ringVersion) {
-        io.presenter.protocol.wire.Reset reset = new io.presenter.protocol.wire.Reset(streamId, code);
+        Reset reset = new Reset(streamId, code);
         reset.setReason(reason);
         if (ownerHint != null) {
             reset.setOwnerHint(ownerHint).setRingVersion(ringVersion);
@@ -542,7 +548,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     }
 
     void halfClose(int streamId) {
-        writeControl(MuxFrame.halfClose(new io.presenter.protocol.wire.HalfClose(streamId)));
+        writeControl(MuxFrame.halfClose(new HalfClose(streamId)));
     }
 
     /** A stream delivered data inside the parent read loop; its read-complete waits for the loop's end. */

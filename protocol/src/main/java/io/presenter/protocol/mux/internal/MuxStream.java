@@ -11,6 +11,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownEvent;
 import io.netty.channel.socket.ChannelOutputShutdownException;
+import io.netty.util.concurrent.Future;
 import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.MuxStreamResetEvent;
@@ -18,6 +19,7 @@ import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.Reset;
 import io.presenter.protocol.wire.ResetCode;
 import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 
 /**
@@ -380,7 +382,7 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
     }
 
     /** Any failed write to the parent resets the stream, or the peer would wait forever (yamux#142). */
-    private void dataWritten(io.netty.util.concurrent.Future<? super Void> future) {
+    private void dataWritten(Future<? super Void> future) {
         if (!future.isSuccess() && open) {
             resetLocally(ResetCode.INTERNAL, "write failed: " + future.cause());
         }
@@ -437,7 +439,7 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
         }
         queuedInboundBytes = 0;
         if (finPromise != null) {
-            finPromise.tryFailure(new java.nio.channels.ClosedChannelException());
+            finPromise.tryFailure(new ClosedChannelException());
         }
         session.streamClosed(this);
     }

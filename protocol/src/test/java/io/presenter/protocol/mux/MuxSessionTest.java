@@ -40,6 +40,7 @@ class MuxSessionTest {
     private final List<MuxStreamChannel> streams = new ArrayList<>();
     private final List<StreamProbe> probes = new ArrayList<>();
     private boolean autoRead = true;
+    private boolean halfClosure = true;
     private FramePeer peer;
 
     private ChannelHandler recordingStreams() {
@@ -48,7 +49,7 @@ class MuxSessionTest {
             protected void initChannel(Channel ch) {
                 StreamProbe probe = new StreamProbe();
                 ch.config().setAutoRead(autoRead);
-                ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+                ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, halfClosure);
                 ch.pipeline().addLast(probe);
                 streams.add((MuxStreamChannel) ch);
                 probes.add(probe);
@@ -124,6 +125,23 @@ class MuxSessionTest {
         assertThat(peer.frames()).containsExactly(MuxFrame.halfClose(new HalfClose(1)));
         assertThat(stream.isOpen()).as("both sides sent FIN").isFalse();
         assertThat(peer.connection().activeStreams()).isZero();
+    }
+
+    @Test
+    void withoutHalfClosureFinClosesTheStreamAfterItsQueuedData() {
+        halfClosure = false;
+        autoRead = false;
+        accepting().handshake(FramePeer.settings(WINDOW)).open(1).data(1, "queued");
+        peer.send(MuxFrame.halfClose(new HalfClose(1)));
+        assertThat(streams.get(0).isOpen()).as("a paused reader has not seen the FIN").isTrue();
+        streams.get(0).read();
+        peer.channel.runPendingTasks();
+        assertThat(probes.get(0).received()).isEqualTo("queued");
+        assertThat(probes.get(0).events).containsExactly(ChannelInputShutdownEvent.INSTANCE,
+                ChannelInputShutdownReadComplete.INSTANCE);
+        assertThat(probes.get(0).inactive).isTrue();
+        assertThat(peer.frames()).as("we never sent FIN, so closing cancels")
+                .last().matches(f -> ((MuxFrame) f).getReset().getCode() == ResetCode.CANCEL);
     }
 
     @Test

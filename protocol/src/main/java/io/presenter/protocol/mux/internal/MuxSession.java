@@ -19,8 +19,6 @@ import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.MuxStreamRefusedException;
 import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.GoAway;
-import io.presenter.protocol.wire.GoAwayAck;
-import io.presenter.protocol.wire.HalfClose;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.OpenStream;
 import io.presenter.protocol.wire.Ping;
@@ -168,16 +166,11 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
             return;
         }
         started = true;
-        Settings preface = new Settings(muxConstants.PROTOCOL_VERSION, settings.initialStreamWindow(),
-                settings.maxFramePayload(), settings.maxConcurrentStreams(),
-                (int) settings.keepaliveInterval().toMillis())
-                .setPeerId(settings.peerId())
-                .setInitialConnectionWindow(settings.initialConnectionWindow());
-        writeControl(MuxFrame.settings(preface));
+        writeControl(Frames.settings(settings));
         keepAlive = new KeepAlive(ctx, settings.keepaliveInterval().toNanos(), new KeepAlive.Actions() {
             @Override
             public void sendPing() {
-                writeControl(MuxFrame.ping(new Ping(ctx.executor().ticker().nanoTime(), false)));
+                writeControl(Frames.ping(ctx.executor().ticker().nanoTime(), false));
             }
 
             @Override
@@ -340,11 +333,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
             } else if (streams.size() >= settings.maxConcurrentStreams()) {
                 refuseInbound(streamId, "more than " + settings.maxConcurrentStreams() + " concurrent streams");
             } else {
-                StreamMetadata metadata = new StreamMetadata(open.getShardKey(), open.getRingVersion(),
-                        open.isSetClientAddress() ? open.getClientAddress() : "",
-                        open.isSetPresenterId() ? open.getPresenterId() : "",
-                        open.isSetAttempt() ? open.getAttempt() : 0);
-                register(new MuxStream(this, streamId, metadata), inboundStreamHandler);
+                register(new MuxStream(this, streamId, Frames.metadata(open)), inboundStreamHandler);
             }
         }
     }
@@ -368,7 +357,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
 
     private void onPing(Ping ping) {
         if (!ping.isAck()) {
-            writeControl(MuxFrame.ping(new Ping(ping.getOpaque(), true)));
+            writeControl(Frames.ping(ping.getOpaque(), true));
         }
     }
 
@@ -376,7 +365,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         goAwayReceived = true;
         failPendingOpens("peer sent goaway");
         if (goAway.isDrain()) {
-            writeControl(MuxFrame.goAwayAck(new GoAwayAck(goAway.getLastStreamId())));
+            writeControl(Frames.goAwayAck(goAway.getLastStreamId()));
         }
         MuxGoAwayEvent event = new MuxGoAwayEvent(goAway.getLastStreamId(), goAway.isDrain(), goAway.getCode(),
                 goAway.isSetReason() ? goAway.getReason() : "");
@@ -436,16 +425,13 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     private void open(PendingOpen open) {
         int streamId = lastStreamId == 0 ? 1 : lastStreamId + 2;
         lastStreamId = streamId;
-        StreamMetadata metadata = open.metadata;
-        writeControl(MuxFrame.open(new OpenStream(streamId, metadata.shardKey(), metadata.ringVersion())
-                .setClientAddress(metadata.clientAddress()).setPresenterId(metadata.presenterId())
-                .setAttempt(metadata.attempt())));
+        writeControl(Frames.open(streamId, open.metadata));
         if (streamId >= maxOpenableId()) {
             // Rotate before the ids run out (yamux ErrStreamsExhausted): announce it, keep the
             // streams running, and close when the last one ends so a pool replaces us.
             sendGoAway(true, ResetCode.GOING_AWAY, "stream ids exhausted");
         }
-        MuxStream stream = new MuxStream(this, streamId, metadata);
+        MuxStream stream = new MuxStream(this, streamId, open.metadata);
         register(stream, open.handler).addListener(future -> {
             if (future.isSuccess()) {
                 open.promise.trySuccess(stream);
@@ -495,7 +481,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
 
     private void refuseInbound(int streamId, String why) {
         stats.streamRefused();
-        sendReset(streamId, ResetCode.REFUSED, why, null, -1);
+        sendReset(Frames.reset(streamId, ResetCode.REFUSED, why, null, -1));
     }
 
     // ---- called by streams ----
@@ -531,24 +517,19 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         }
     }
 
-    void sendReset(int streamId, ResetCode code, String reason, String ownerHint, long ringVersion) {
-        Reset reset = new Reset(streamId, code);
-        reset.setReason(reason);
-        if (ownerHint != null) {
-            reset.setOwnerHint(ownerHint).setRingVersion(ringVersion);
-        }
-        stats.resetSent(code);
+    void sendReset(Reset reset) {
+        stats.resetSent(reset.getCode());
         writeControl(MuxFrame.reset(reset));
     }
 
     void grantCredit(int streamId, int increment) {
         if (increment > 0 && ctx.channel().isActive()) {
-            writeControl(MuxFrame.windowUpdate(new WindowUpdate(streamId, increment)));
+            writeControl(Frames.windowUpdate(streamId, increment));
         }
     }
 
     void halfClose(int streamId) {
-        writeControl(MuxFrame.halfClose(new HalfClose(streamId)));
+        writeControl(Frames.halfClose(streamId));
     }
 
     /** A stream delivered data inside the parent read loop; its read-complete waits for the loop's end. */
@@ -590,7 +571,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     private void sendGoAway(boolean drain, ResetCode code, String reason) {
         goAwaySent = true;
         failPendingOpens("goaway sent");
-        writeControl(MuxFrame.goAway(new GoAway(lastStreamId, drain, code).setReason(reason)));
+        writeControl(Frames.goAway(lastStreamId, drain, code, reason));
     }
 
     private void closeIfIdle() {
@@ -613,7 +594,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         }
         if (!goAwaySent) {
             goAwaySent = true;
-            ctx.write(MuxFrame.goAway(new GoAway(lastStreamId, false, code).setReason(reason)));
+            ctx.write(Frames.goAway(lastStreamId, false, code, reason));
         }
         ctx.flush();
         ctx.close();

@@ -92,10 +92,7 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
         ChannelPromise promise = newPromise();
         eventLoop().execute(() -> {
             if (open && !peerGone) {
-                closeReset = new Reset(streamId, code).setReason(reason);
-                if (ownerHint != null) {
-                    closeReset.setOwnerHint(ownerHint).setRingVersion(ringVersion);
-                }
+                closeReset = Frames.reset(streamId, code, reason, ownerHint, ringVersion);
             }
             close(promise);
         });
@@ -224,7 +221,7 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
         if (!open) {
             return;
         }
-        closeReset = new Reset(streamId, code).setReason(reason);
+        closeReset = Frames.reset(streamId, code, reason, null, -1);
         fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
     }
 
@@ -428,10 +425,9 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
         open = false;
         if (!peerGone && session.isConnected()) {
             if (closeReset != null) {
-                session.sendReset(streamId, closeReset.getCode(), closeReset.getReason(),
-                        closeReset.getOwnerHint(), closeReset.isSetRingVersion() ? closeReset.getRingVersion() : -1);
+                session.sendReset(closeReset);
             } else if (!(finSent && finReceived)) {
-                session.sendReset(streamId, ResetCode.CANCEL, "closed", null, -1);
+                session.sendReset(Frames.reset(streamId, ResetCode.CANCEL, "closed", null, -1));
             }
         }
         for (ByteBuf data; (data = inbound.poll()) != null; ) {

@@ -71,6 +71,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     /** Opening side: the last id opened. Accepting side: the highest id the peer opened. */
     private int lastStreamId;
     private boolean inReadLoop;
+    private int writeTurn;
     /** Read by {@link #isAcceptingStreams()} from any thread. */
     private volatile boolean goAwaySent;
     private volatile boolean goAwayReceived;
@@ -205,11 +206,13 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        inReadLoop = false;
+        // Still "in the read loop" while streams see their read-complete: what they write then
+        // goes out in the one flush below, not one flush per stream.
         for (int i = 0; i < readCompletePending.size(); i++) {
             readCompletePending.get(i).fireReadCompleteIfPending();
         }
         readCompletePending.clear();
+        inReadLoop = false;
         ctx.flush();
         ctx.fireChannelReadComplete();
     }
@@ -217,9 +220,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         boolean writable = ctx.channel().isWritable();
-        for (MuxStream stream : liveStreams()) {
-            stream.parentWritabilityChanged(writable);
-        }
+        forEachStreamFairly(stream -> stream.parentWritabilityChanged(writable));
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -349,9 +350,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
             failConnection(ResetCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
         } else {
             connectionSendWindow += update.getIncrement();
-            for (MuxStream stream : liveStreams()) {
-                stream.writePending();
-            }
+            forEachStreamFairly(MuxStream::writePending);
         }
     }
 
@@ -598,6 +597,21 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         }
         ctx.flush();
         ctx.close();
+    }
+
+    /**
+     * Gives each stream its turn to write, starting one further each time, so the streams first
+     * in the map do not always refill the parent and starve the rest.
+     */
+    private void forEachStreamFairly(Consumer<MuxStream> action) {
+        MuxStream[] live = liveStreams();
+        if (live.length == 0) {
+            return;
+        }
+        int start = Math.floorMod(writeTurn++, live.length);
+        for (int i = 0; i < live.length; i++) {
+            action.accept(live[(start + i) % live.length]);
+        }
     }
 
     private MuxStream[] liveStreams() {

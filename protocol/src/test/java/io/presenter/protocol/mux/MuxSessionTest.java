@@ -430,4 +430,28 @@ class MuxSessionTest {
         assertThat(peer.connection().isAcceptingStreams()).isFalse();
         assertThat(peer.frames()).as("no ack without drain").noneMatch(f -> ((MuxFrame) f).isSetGoAwayAck());
     }
+
+    @Test
+    void drainRefusesLateOpensAndClosesOnceAckedAndIdle() {
+        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        var acked = peer.connection().goAway(true, ResetCode.GOING_AWAY, "deploy");
+        peer.channel.runPendingTasks();
+        assertThat(peer.readFrame()).isEqualTo(MuxFrame.goAway(
+                new io.presenter.protocol.wire.GoAway(1, true, ResetCode.GOING_AWAY).setReason("deploy")));
+
+        peer.open(3);
+        Reset refused = peer.readFrame().getReset();
+        assertThat(refused.getStreamId()).isEqualTo(3);
+        assertThat(refused.getCode()).isEqualTo(ResetCode.REFUSED);
+        peer.send(MuxFrame.goAwayAck(new io.presenter.protocol.wire.GoAwayAck(1)));
+        assertThat(acked.isSuccess()).isTrue();
+
+        peer.data(1, "still served");
+        assertThat(probes.get(0).received()).isEqualTo("still served");
+        assertThat(peer.channel.isOpen()).isTrue();
+        peer.send(MuxFrame.halfClose(new HalfClose(1)));
+        streams.get(0).shutdownOutput();
+        peer.channel.runPendingTasks();
+        assertThat(peer.channel.isOpen()).as("closed once the last stream ended").isFalse();
+    }
 }

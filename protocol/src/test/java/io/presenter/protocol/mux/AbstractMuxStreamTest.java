@@ -2,12 +2,15 @@ package io.presenter.protocol.mux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.util.ReferenceCountUtil;
 import io.presenter.protocol.mux.internal.MuxStream;
 import io.presenter.protocol.wire.ResetCode;
 import java.net.InetSocketAddress;
@@ -26,7 +29,7 @@ abstract class AbstractMuxStreamTest {
 
     abstract MuxPair.Transport transport();
 
-    private MuxPair connect(io.netty.channel.ChannelHandler... acceptorHandlers) throws Exception {
+    private MuxPair connect(ChannelHandler... acceptorHandlers) throws Exception {
         pair = MuxPair.connect(transport(), MuxSettings.defaults(),
                 StreamProbe.streams(true, accepted::add, acceptorHandlers));
         return pair;
@@ -39,7 +42,7 @@ abstract class AbstractMuxStreamTest {
         }
     }
 
-    private static io.netty.buffer.ByteBuf text(String text) {
+    private static ByteBuf text(String text) {
         return Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
     }
 
@@ -81,7 +84,7 @@ abstract class AbstractMuxStreamTest {
         MuxStreamChannel stream = connect(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
                 ((MuxStreamChannel) ctx.channel()).reset(ResetCode.WRONG_SHARD, "moved", "chat-2", 9L);
             }
         }).open(probe.on(true));

@@ -5,18 +5,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.mux.FramePeer.Data;
+import io.presenter.protocol.mux.internal.MuxSession;
+import io.presenter.protocol.mux.internal.MuxStream;
+import io.presenter.protocol.wire.GoAway;
+import io.presenter.protocol.wire.GoAwayAck;
 import io.presenter.protocol.wire.HalfClose;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.Ping;
 import io.presenter.protocol.wire.Reset;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.protocol.wire.WindowUpdate;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +45,7 @@ class MuxSessionTest {
 
     private final MuxCounters counters = new MuxCounters();
     private final MuxSettings settings = MuxSettings.builder().initialStreamWindow(WINDOW)
-            .maxFramePayload(1024).initialConnectionWindow(8192).keepaliveInterval(java.time.Duration.ofSeconds(10))
+            .maxFramePayload(1024).initialConnectionWindow(8192).keepaliveInterval(Duration.ofSeconds(10))
             .stats(counters).build();
     /** Streams the accepting session created, with their probes. */
     private final List<MuxStreamChannel> streams = new ArrayList<>();
@@ -261,7 +272,7 @@ class MuxSessionTest {
         peer.data(1, kib).data(1, kib).data(1, kib);
         assertThat(peer.frames()).as("nothing read yet: no stream credit").isEmpty();
         assertThat(probes.get(0).receivedBytes()).isZero();
-        assertThat(((io.presenter.protocol.mux.internal.MuxStream) streams.get(0)).queuedInboundBytes())
+        assertThat(((MuxStream) streams.get(0)).queuedInboundBytes())
                 .isEqualTo(3 * 1024);
 
         streams.get(0).read();
@@ -275,9 +286,9 @@ class MuxSessionTest {
         autoRead = false;
         accepting().handshake(FramePeer.settings(WINDOW)).open(1);
         MuxStreamChannel stream = streams.get(0);
-        stream.pipeline().addFirst(new io.netty.channel.ChannelInboundHandlerAdapter() {
+        stream.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
             @Override
-            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 ctx.fireChannelRead(msg);
                 ctx.read();
             }
@@ -294,7 +305,7 @@ class MuxSessionTest {
         autoRead = false;
         accepting().handshake(FramePeer.settings(WINDOW)).open(1).data(1, "last words");
         peer.send(MuxFrame.halfClose(new HalfClose(1)));
-        peer.send(MuxFrame.goAway(new io.presenter.protocol.wire.GoAway(1, true, ResetCode.GOING_AWAY)));
+        peer.send(MuxFrame.goAway(new GoAway(1, true, ResetCode.GOING_AWAY)));
         assertThat(probes.get(0).events).as("goaway reaches a paused reader")
                 .containsExactly(new MuxGoAwayEvent(1, true, ResetCode.GOING_AWAY, ""));
         streams.get(0).read();
@@ -383,7 +394,7 @@ class MuxSessionTest {
         peer.handshake(FramePeer.settings(WINDOW));
         MuxStreamChannel only = peer.openStream(new StreamProbe());
         assertThat(peer.frames()).last().isEqualTo(MuxFrame.goAway(
-                new io.presenter.protocol.wire.GoAway(1, true, ResetCode.GOING_AWAY).setReason("stream ids exhausted")));
+                new GoAway(1, true, ResetCode.GOING_AWAY).setReason("stream ids exhausted")));
         assertThat(peer.connection().isAcceptingStreams()).isFalse();
         only.close();
         assertThat(peer.channel.isOpen()).as("rotated once the last stream ended").isFalse();
@@ -392,14 +403,14 @@ class MuxSessionTest {
     @Test
     void aFailedWriteToTheConnectionResetsTheStream() {
         accepting().handshake(FramePeer.settings(WINDOW)).open(1);
-        peer.channel.pipeline().addBefore(io.presenter.protocol.mux.internal.MuxSession.NAME, "failing-data",
-                new io.netty.channel.ChannelOutboundHandlerAdapter() {
+        peer.channel.pipeline().addBefore(MuxSession.NAME, "failing-data",
+                new ChannelOutboundHandlerAdapter() {
                     @Override
-                    public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
-                            io.netty.channel.ChannelPromise promise) {
-                        if (msg instanceof io.presenter.protocol.codec.DataFrame data) {
+                    public void write(ChannelHandlerContext ctx, Object msg,
+                            ChannelPromise promise) {
+                        if (msg instanceof DataFrame data) {
                             data.release();
-                            promise.setFailure(new java.io.IOException("disk on fire"));
+                            promise.setFailure(new IOException("disk on fire"));
                         } else {
                             ctx.write(msg, promise);
                         }
@@ -422,7 +433,7 @@ class MuxSessionTest {
         peer.openStream(kept);
         peer.openStream(dropped);
         peer.frames();
-        peer.send(MuxFrame.goAway(new io.presenter.protocol.wire.GoAway(1, false, ResetCode.GOING_AWAY)));
+        peer.send(MuxFrame.goAway(new GoAway(1, false, ResetCode.GOING_AWAY)));
         assertThat(dropped.event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.GOING_AWAY);
         assertThat(dropped.inactive).isTrue();
         assertThat(kept.event(MuxGoAwayEvent.class).drain()).isFalse();
@@ -437,13 +448,13 @@ class MuxSessionTest {
         var acked = peer.connection().goAway(true, ResetCode.GOING_AWAY, "deploy");
         peer.channel.runPendingTasks();
         assertThat(peer.readFrame()).isEqualTo(MuxFrame.goAway(
-                new io.presenter.protocol.wire.GoAway(1, true, ResetCode.GOING_AWAY).setReason("deploy")));
+                new GoAway(1, true, ResetCode.GOING_AWAY).setReason("deploy")));
 
         peer.open(3);
         Reset refused = peer.readFrame().getReset();
         assertThat(refused.getStreamId()).isEqualTo(3);
         assertThat(refused.getCode()).isEqualTo(ResetCode.REFUSED);
-        peer.send(MuxFrame.goAwayAck(new io.presenter.protocol.wire.GoAwayAck(1)));
+        peer.send(MuxFrame.goAwayAck(new GoAwayAck(1)));
         assertThat(acked.isSuccess()).isTrue();
 
         peer.data(1, "still served");

@@ -16,6 +16,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
+import io.presenter.protocol.wire.ResetCode;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +78,7 @@ class SameHandlerOverTcpAndMuxTest {
             StreamProbe probe = new StreamProbe();
             converse(pair.open(probe.on(true)), probe);
             assertThat(probe.event(MuxStreamResetEvent.class).code())
-                    .as("the server's close() ends the stream").isEqualTo(io.presenter.protocol.wire.ResetCode.CANCEL);
+                    .as("the server's close() ends the stream").isEqualTo(ResetCode.CANCEL);
         }
     }
 }

@@ -3,19 +3,22 @@ package io.presenter.protocol.mux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** Records what reaches the end of a stream's pipeline: bytes, user events, inactivity. */
 final class StreamProbe extends ChannelInboundHandlerAdapter {
@@ -31,7 +34,7 @@ final class StreamProbe extends ChannelInboundHandlerAdapter {
      * A stream initializer that allows half-closure, sets {@code autoRead} and adds
      * {@code handlers}; {@code onInit} sees each stream first.
      */
-    static ChannelHandler streams(boolean autoRead, java.util.function.Consumer<Channel> onInit,
+    static ChannelHandler streams(boolean autoRead, Consumer<Channel> onInit,
             ChannelHandler... handlers) {
         return new ChannelInitializer<Channel>() {
             @Override
@@ -53,7 +56,7 @@ final class StreamProbe extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
         synchronized (received) {
-            received.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(buf));
+            received.writeBytes(ByteBufUtil.getBytes(buf));
         }
         buf.release();
         reads++;
@@ -102,7 +105,7 @@ final class StreamProbe extends ChannelInboundHandlerAdapter {
     }
 
     /** Waits, with a bound, until {@code condition} holds; fails with {@code what} otherwise. */
-    static void await(BooleanSupplier condition, java.util.function.Supplier<String> what) {
+    static void await(BooleanSupplier condition, Supplier<String> what) {
         long deadline = System.nanoTime() + WAIT_NANOS;
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime() - deadline).as(what).isNegative();

@@ -61,4 +61,14 @@ class MuxLifecycleTest {
             assertThat(pair.opener.closeFuture().await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
         }
     }
+
+    @Test
+    void drainingAnIdleConnectionClosesItOnceAcknowledged() throws Exception {
+        try (MuxPair pair = MuxPair.connect(MuxPair.Transport.TCP, MuxSettings.defaults(), EchoHandler.INSTANCE)) {
+            assertThat(pair.opener.goAway(true, ResetCode.GOING_AWAY, "scale-in")
+                    .await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(pair.opener.closeFuture().await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(pair.acceptor.closeFuture().await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        }
+    }
 }

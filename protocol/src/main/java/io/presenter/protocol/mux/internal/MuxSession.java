@@ -295,6 +295,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
             case GO_AWAY_ACK -> {
                 if (drainAcked != null) {
                     drainAcked.trySuccess(null);
+                    closeIfIdle();
                 }
             }
             default -> failConnection(ResetCode.PROTOCOL_ERROR, "unexpected frame " + frame.getSetField());
@@ -422,6 +423,9 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     }
 
     private void open(PendingOpen open) {
+        if (!open.promise.setUncancellable()) {
+            return; // the caller gave up waiting: spend no stream id on it
+        }
         int streamId = lastStreamId == 0 ? 1 : lastStreamId + 2;
         lastStreamId = streamId;
         writeControl(Frames.open(streamId, open.metadata));
@@ -573,8 +577,14 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         writeControl(Frames.goAway(lastStreamId, drain, code, reason));
     }
 
+    /**
+     * Closes once a goaway went either way and no stream is left; a drain we asked for also
+     * waits for its acknowledgement, which the peer sends at once, so it learns of the drain
+     * before the connection goes.
+     */
     private void closeIfIdle() {
-        if ((goAwaySent || goAwayReceived) && streams.isEmpty() && ctx.channel().isActive()) {
+        boolean awaitingAck = drainAcked != null && !drainAcked.isDone();
+        if ((goAwaySent || goAwayReceived) && !awaitingAck && streams.isEmpty() && ctx.channel().isActive()) {
             ctx.close();
         }
     }

@@ -36,6 +36,8 @@ public record MuxSettings(
     public static final int DEFAULT_STREAM_WINDOW = 64 * 1024;
     public static final int DEFAULT_CONNECTION_WINDOW = 1024 * 1024;
     public static final int DEFAULT_MAX_FRAME_PAYLOAD = 16 * 1024;
+    /** Small enough for tests, large enough for any control frame (their texts are capped). */
+    public static final int MIN_MAX_FRAME_PAYLOAD = 1024;
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 10_000;
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_PENDING_OPENS = 1_000;
@@ -44,7 +46,7 @@ public record MuxSettings(
 
     public MuxSettings {
         requireAtLeast("initialStreamWindow", initialStreamWindow, 1024);
-        requireAtLeast("maxFramePayload", maxFramePayload, 256);
+        requireAtLeast("maxFramePayload", maxFramePayload, MIN_MAX_FRAME_PAYLOAD);
         requireAtLeast("initialConnectionWindow", initialConnectionWindow, maxFramePayload);
         requireAtLeast("maxConcurrentStreams", maxConcurrentStreams, 1);
         requireAtLeast("maxStreamId", maxStreamId, 1);

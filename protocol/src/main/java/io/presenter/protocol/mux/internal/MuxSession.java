@@ -308,7 +308,8 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         } else if (received.getProtocolVersion() != muxConstants.PROTOCOL_VERSION) {
             failConnection(ResetCode.PROTOCOL_ERROR, "protocol version " + received.getProtocolVersion()
                     + ", expected " + muxConstants.PROTOCOL_VERSION);
-        } else if (received.getInitialStreamWindow() <= 0 || received.getMaxFramePayload() <= 0
+        } else if (received.getInitialStreamWindow() <= 0
+                || received.getMaxFramePayload() < MuxSettings.MIN_MAX_FRAME_PAYLOAD
                 || received.getMaxConcurrentStreams() <= 0
                 || received.isSetInitialConnectionWindow() && received.getInitialConnectionWindow() <= 0) {
             failConnection(ResetCode.PROTOCOL_ERROR, "settings out of range: " + received);

@@ -28,7 +28,8 @@ public record StreamMetadata(long shardKey, long ringVersion, String clientAddre
     public static StreamMetadata of(long shardKey, long ringVersion, InetSocketAddress client,
             String presenterId) {
         String address = client == null ? ""
-                : NetUtil.toSocketAddressString(client.getHostString(), client.getPort());
+                : client.isUnresolved() ? NetUtil.toSocketAddressString(client.getHostString(), client.getPort())
+                : NetUtil.toSocketAddressString(client);
         return new StreamMetadata(shardKey, ringVersion, address, presenterId, 0);
     }
 

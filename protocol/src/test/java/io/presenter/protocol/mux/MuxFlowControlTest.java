@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** One stalled reader must not hold up the other streams of its connection. */
@@ -21,9 +22,13 @@ class MuxFlowControlTest {
     private static final int BYTES_PER_STREAM = 4 * WINDOW;
     private static final int FLOWING_STREAMS = 100;
 
-    /** Writes {@code BYTES_PER_STREAM} as fast as the stream stays writable, then sends FIN. */
+    /** Writes {@code bytes} as fast as the stream stays writable, then sends FIN. */
     static final class Sender extends ChannelInboundHandlerAdapter {
-        private int remaining = BYTES_PER_STREAM;
+        private int remaining;
+
+        Sender(int bytes) {
+            this.remaining = bytes;
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -56,7 +61,7 @@ class MuxFlowControlTest {
         try (MuxPair pair = MuxPair.connect(MuxPair.Transport.TCP, settings,
                 StreamProbe.streams(true, ch -> {
                     senders.put(((MuxStreamChannel) ch).streamId(), ch);
-                    ch.pipeline().addLast(new Sender());
+                    ch.pipeline().addLast(new Sender(BYTES_PER_STREAM));
                 }))) {
             StreamProbe stalledProbe = new StreamProbe();
             MuxStreamChannel stalled = pair.open(stalledProbe.on(false));
@@ -79,6 +84,45 @@ class MuxFlowControlTest {
             stalled.config().setAutoRead(true);
             stalledProbe.awaitEvent(ChannelInputShutdownEvent.class);
             assertThat(stalledProbe.receivedBytes()).isEqualTo(BYTES_PER_STREAM);
+        }
+    }
+
+    @Test
+    void streamsWriteOnlyWhileTheConnectionIsWritableSoItsBufferStaysShallow() throws Exception {
+        int streams = 4;
+        // Tiny socket buffers make loopback slow (delayed acks): a few windows' worth is enough.
+        int bytes = 64 * 1024;
+        MuxSettings opener = MuxSettings.defaults();
+        // Windows larger than everything sent: only the connection's writability holds writers back.
+        MuxSettings acceptor = MuxSettings.builder().initialStreamWindow(2 * bytes)
+                .initialConnectionWindow(2 * bytes).build();
+        List<StreamProbe> received = new CopyOnWriteArrayList<>();
+        try (MuxPair pair = MuxPair.connect(MuxPair.Transport.TCP_TIGHT, opener, acceptor,
+                StreamProbe.streams(true, ch -> {
+                    StreamProbe probe = new StreamProbe();
+                    received.add(probe);
+                    ch.pipeline().addLast(probe);
+                }))) {
+            Channel connection = pair.opener.channel();
+            pair.acceptor.channel().config().setAutoRead(false); // a peer that stops reading
+            List<MuxStreamChannel> writers = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                writers.add(pair.open(StreamProbe.streams(true, ch -> ch.pipeline().addLast(new Sender(bytes)))));
+            }
+            StreamProbe.await(() -> !connection.isWritable(), () -> "connection never backed up");
+            long queued = connection.eventLoop().submit(
+                    () -> connection.unsafe().outboundBuffer().totalPendingWriteBytes()).get();
+            assertThat(queued).as("parent buffer: high water mark plus at most one frame per stream")
+                    .isLessThanOrEqualTo(connection.config().getWriteBufferHighWaterMark()
+                            + (long) streams * opener.maxFrameLength());
+            assertThat(writers).allMatch(stream -> !stream.isWritable());
+
+            pair.acceptor.channel().config().setAutoRead(true);
+            StreamProbe.await(() -> received.size() == streams, () -> received.size() + " streams arrived");
+            for (StreamProbe probe : received) {
+                probe.awaitEvent(ChannelInputShutdownEvent.class);
+                assertThat(probe.receivedBytes()).isEqualTo(bytes);
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -27,7 +28,18 @@ import java.util.concurrent.TimeUnit;
 final class MuxPair implements AutoCloseable {
 
     enum Transport {
-        LOCAL, TCP;
+        LOCAL, TCP,
+        /** TCP with tiny socket buffers: a peer that stops reading backs the sender up at once. */
+        TCP_TIGHT;
+
+        private static final int TIGHT_SOCKET_BUFFER = 8 * 1024;
+
+        void configure(ServerBootstrap server, Bootstrap client) {
+            if (this == TCP_TIGHT) {
+                server.childOption(ChannelOption.SO_RCVBUF, TIGHT_SOCKET_BUFFER);
+                client.option(ChannelOption.SO_SNDBUF, TIGHT_SOCKET_BUFFER);
+            }
+        }
 
         EventLoopGroup newGroup() {
             return new MultiThreadIoEventLoopGroup(2, this == LOCAL ? LocalIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -69,18 +81,19 @@ final class MuxPair implements AutoCloseable {
             ChannelHandler inboundStreamHandler) throws Exception {
         EventLoopGroup group = transport.newGroup();
         CompletableFuture<Channel> accepted = new CompletableFuture<>();
-        Channel server = new ServerBootstrap().group(group).channel(transport.serverChannel())
+        ServerBootstrap serverBootstrap = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(MuxInitializer.accepting(acceptorSettings, inboundStreamHandler));
                         accepted.complete(ch);
                     }
-                })
-                .bind(transport.bindAddress()).sync().channel();
-        Channel client = new Bootstrap().group(group).channel(transport.channel())
-                .handler(MuxInitializer.opening(openerSettings))
-                .connect(server.localAddress()).sync().channel();
+                });
+        Bootstrap clientBootstrap = new Bootstrap().group(group).channel(transport.channel())
+                .handler(MuxInitializer.opening(openerSettings));
+        transport.configure(serverBootstrap, clientBootstrap);
+        Channel server = serverBootstrap.bind(transport.bindAddress()).sync().channel();
+        Channel client = clientBootstrap.connect(server.localAddress()).sync().channel();
         Channel acceptedChannel = accepted.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         // The accepted channel's initializer has run once it is registered, on its own loop.
         acceptedChannel.eventLoop().submit(() -> { }).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.presenter.protocol.mux;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.presenter.protocol.codec.MuxFrameDecoder;
 import io.presenter.protocol.codec.MuxFrameEncoder;
@@ -24,9 +25,17 @@ public final class MuxInitializer extends ChannelInitializer<Channel> {
         this.inboundStreamHandler = inboundStreamHandler;
     }
 
-    /** For accepted connections: every stream the peer opens gets {@code inboundStreamHandler}. */
+    /**
+     * For accepted connections: every stream the peer opens gets {@code inboundStreamHandler},
+     * which is therefore shared: a {@code ChannelInitializer} or another {@code @Sharable} handler.
+     */
     public static MuxInitializer accepting(MuxSettings settings, ChannelHandler inboundStreamHandler) {
-        return new MuxInitializer(settings, Objects.requireNonNull(inboundStreamHandler, "handler"));
+        Objects.requireNonNull(inboundStreamHandler, "inboundStreamHandler");
+        if (inboundStreamHandler instanceof ChannelHandlerAdapter adapter && !adapter.isSharable()) {
+            throw new IllegalArgumentException(inboundStreamHandler.getClass().getName()
+                    + " is added to every stream, so it must be @Sharable (or a ChannelInitializer)");
+        }
+        return new MuxInitializer(settings, inboundStreamHandler);
     }
 
     /** For connections this side opens streams on. */

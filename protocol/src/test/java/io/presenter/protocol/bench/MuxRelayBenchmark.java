@@ -112,11 +112,19 @@ public final class MuxRelayBenchmark {
             TimeUnit.SECONDS.sleep(1); // warm-up, not synchronisation
             long start = System.nanoTime();
             long before = messages.sum();
-            TimeUnit.SECONDS.sleep(seconds);
+            long[] perSecond = new long[seconds];
+            long last = before;
+            for (int s = 0; s < seconds; s++) {
+                TimeUnit.SECONDS.sleep(1); // sampling interval, not synchronisation
+                long now = messages.sum();
+                perSecond[s] = now - last;
+                last = now;
+            }
             long count = messages.sum() - before;
             double elapsed = (System.nanoTime() - start) / 1e9;
-            System.out.printf("streams=%d messageBytes=%d depth=%d: %.0f round trips/s, %.1f MB/s each way%n",
-                    streams, messageBytes, depth, count / elapsed, count * messageBytes / elapsed / 1e6);
+            System.out.printf("streams=%d messageBytes=%d depth=%d: %.0f round trips/s, %.1f MB/s each way;"
+                    + " per second %s%n", streams, messageBytes, depth, count / elapsed,
+                    count * messageBytes / elapsed / 1e6, java.util.Arrays.toString(perSecond));
             client.close().sync();
             server.close().sync();
         } finally {

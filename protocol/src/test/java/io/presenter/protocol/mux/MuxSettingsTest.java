@@ -37,4 +37,11 @@ class MuxSettingsTest {
         assertThat(v6.clientSocketAddress()).isEqualTo(InetSocketAddress.createUnresolved("::1", 443));
         assertThat(new StreamMetadata(1, 2, "", "", 0).clientSocketAddress()).isNull();
     }
+
+    @Test
+    void theInboundStreamHandlerMustBeShareable() {
+        assertThatThrownBy(() -> MuxInitializer.accepting(MuxSettings.defaults(), new StreamProbe()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be @Sharable");
+        assertThat(MuxInitializer.accepting(MuxSettings.defaults(), EchoHandler.INSTANCE)).isNotNull();
+    }
 }

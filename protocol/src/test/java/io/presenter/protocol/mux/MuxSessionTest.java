@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -464,5 +465,33 @@ class MuxSessionTest {
         streams.get(0).shutdownOutput();
         peer.channel.runPendingTasks();
         assertThat(peer.channel.isOpen()).as("closed once the last stream ended").isFalse();
+    }
+
+    @Test
+    void aWritePromiseWaitsUntilTheConnectionHasWrittenTheBytes() {
+        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        List<ChannelPromise> connectionWrites = new ArrayList<>();
+        peer.channel.pipeline().addBefore(MuxSession.NAME, "held-writes", new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                if (msg instanceof DataFrame) {
+                    connectionWrites.add(promise);
+                    promise = ctx.newPromise();
+                }
+                ctx.write(msg, promise);
+            }
+        });
+        ChannelFuture first = streams.get(0).write(Unpooled.copiedBuffer("one", StandardCharsets.UTF_8));
+        ChannelFuture empty = streams.get(0).write(Unpooled.EMPTY_BUFFER);
+        ChannelFuture second = streams.get(0).writeAndFlush(Unpooled.copiedBuffer("two", StandardCharsets.UTF_8));
+        assertThat(peer.frames()).as("both sent").containsExactly(new Data(1, "one"), new Data(1, "two"));
+        assertThat(List.of(first, empty, second)).as("the connection has not written them yet")
+                .noneMatch(ChannelFuture::isDone);
+
+        connectionWrites.get(0).setSuccess();
+        assertThat(first.isSuccess()).isTrue();
+        assertThat(empty.isDone()).as("completes with the message after it").isFalse();
+        connectionWrites.get(1).setSuccess();
+        assertThat(List.of(empty, second)).allMatch(ChannelFuture::isSuccess);
     }
 }

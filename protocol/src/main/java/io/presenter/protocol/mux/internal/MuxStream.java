@@ -3,7 +3,6 @@ package io.presenter.protocol.mux.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -12,7 +11,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownEvent;
 import io.netty.channel.socket.ChannelOutputShutdownException;
-import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.MuxStreamResetEvent;
 import io.presenter.protocol.mux.StreamMetadata;
@@ -43,7 +41,7 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
     private final ReceiveWindow receiveWindow;
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
     private int queuedInboundBytes;
-    private int sendWindow;
+    private final StreamSender sender;
     private boolean open = true;
     private boolean readRequested;
     private boolean delivering;
@@ -53,17 +51,6 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
     private boolean outputShutdown;
     private boolean finSent;
     private ChannelPromise finPromise;
-    private boolean stalled;
-    /** Inside {@code forEachFlushedMessage}: the outbound buffer must not change. */
-    private boolean sending;
-    private boolean wrote;
-    /** Flushed messages, at the head of the buffer, whose last byte the parent is writing. */
-    private int messagesInFlight;
-    private int messagesToSkip;
-    /** Empty messages passed since the last message sent; they complete along with it. */
-    private int emptyMessages;
-    /** The parent write carrying the last byte of the newest message in flight. */
-    private ChannelFuture lastWrite;
     /** Set when the peer already knows the stream is gone: closing sends no reset. */
     private boolean peerGone;
     /** The reset to send on close instead of CANCEL. */
@@ -77,7 +64,7 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
         this.config = new StreamChannelConfig(this);
         config.setWriteBufferWaterMark(session.settings().streamWriteBufferWaterMark());
         this.receiveWindow = new ReceiveWindow(session.settings().initialStreamWindow());
-        this.sendWindow = session.peerInitialStreamWindow();
+        this.sender = new StreamSender(this, session, session.peerInitialStreamWindow());
     }
 
     // ---- MuxStreamChannel ----
@@ -241,11 +228,10 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
     }
 
     void windowUpdated(int increment) {
-        if (sendWindow > Integer.MAX_VALUE - increment) {
+        if (!sender.grant(increment)) {
             resetLocally(ResetCode.FLOW_CONTROL_ERROR, "stream window above 2^31-1");
             return;
         }
-        sendWindow += increment;
         setWritability(SEND_WINDOW_WRITABILITY, true);
         writePending();
     }
@@ -347,121 +333,34 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
         return msg;
     }
 
-    /**
-     * Sends flushed bytes as data frames while the stream has credit and the parent is writable,
-     * splitting at the send window and the peer's frame size. A message stays in this channel's
-     * buffer, counting against its water marks, until the parent has written its last byte; only
-     * then does its promise succeed (linkerd#730). Messages behind it may be sent meanwhile.
-     */
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        do {
-            sending = true;
-            wrote = false;
-            messagesToSkip = messagesInFlight;
-            try {
-                in.forEachFlushedMessage(this::send);
-            } finally {
-                sending = false;
-            }
-            completeEmptyMessages(in);
-            setWritability(SEND_WINDOW_WRITABILITY, sendWindow > 0);
-            if (wrote) {
-                // May complete writes at once, and the pipeline may then flush more; this
-                // channel's flush is busy (here), so the loop picks those messages up.
-                session.flushData();
-            }
-        } while (wrote && in.size() > messagesInFlight);
+        sender.send(in);
+        setWritability(SEND_WINDOW_WRITABILITY, sender.hasCredit());
         sendFinIfDrained();
     }
 
-    /** Sends what credit allows of one flushed message; false stops at one not fully sent. */
-    private boolean send(Object msg) {
-        if (messagesToSkip > 0) {
-            messagesToSkip--; // its last byte is already with the parent
-            return true;
-        }
-        ByteBuf buf = (ByteBuf) msg;
-        if (!buf.isReadable()) {
-            emptyMessages++;
-            return true;
-        }
-        while (buf.isReadable()) {
-            int chunk = session.isParentWritable() ? Math.min(buf.readableBytes(), session.sendableBytes(sendWindow)) : 0;
-            if (chunk <= 0) {
-                if (!stalled && session.isParentWritable()) {
-                    stalled = true;
-                    session.settings().stats().windowStalled();
-                }
-                return false;
-            }
-            stalled = false;
-            sendWindow -= chunk;
-            ChannelFuture written = session.writeData(new DataFrame(streamId, buf.readRetainedSlice(chunk)));
-            wrote = true;
-            if (buf.isReadable()) {
-                written.addListener(new Written(0));
-            } else {
-                written.addListener(new Written(emptyMessages + 1));
-                messagesInFlight += emptyMessages + 1;
-                emptyMessages = 0;
-                lastWrite = written;
-            }
-        }
-        return true;
-    }
-
-    /** Empty messages met last: done now if nothing is ahead of them, else with the write ahead. */
-    private void completeEmptyMessages(ChannelOutboundBuffer in) {
-        if (emptyMessages == 0) {
-            return;
-        }
-        if (messagesInFlight == 0) {
-            for (; emptyMessages > 0; emptyMessages--) {
-                in.remove();
-            }
-        } else {
-            lastWrite.addListener(new Written(emptyMessages));
-            messagesInFlight += emptyMessages;
-            emptyMessages = 0;
-        }
-    }
-
     /**
-     * Completes the messages whose last byte a parent write carried (none for a middle chunk).
-     * A failed write resets the stream, or the peer would wait forever (yamux#142).
+     * The parent has written (or failed to write) the last byte of the {@code messages} messages
+     * at the head of the buffer. A failure resets the stream, or the peer would wait forever
+     * (yamux#142).
      */
-    private final class Written implements ChannelFutureListener {
-        private final int messages;
-
-        Written(int messages) {
-            this.messages = messages;
+    void messagesWritten(int messages, ChannelFuture write) {
+        ChannelOutboundBuffer out = unsafe().outboundBuffer();
+        if (out == null) {
+            return; // closed: the channel failed whatever was left
         }
-
-        @Override
-        public void operationComplete(ChannelFuture future) {
-            if (sending) {
-                // Failed inside forEachFlushedMessage: do not touch the buffer while it iterates.
-                eventLoop().execute(() -> operationComplete(future));
-                return;
-            }
-            ChannelOutboundBuffer out = unsafe().outboundBuffer();
-            if (out == null) {
-                return; // closed: the channel failed whatever was left
-            }
-            messagesInFlight -= messages;
-            for (int i = 0; i < messages; i++) {
-                if (future.isSuccess()) {
-                    out.remove();
-                } else {
-                    out.remove(future.cause());
-                }
-            }
-            if (!future.isSuccess()) {
-                resetLocally(ResetCode.INTERNAL, "write failed: " + future.cause());
+        for (int i = 0; i < messages; i++) {
+            if (write.isSuccess()) {
+                out.remove();
             } else {
-                sendFinIfDrained();
+                out.remove(write.cause());
             }
+        }
+        if (!write.isSuccess()) {
+            resetLocally(ResetCode.INTERNAL, "write failed: " + write.cause());
+        } else {
+            sendFinIfDrained();
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * @param initialStreamWindow bytes the peer may send on one stream before this side grants credit
  * @param initialConnectionWindow bytes the peer may send on the connection not yet attributed to a
- *     stream (see {@link io.presenter.protocol.mux.internal.MuxSession} for the policy)
+ *     stream: credit returns as soon as bytes reach a stream's queue, which the stream window bounds
  * @param maxFramePayload largest data payload this side accepts in one frame
  * @param maxConcurrentStreams streams this side keeps open at once; more are refused
  * @param keepaliveInterval inbound silence after which this side pings; the same again without

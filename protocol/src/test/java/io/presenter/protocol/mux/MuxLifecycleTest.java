@@ -4,13 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.Unpooled;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.ReferenceCountUtil;
 import io.presenter.protocol.wire.ResetCode;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Rotating a connection: stream id exhaustion and a drain with acknowledgement. */
+/** A connection's life: stream id exhaustion, drains with acknowledgement, keepalive on real sockets. */
 class MuxLifecycleTest {
 
     @Test
@@ -69,6 +80,34 @@ class MuxLifecycleTest {
                     .await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
             assertThat(pair.opener.closeFuture().await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
             assertThat(pair.acceptor.closeFuture().await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void keepaliveClosesAConnectionToASilentPeer() throws Exception {
+        EventLoopGroup group = MuxPair.Transport.TCP.newGroup();
+        try {
+            // Accepts and reads, but never sends a byte: a hung chat server.
+            Channel silent = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            ReferenceCountUtil.release(msg);
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            MuxSettings settings = MuxSettings.builder().keepaliveInterval(Duration.ofMillis(200)).build();
+            Channel client = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .handler(MuxInitializer.opening(settings)).connect(silent.localAddress()).sync().channel();
+            var open = MuxConnection.of(client).openStream(new StreamMetadata(1, 1, "", "p", 0), new StreamProbe());
+
+            assertThat(client.closeFuture().await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(open.await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(open.cause()).isInstanceOf(MuxStreamRefusedException.class)
+                    .hasMessageContaining("connection closed");
+            silent.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 }

@@ -1,0 +1,53 @@
+package io.presenter.protocol.mux;
+
+import io.netty.util.NetUtil;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * What an open-stream frame says about the stream: whose bytes it carries and how it was routed.
+ *
+ * @param shardKey the couple id the presenter routed on
+ * @param ringVersion the ring version the presenter used
+ * @param clientAddress the end client's address as {@code ip:port} ({@code [v6]:port}), or ""
+ * @param presenterId the presenter that opened the stream, or ""
+ * @param attempt 0 on the first try, then the number of retries after WRONG_SHARD
+ */
+public record StreamMetadata(long shardKey, long ringVersion, String clientAddress,
+        String presenterId, int attempt) {
+
+    public StreamMetadata {
+        Objects.requireNonNull(clientAddress, "clientAddress");
+        Objects.requireNonNull(presenterId, "presenterId");
+        if (attempt < 0) {
+            throw new IllegalArgumentException("attempt " + attempt);
+        }
+    }
+
+    /** Metadata of a first attempt for a client at {@code client}. */
+    public static StreamMetadata of(long shardKey, long ringVersion, InetSocketAddress client,
+            String presenterId) {
+        String address = client == null ? ""
+                : client.isUnresolved() ? NetUtil.toSocketAddressString(client.getHostString(), client.getPort())
+                : NetUtil.toSocketAddressString(client);
+        return new StreamMetadata(shardKey, ringVersion, address, presenterId, 0);
+    }
+
+    /** The end client's address, unresolved, or null if the opener did not say. */
+    public InetSocketAddress clientSocketAddress() {
+        int colon = clientAddress.lastIndexOf(':');
+        if (colon <= 0) {
+            return null;
+        }
+        String host = clientAddress.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            return InetSocketAddress.createUnresolved(host,
+                    Integer.parseInt(clientAddress.substring(colon + 1)));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,634 @@
+package io.presenter.protocol.mux.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.presenter.protocol.codec.DataFrame;
+import io.presenter.protocol.codec.MalformedFrameException;
+import io.presenter.protocol.mux.MuxConnection;
+import io.presenter.protocol.mux.MuxGoAwayEvent;
+import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.mux.MuxStats;
+import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.MuxStreamRefusedException;
+import io.presenter.protocol.mux.StreamMetadata;
+import io.presenter.protocol.wire.GoAway;
+import io.presenter.protocol.wire.MuxFrame;
+import io.presenter.protocol.wire.OpenStream;
+import io.presenter.protocol.wire.Ping;
+import io.presenter.protocol.wire.Reset;
+import io.presenter.protocol.wire.ResetCode;
+import io.presenter.protocol.wire.Settings;
+import io.presenter.protocol.wire.WindowUpdate;
+import io.presenter.protocol.wire.muxConstants;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mux session of one TCP connection: preface, stream ids, the stream map, the connection
+ * window, goaway and drain, keepalive. Sits behind the frame codec; everything runs on the
+ * connection's event loop, so no state here is locked.
+ *
+ * <p>Connection window policy: connection-level credit is granted back as soon as a data frame's
+ * bytes are attributed to a stream (queued within that stream's window, or dropped), because the
+ * stream window already bounds each stream's queue. The connection window thus bounds only bytes
+ * not yet attributed to a stream, and one stalled reader can never starve the others of
+ * connection credit, the head-of-line blocking of smux v1 (xtaci/smux#18) and of pausing a shared
+ * parent (netty#15011). The parent channel keeps reading at all times.
+ */
+public final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
+
+    public static final String NAME = "mux-session";
+
+    private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
+    private static final int CONNECTION_STREAM_ID = 0;
+
+    private final MuxSettings settings;
+    private final MuxStats stats;
+    /** The handler for streams the peer opens; null on the opening side. */
+    private final ChannelHandler inboundStreamHandler;
+    /** Bounded by the concurrent-stream limits: opens beyond them are refused or wait. */
+    private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
+    private final ArrayDeque<PendingOpen> pendingOpens = new ArrayDeque<>();
+    /** Streams that delivered data during this parent read and owe a channelReadComplete. */
+    private final List<MuxStream> readCompletePending = new ArrayList<>();
+    private final ReceiveWindow connectionWindow;
+    private ChannelHandlerContext ctx;
+    private KeepAlive keepAlive;
+    private boolean started;
+    private Settings peer;
+    private int connectionSendWindow;
+    /** Opening side: the last id opened. Accepting side: the highest id the peer opened. */
+    private int lastStreamId;
+    private boolean inReadLoop;
+    private int writeTurn;
+    /** Read by {@link #isAcceptingStreams()} from any thread. */
+    private volatile boolean goAwaySent;
+    private volatile boolean goAwayReceived;
+    private volatile boolean failed;
+    /** {@code streams.size()} for {@link #activeStreams()} from any thread. */
+    private volatile int activeStreams;
+    private Promise<Void> drainAcked;
+    private ResetCode closeCode = ResetCode.GOING_AWAY;
+    private String closeReason = "connection closed";
+
+    public MuxSession(MuxSettings settings, ChannelHandler inboundStreamHandler) {
+        this.settings = settings;
+        this.stats = settings.stats();
+        this.inboundStreamHandler = inboundStreamHandler;
+        this.connectionWindow = new ReceiveWindow(settings.initialConnectionWindow());
+    }
+
+    // ---- MuxConnection ----
+
+    @Override
+    public Channel channel() {
+        return ctx.channel();
+    }
+
+    @Override
+    public Future<MuxStreamChannel> openStream(StreamMetadata metadata, ChannelHandler streamHandler) {
+        Promise<MuxStreamChannel> promise = ctx.executor().newPromise();
+        ctx.executor().execute(() -> {
+            String refusal = refusal();
+            if (refusal != null) {
+                refuse(promise, refusal);
+            } else if (peer == null || streams.size() >= maxOpenStreams()) {
+                if (pendingOpens.size() >= settings.maxPendingOpens()) {
+                    refuse(promise, pendingOpens.size() + " opens already wait for a stream slot");
+                } else {
+                    pendingOpens.add(new PendingOpen(metadata, streamHandler, promise));
+                }
+            } else {
+                open(new PendingOpen(metadata, streamHandler, promise));
+            }
+        });
+        return promise;
+    }
+
+    @Override
+    public boolean isAcceptingStreams() {
+        return refusal() == null;
+    }
+
+    @Override
+    public int activeStreams() {
+        return activeStreams;
+    }
+
+    @Override
+    public Future<Void> goAway(boolean drain, ResetCode code, String reason) {
+        Promise<Void> promise = ctx.executor().newPromise();
+        ctx.executor().execute(() -> {
+            if (goAwaySent) {
+                promise.tryFailure(new IllegalStateException("goaway already sent"));
+                return;
+            }
+            sendGoAway(drain, code, reason);
+            if (drain) {
+                drainAcked = promise;
+                closeIfIdle();
+            } else {
+                promise.trySuccess(null);
+                failConnection(code, reason);
+            }
+        });
+        return promise;
+    }
+
+    // ---- the parent pipeline ----
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            start();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        start();
+        ctx.fireChannelActive();
+    }
+
+    private void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        writeControl(Frames.settings(settings));
+        keepAlive = new KeepAlive(ctx, settings.keepaliveInterval().toNanos(), new KeepAlive.Actions() {
+            @Override
+            public void sendPing() {
+                writeControl(Frames.ping(ctx.executor().ticker().nanoTime(), false));
+            }
+
+            @Override
+            public void timedOut(long silentMillis) {
+                failConnection(ResetCode.GOING_AWAY, "keepalive timeout: no frame for " + silentMillis + " ms");
+            }
+        });
+        keepAlive.start();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inReadLoop = true;
+        if (failed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        keepAlive.inboundFrame();
+        if (peer == null && !(msg instanceof MuxFrame frame && frame.isSetSettings())) {
+            ReferenceCountUtil.release(msg);
+            failConnection(ResetCode.PROTOCOL_ERROR, "expected settings first, got " + frameType(msg));
+        } else if (msg instanceof DataFrame data) {
+            stats.frameRead(data.content().readableBytes());
+            onData(data);
+        } else if (msg instanceof MuxFrame frame) {
+            stats.frameRead(0);
+            onControl(frame);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // Still "in the read loop" while streams see their read-complete: what they write then
+        // goes out in the one flush below, not one flush per stream.
+        for (int i = 0; i < readCompletePending.size(); i++) {
+            readCompletePending.get(i).fireReadCompleteIfPending();
+        }
+        readCompletePending.clear();
+        inReadLoop = false;
+        ctx.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        boolean writable = ctx.channel().isWritable();
+        forEachStreamFairly(stream -> stream.parentWritabilityChanged(writable));
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof MalformedFrameException malformed) {
+            failConnection(ResetCode.PROTOCOL_ERROR, malformed.getMessage());
+        } else {
+            log.debug("{} closing after {}", ctx.channel(), cause.toString());
+            closeCode = ResetCode.INTERNAL;
+            closeReason = "connection failed: " + cause;
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (keepAlive != null) {
+            keepAlive.stop();
+        }
+        failPendingOpens("connection closed");
+        for (MuxStream stream : liveStreams()) {
+            stream.connectionClosed(closeCode, closeReason);
+        }
+        if (drainAcked != null) {
+            drainAcked.tryFailure(new MuxStreamRefusedException(closeCode, "closed before the drain was acknowledged"));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    // ---- inbound frames ----
+
+    private void onData(DataFrame data) {
+        int streamId = data.streamId();
+        int bytes = data.content().readableBytes();
+        if (!connectionWindow.tryReceive(bytes)) {
+            data.release();
+            failConnection(ResetCode.FLOW_CONTROL_ERROR, "connection window exceeded: " + bytes
+                    + " bytes on stream " + streamId + " with " + connectionWindow.available() + " left");
+            return;
+        }
+        MuxStream stream = streams.get(streamId);
+        if (stream != null) {
+            stream.dataReceived(data.content());
+        } else if (wasOpened(streamId)) {
+            // Already reset or closed here; the peer had sent it before it learned.
+            stats.droppedAfterReset(bytes);
+            data.release();
+        } else {
+            data.release();
+            failConnection(ResetCode.PROTOCOL_ERROR, "data for stream " + streamId + " that was never opened");
+            return;
+        }
+        // The bytes are now attributed to a stream (or gone): the connection credit goes back.
+        grantCredit(CONNECTION_STREAM_ID, connectionWindow.consume(bytes));
+    }
+
+    private static Object frameType(Object msg) {
+        return msg instanceof MuxFrame frame ? frame.getSetField() : "DATA";
+    }
+
+    private void onControl(MuxFrame frame) {
+        switch (frame.getSetField()) {
+            case SETTINGS -> onSettings(frame.getSettings());
+            case OPEN -> onOpen(frame.getOpen());
+            case HALF_CLOSE -> withStream(frame.getHalfClose().getStreamId(), "half-close", MuxStream::finReceived);
+            case RESET -> withStream(frame.getReset().getStreamId(), "reset",
+                    stream -> stream.resetReceived(frame.getReset()));
+            case WINDOW_UPDATE -> onWindowUpdate(frame.getWindowUpdate());
+            case PING -> onPing(frame.getPing());
+            case GO_AWAY -> onGoAway(frame.getGoAway());
+            case GO_AWAY_ACK -> {
+                if (drainAcked != null) {
+                    drainAcked.trySuccess(null);
+                    closeIfIdle();
+                }
+            }
+            default -> failConnection(ResetCode.PROTOCOL_ERROR, "unexpected frame " + frame.getSetField());
+        }
+    }
+
+    private void onSettings(Settings received) {
+        if (peer != null) {
+            failConnection(ResetCode.PROTOCOL_ERROR, "settings sent twice");
+        } else if (received.getProtocolVersion() != muxConstants.PROTOCOL_VERSION) {
+            failConnection(ResetCode.PROTOCOL_ERROR, "protocol version " + received.getProtocolVersion()
+                    + ", expected " + muxConstants.PROTOCOL_VERSION);
+        } else if (received.getInitialStreamWindow() <= 0
+                || received.getMaxFramePayload() < MuxSettings.MIN_MAX_FRAME_PAYLOAD
+                || received.getMaxConcurrentStreams() <= 0
+                || received.isSetInitialConnectionWindow() && received.getInitialConnectionWindow() <= 0) {
+            failConnection(ResetCode.PROTOCOL_ERROR, "settings out of range: " + received);
+        } else {
+            peer = received;
+            connectionSendWindow = received.isSetInitialConnectionWindow()
+                    ? received.getInitialConnectionWindow() : MuxSettings.DEFAULT_CONNECTION_WINDOW;
+            openPending();
+        }
+    }
+
+    private void onOpen(OpenStream open) {
+        int streamId = open.getStreamId();
+        if (inboundStreamHandler == null) {
+            failConnection(ResetCode.PROTOCOL_ERROR, "peer opened stream " + streamId
+                    + " on the opening side of the connection");
+        } else if ((streamId & 1) == 0 || streamId <= lastStreamId) {
+            failConnection(ResetCode.PROTOCOL_ERROR, "stream id " + streamId + " is not odd and above "
+                    + lastStreamId);
+        } else {
+            lastStreamId = streamId;
+            if (goAwaySent) {
+                refuseInbound(streamId, "going away");
+            } else if (streams.size() >= settings.maxConcurrentStreams()) {
+                refuseInbound(streamId, "more than " + settings.maxConcurrentStreams() + " concurrent streams");
+            } else {
+                register(new MuxStream(this, streamId, Frames.metadata(open)), inboundStreamHandler);
+            }
+        }
+    }
+
+    private void onWindowUpdate(WindowUpdate update) {
+        int streamId = update.getStreamId();
+        if (update.getIncrement() <= 0) {
+            failConnection(ResetCode.PROTOCOL_ERROR, "window increment " + update.getIncrement()
+                    + " on stream " + streamId);
+        } else if (streamId != CONNECTION_STREAM_ID) {
+            withStream(streamId, "window update", stream -> stream.windowUpdated(update.getIncrement()));
+        } else if (connectionSendWindow > Integer.MAX_VALUE - update.getIncrement()) {
+            failConnection(ResetCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
+        } else {
+            connectionSendWindow += update.getIncrement();
+            forEachStreamFairly(MuxStream::writePending);
+        }
+    }
+
+    private void onPing(Ping ping) {
+        if (!ping.isAck()) {
+            writeControl(Frames.ping(ping.getOpaque(), true));
+        }
+    }
+
+    private void onGoAway(GoAway goAway) {
+        goAwayReceived = true;
+        failPendingOpens("peer sent goaway");
+        if (goAway.isDrain()) {
+            writeControl(Frames.goAwayAck(goAway.getLastStreamId()));
+        }
+        MuxGoAwayEvent event = new MuxGoAwayEvent(goAway.getLastStreamId(), goAway.isDrain(), goAway.getCode(),
+                goAway.isSetReason() ? goAway.getReason() : "");
+        for (MuxStream stream : liveStreams()) {
+            if (stream.streamId() > goAway.getLastStreamId()) {
+                stream.resetLocally(ResetCode.GOING_AWAY, "peer will not process stream above "
+                        + goAway.getLastStreamId());
+            } else {
+                stream.pipeline().fireUserEventTriggered(event);
+            }
+        }
+        ctx.fireUserEventTriggered(event);
+        closeIfIdle();
+    }
+
+    private void withStream(int streamId, String what, Consumer<MuxStream> action) {
+        MuxStream stream = streams.get(streamId);
+        if (stream != null) {
+            action.accept(stream);
+        } else if (!wasOpened(streamId)) {
+            failConnection(ResetCode.PROTOCOL_ERROR, what + " for stream " + streamId + " that was never opened");
+        }
+    }
+
+    /** Whether the id belongs to a stream opened on this connection before (now gone). */
+    private boolean wasOpened(int streamId) {
+        return (streamId & 1) == 1 && streamId > 0 && streamId <= lastStreamId;
+    }
+
+    // ---- opening streams ----
+
+    /** Why no stream can be opened now, or null if one can. */
+    private String refusal() {
+        if (inboundStreamHandler != null) {
+            return "only the opening side opens streams";
+        } else if (!ctx.channel().isActive() || failed) {
+            return "connection closed";
+        } else if (goAwaySent) {
+            return lastStreamId >= maxOpenableId() ? "stream ids exhausted (max " + settings.maxStreamId() + ")"
+                    : "goaway sent";
+        } else if (goAwayReceived) {
+            return "peer sent goaway";
+        }
+        return null;
+    }
+
+    /** The peer's limit, and ours too: the stream map stays bounded whatever the peer says. */
+    private int maxOpenStreams() {
+        return Math.min(peer.getMaxConcurrentStreams(), settings.maxConcurrentStreams());
+    }
+
+    private int maxOpenableId() {
+        int max = settings.maxStreamId();
+        return (max & 1) == 1 ? max : max - 1;
+    }
+
+    private void open(PendingOpen open) {
+        if (!open.promise.setUncancellable()) {
+            return; // the caller gave up waiting: spend no stream id on it
+        }
+        int streamId = lastStreamId == 0 ? 1 : lastStreamId + 2;
+        lastStreamId = streamId;
+        writeControl(Frames.open(streamId, open.metadata));
+        if (streamId >= maxOpenableId()) {
+            // Rotate before the ids run out (yamux ErrStreamsExhausted): announce it, keep the
+            // streams running, and close when the last one ends so a pool replaces us.
+            sendGoAway(true, ResetCode.GOING_AWAY, "stream ids exhausted");
+        }
+        MuxStream stream = new MuxStream(this, streamId, open.metadata);
+        register(stream, open.handler).addListener(future -> {
+            if (future.isSuccess()) {
+                open.promise.trySuccess(stream);
+            } else {
+                open.promise.tryFailure(future.cause());
+            }
+        });
+    }
+
+    private ChannelFuture register(MuxStream stream, ChannelHandler handler) {
+        streams.put(stream.streamId(), stream);
+        activeStreams = streams.size();
+        stats.streamOpened();
+        stream.pipeline().addLast(handler);
+        ChannelFuture registered = ctx.channel().eventLoop().register(stream);
+        registered.addListener(future -> {
+            if (!future.isSuccess()) {
+                log.warn("{} stream {} failed to register", ctx.channel(), stream.streamId(), future.cause());
+                stream.unsafe().closeForcibly();
+            }
+        });
+        return registered;
+    }
+
+    private void openPending() {
+        while (!pendingOpens.isEmpty() && streams.size() < maxOpenStreams()) {
+            PendingOpen open = pendingOpens.poll();
+            String refusal = refusal();
+            if (refusal != null) {
+                refuse(open.promise, refusal);
+            } else {
+                open(open);
+            }
+        }
+    }
+
+    private void failPendingOpens(String why) {
+        for (PendingOpen open; (open = pendingOpens.poll()) != null; ) {
+            refuse(open.promise, why);
+        }
+    }
+
+    private void refuse(Promise<MuxStreamChannel> promise, String why) {
+        stats.streamRefused();
+        promise.tryFailure(new MuxStreamRefusedException(ResetCode.REFUSED, why));
+    }
+
+    private void refuseInbound(int streamId, String why) {
+        stats.streamRefused();
+        sendReset(Frames.reset(streamId, ResetCode.REFUSED, why, null, -1));
+    }
+
+    // ---- called by streams ----
+
+    MuxSettings settings() {
+        return settings;
+    }
+
+    int peerInitialStreamWindow() {
+        return peer.getInitialStreamWindow();
+    }
+
+    /** How many payload bytes a stream may put in its next data frame. */
+    int sendableBytes(int streamWindow) {
+        return Math.min(Math.min(streamWindow, connectionSendWindow), peer.getMaxFramePayload());
+    }
+
+    boolean isParentWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    ChannelFuture writeData(DataFrame frame) {
+        int bytes = frame.content().readableBytes();
+        connectionSendWindow -= bytes;
+        stats.frameWritten(bytes);
+        return ctx.write(frame);
+    }
+
+    /** Flushes stream data now, or at the end of the parent's read loop if inside it. */
+    void flushData() {
+        if (!inReadLoop) {
+            ctx.flush();
+        }
+    }
+
+    void sendReset(Reset reset) {
+        stats.resetSent(reset.getCode());
+        writeControl(MuxFrame.reset(reset));
+    }
+
+    void grantCredit(int streamId, int increment) {
+        if (increment > 0 && ctx.channel().isActive()) {
+            writeControl(Frames.windowUpdate(streamId, increment));
+        }
+    }
+
+    void halfClose(int streamId) {
+        writeControl(Frames.halfClose(streamId));
+    }
+
+    /** A stream delivered data inside the parent read loop; its read-complete waits for the loop's end. */
+    boolean deferReadComplete(MuxStream stream) {
+        if (inReadLoop) {
+            readCompletePending.add(stream);
+        }
+        return inReadLoop;
+    }
+
+    boolean isConnected() {
+        return ctx.channel().isActive() && !failed;
+    }
+
+    void streamClosed(MuxStream stream) {
+        if (streams.remove(stream.streamId()) != null) {
+            activeStreams = streams.size();
+            stats.streamClosed();
+            if (peer != null && inboundStreamHandler == null) {
+                openPending();
+            }
+            closeIfIdle();
+        }
+    }
+
+    // ---- connection lifecycle ----
+
+    /**
+     * Control frames go straight to the parent and are flushed at once (or at the end of the
+     * read loop): they never wait behind stream data, which only enters the parent while it is
+     * writable, so the parent's buffer stays shallow.
+     */
+    private void writeControl(MuxFrame frame) {
+        stats.frameWritten(0);
+        ctx.write(frame, ctx.voidPromise());
+        flushData();
+    }
+
+    private void sendGoAway(boolean drain, ResetCode code, String reason) {
+        goAwaySent = true;
+        failPendingOpens("goaway sent");
+        writeControl(Frames.goAway(lastStreamId, drain, code, reason));
+    }
+
+    /**
+     * Closes once a goaway went either way and no stream is left; a drain we asked for also
+     * waits for its acknowledgement, which the peer sends at once, so it learns of the drain
+     * before the connection goes.
+     */
+    private void closeIfIdle() {
+        boolean awaitingAck = drainAcked != null && !drainAcked.isDone();
+        if ((goAwaySent || goAwayReceived) && !awaitingAck && streams.isEmpty() && ctx.channel().isActive()) {
+            ctx.close();
+        }
+    }
+
+    /** Ends the connection: goaway with the reason, then close; streams get reset events. */
+    private void failConnection(ResetCode code, String reason) {
+        if (failed) {
+            return;
+        }
+        failed = true;
+        closeCode = code;
+        closeReason = reason;
+        if (code != ResetCode.GOING_AWAY) {
+            stats.connectionError(code);
+            log.info("{} mux connection error {}: {}", ctx.channel(), code, reason);
+        }
+        if (!goAwaySent) {
+            goAwaySent = true;
+            ctx.write(Frames.goAway(lastStreamId, false, code, reason));
+        }
+        ctx.flush();
+        ctx.close();
+    }
+
+    /**
+     * Gives each stream its turn to write, starting one further each time, so the streams first
+     * in the map do not always refill the parent and starve the rest.
+     */
+    private void forEachStreamFairly(Consumer<MuxStream> action) {
+        MuxStream[] live = liveStreams();
+        if (live.length == 0) {
+            return;
+        }
+        int start = Math.floorMod(writeTurn++, live.length);
+        for (int i = 0; i < live.length; i++) {
+            action.accept(live[(start + i) % live.length]);
+        }
+    }
+
+    private MuxStream[] liveStreams() {
+        return streams.values().toArray(new MuxStream[0]);
+    }
+
+    private record PendingOpen(StreamMetadata metadata, ChannelHandler handler, Promise<MuxStreamChannel> promise) {
+    }
+}

@@ -1,0 +1,483 @@
+package io.presenter.protocol.mux.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AbstractChannel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.ChannelOutputShutdownEvent;
+import io.netty.channel.socket.ChannelOutputShutdownException;
+import io.netty.util.concurrent.Future;
+import io.presenter.protocol.codec.DataFrame;
+import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.MuxStreamResetEvent;
+import io.presenter.protocol.mux.StreamMetadata;
+import io.presenter.protocol.wire.Reset;
+import io.presenter.protocol.wire.ResetCode;
+import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+
+/**
+ * A stream as a child channel of its connection, registered on the parent's event loop (as
+ * Netty's {@code AbstractHttp2StreamChannel}). Outbound bytes wait in the channel's own bounded
+ * {@link ChannelOutboundBuffer} until the peer grants credit; inbound bytes wait in a queue that
+ * the stream window bounds, and credit goes back only as the pipeline reads them (netty#9663).
+ */
+public final class MuxStream extends AbstractChannel implements MuxStreamChannel {
+
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+    /** {@link ChannelOutboundBuffer#setUserDefinedWritability} index: the peer granted credit. */
+    private static final int SEND_WINDOW_WRITABILITY = 1;
+    /** {@link ChannelOutboundBuffer#setUserDefinedWritability} index: the connection is writable. */
+    private static final int PARENT_WRITABILITY = 2;
+
+    private final MuxSession session;
+    private final int streamId;
+    private final StreamMetadata metadata;
+    private final StreamChannelConfig config;
+    private final ReceiveWindow receiveWindow;
+    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
+    private int queuedInboundBytes;
+    private int sendWindow;
+    private boolean open = true;
+    private boolean readRequested;
+    private boolean delivering;
+    private boolean readCompletePending;
+    private boolean finReceived;
+    private boolean inputShutdown;
+    private boolean outputShutdown;
+    private boolean finSent;
+    private ChannelPromise finPromise;
+    private boolean stalled;
+    /** Set when the peer already knows the stream is gone: closing sends no reset. */
+    private boolean peerGone;
+    /** The reset to send on close instead of CANCEL. */
+    private Reset closeReset;
+
+    MuxStream(MuxSession session, int streamId, StreamMetadata metadata) {
+        super(session.channel());
+        this.session = session;
+        this.streamId = streamId;
+        this.metadata = metadata;
+        this.config = new StreamChannelConfig(this);
+        config.setWriteBufferWaterMark(session.settings().streamWriteBufferWaterMark());
+        this.receiveWindow = new ReceiveWindow(session.settings().initialStreamWindow());
+        this.sendWindow = session.peerInitialStreamWindow();
+    }
+
+    // ---- MuxStreamChannel ----
+
+    @Override
+    public int streamId() {
+        return streamId;
+    }
+
+    @Override
+    public StreamMetadata streamMetadata() {
+        return metadata;
+    }
+
+    @Override
+    public ChannelFuture reset(ResetCode code, String reason) {
+        return reset(code, reason, null, -1);
+    }
+
+    @Override
+    public ChannelFuture reset(ResetCode code, String reason, String ownerHint, long ringVersion) {
+        ChannelPromise promise = newPromise();
+        eventLoop().execute(() -> {
+            if (open && !peerGone) {
+                closeReset = Frames.reset(streamId, code, reason, ownerHint, ringVersion);
+            }
+            close(promise);
+        });
+        return promise;
+    }
+
+    /** Bytes received but not yet read by the pipeline; never more than the stream window. */
+    public int queuedInboundBytes() {
+        return queuedInboundBytes;
+    }
+
+    @Override
+    public StreamChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public boolean isActive() {
+        return open;
+    }
+
+    // ---- DuplexChannel ----
+
+    @Override
+    public boolean isInputShutdown() {
+        return inputShutdown;
+    }
+
+    @Override
+    public boolean isOutputShutdown() {
+        return outputShutdown;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return inputShutdown && outputShutdown;
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput() {
+        return shutdownOutput(newPromise());
+    }
+
+    /** Sends FIN once the bytes already written have gone out; the promise completes then. */
+    @Override
+    public ChannelFuture shutdownOutput(ChannelPromise promise) {
+        eventLoop().execute(() -> {
+            if (outputShutdown || !open) {
+                promise.trySuccess();
+                return;
+            }
+            outputShutdown = true;
+            finPromise = promise;
+            unsafe().flush();
+            sendFinIfDrained();
+            pipeline().fireUserEventTriggered(ChannelOutputShutdownEvent.INSTANCE);
+        });
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdownInput() {
+        return shutdownInput(newPromise());
+    }
+
+    /** Not supported: a stream cannot refuse its peer's bytes; {@link #reset} ends it instead. */
+    @Override
+    public ChannelFuture shutdownInput(ChannelPromise promise) {
+        return promise.setFailure(new UnsupportedOperationException("mux streams cannot shut down input; reset"));
+    }
+
+    @Override
+    public ChannelFuture shutdown() {
+        return shutdown(newPromise());
+    }
+
+    /** Not supported, as {@link #shutdownInput(ChannelPromise)}. */
+    @Override
+    public ChannelFuture shutdown(ChannelPromise promise) {
+        return shutdownInput(promise);
+    }
+
+    // ---- events from the session ----
+
+    void dataReceived(ByteBuf data) {
+        int bytes = data.readableBytes();
+        if (finReceived) {
+            data.release();
+            resetLocally(ResetCode.PROTOCOL_ERROR, "data after half-close");
+        } else if (!receiveWindow.tryReceive(bytes)) {
+            data.release();
+            resetLocally(ResetCode.FLOW_CONTROL_ERROR, "stream window exceeded: " + bytes + " bytes with "
+                    + receiveWindow.available() + " left");
+        } else {
+            inbound.add(data);
+            queuedInboundBytes += bytes;
+            deliver();
+        }
+    }
+
+    void finReceived() {
+        finReceived = true;
+        deliver();
+    }
+
+    void resetReceived(Reset reset) {
+        session.settings().stats().resetReceived(reset.getCode());
+        peerGone = true;
+        fireResetAndClose(new MuxStreamResetEvent(reset.getCode(), reset.isSetReason() ? reset.getReason() : "",
+                reset.isSetOwnerHint() ? reset.getOwnerHint() : "",
+                reset.isSetRingVersion() ? reset.getRingVersion() : -1, true));
+    }
+
+    /** A stream error found here: tells the pipeline, resets the stream with {@code code}. */
+    void resetLocally(ResetCode code, String reason) {
+        if (!open) {
+            return;
+        }
+        closeReset = Frames.reset(streamId, code, reason, null, -1);
+        fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
+    }
+
+    void connectionClosed(ResetCode code, String reason) {
+        peerGone = true;
+        fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
+    }
+
+    void windowUpdated(int increment) {
+        if (sendWindow > Integer.MAX_VALUE - increment) {
+            resetLocally(ResetCode.FLOW_CONTROL_ERROR, "stream window above 2^31-1");
+            return;
+        }
+        sendWindow += increment;
+        setWritability(SEND_WINDOW_WRITABILITY, true);
+        writePending();
+    }
+
+    void parentWritabilityChanged(boolean writable) {
+        setWritability(PARENT_WRITABILITY, writable);
+        if (writable) {
+            writePending();
+        }
+    }
+
+    /** Sends what credit and the parent now allow of the bytes already flushed. */
+    void writePending() {
+        ((StreamUnsafe) unsafe()).writeFlushed();
+    }
+
+    void fireReadCompleteIfPending() {
+        if (readCompletePending) {
+            readCompletePending = false;
+            pipeline().fireChannelReadComplete();
+        }
+    }
+
+    private void fireResetAndClose(MuxStreamResetEvent event) {
+        if (open) {
+            // Fired whether or not the reader is paused (netty PR #9290).
+            pipeline().fireUserEventTriggered(event);
+            unsafe().close(voidPromise());
+        }
+    }
+
+    // ---- read side ----
+
+    @Override
+    protected void doBeginRead() {
+        readRequested = true;
+        deliver();
+    }
+
+    /**
+     * Hands queued bytes to the pipeline while a read is requested. A {@code read()} from inside
+     * {@code channelRead} only sets {@code readRequested}, and this loop goes on (netty#8209); the
+     * end of stream comes only after every queued byte (netty PR #8147).
+     */
+    private void deliver() {
+        if (delivering) {
+            return;
+        }
+        delivering = true;
+        try {
+            while (open && readRequested && (!inbound.isEmpty() || finReceived && !inputShutdown)) {
+                if (!config.isAutoRead()) {
+                    readRequested = false;
+                }
+                int consumed = 0;
+                for (ByteBuf data; open && (data = inbound.poll()) != null; ) {
+                    int bytes = data.readableBytes();
+                    queuedInboundBytes -= bytes;
+                    consumed += bytes;
+                    pipeline().fireChannelRead(data);
+                }
+                if (consumed > 0 && open) {
+                    session.grantCredit(streamId, receiveWindow.consume(consumed));
+                    if (!readCompletePending) {
+                        readCompletePending = session.deferReadComplete(this);
+                        if (!readCompletePending) {
+                            pipeline().fireChannelReadComplete();
+                        }
+                    }
+                }
+                if (open && inbound.isEmpty() && finReceived && !inputShutdown) {
+                    endOfInput();
+                }
+            }
+        } finally {
+            delivering = false;
+        }
+    }
+
+    private void endOfInput() {
+        inputShutdown = true;
+        pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+        if (!config.isAllowHalfClosure() || finSent) {
+            close();
+        }
+    }
+
+    // ---- write side ----
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) throws ChannelOutputShutdownException {
+        if (!(msg instanceof ByteBuf)) {
+            throw new UnsupportedOperationException("mux streams carry ByteBuf, not " + msg.getClass().getName());
+        }
+        if (outputShutdown) {
+            throw new ChannelOutputShutdownException("stream " + streamId + " output was shut down");
+        }
+        return msg;
+    }
+
+    /**
+     * Sends flushed bytes as data frames while the stream has credit and the parent is writable,
+     * splitting at the send window and the peer's frame size. A message is complete (its promise
+     * succeeds) when its last byte has been written to the parent; until then it stays here.
+     */
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) {
+        boolean wrote = false;
+        for (Object msg; (msg = in.current()) != null; ) {
+            ByteBuf buf = (ByteBuf) msg;
+            if (!buf.isReadable()) {
+                in.remove();
+                continue;
+            }
+            if (!session.isParentWritable()) {
+                break;
+            }
+            int chunk = Math.min(buf.readableBytes(), session.sendableBytes(sendWindow));
+            if (chunk <= 0) {
+                if (!stalled) {
+                    stalled = true;
+                    session.settings().stats().windowStalled();
+                }
+                break;
+            }
+            stalled = false;
+            sendWindow -= chunk;
+            session.writeData(new DataFrame(streamId, buf.readRetainedSlice(chunk)))
+                    .addListener(this::dataWritten);
+            wrote = true;
+            if (!buf.isReadable()) {
+                in.remove();
+            }
+        }
+        setWritability(SEND_WINDOW_WRITABILITY, sendWindow > 0);
+        if (wrote) {
+            session.flushData();
+        }
+        sendFinIfDrained();
+    }
+
+    /** Any failed write to the parent resets the stream, or the peer would wait forever (yamux#142). */
+    private void dataWritten(Future<? super Void> future) {
+        if (!future.isSuccess() && open) {
+            resetLocally(ResetCode.INTERNAL, "write failed: " + future.cause());
+        }
+    }
+
+    private void sendFinIfDrained() {
+        ChannelOutboundBuffer out = unsafe().outboundBuffer();
+        if (outputShutdown && !finSent && open && out != null && out.isEmpty()) {
+            finSent = true;
+            session.halfClose(streamId);
+            finPromise.trySuccess();
+            if (inputShutdown) {
+                close();
+            }
+        }
+    }
+
+    private void setWritability(int index, boolean writable) {
+        ChannelOutboundBuffer out = unsafe().outboundBuffer();
+        if (out != null) {
+            out.setUserDefinedWritability(index, writable);
+        }
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    protected boolean isCompatible(EventLoop loop) {
+        return loop == parent().eventLoop();
+    }
+
+    @Override
+    protected void doRegister(ChannelPromise promise) {
+        setWritability(PARENT_WRITABILITY, parent().isWritable());
+        promise.setSuccess();
+    }
+
+    @Override
+    protected void doClose() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        if (!peerGone && session.isConnected()) {
+            if (closeReset != null) {
+                session.sendReset(closeReset);
+            } else if (!(finSent && finReceived)) {
+                session.sendReset(Frames.reset(streamId, ResetCode.CANCEL, "closed", null, -1));
+            }
+        }
+        for (ByteBuf data; (data = inbound.poll()) != null; ) {
+            data.release();
+        }
+        queuedInboundBytes = 0;
+        if (finPromise != null) {
+            finPromise.tryFailure(new ClosedChannelException());
+        }
+        session.streamClosed(this);
+    }
+
+    @Override
+    protected void doDisconnect() {
+        doClose();
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) {
+        throw new UnsupportedOperationException("streams are not bound");
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return parent().localAddress();
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return metadata.clientSocketAddress();
+    }
+
+    @Override
+    protected AbstractUnsafe newUnsafe() {
+        return new StreamUnsafe();
+    }
+
+    @Override
+    public String toString() {
+        return "MuxStream(" + streamId + " on " + parent() + ")";
+    }
+
+    private final class StreamUnsafe extends AbstractUnsafe {
+        @Override
+        public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
+            promise.setFailure(new UnsupportedOperationException("streams are opened by MuxConnection"));
+        }
+
+        void writeFlushed() {
+            flush0();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.presenter.protocol.mux.internal;
+
+/**
+ * The receiving half of a flow-control window: how much the peer may still send, and the credit
+ * consumed but not yet granted back. Credit is granted in batches of at least half the window
+ * (yamux {@code sendWindowUpdate}, smux {@code windowUpdateThreshold}, Netty's
+ * {@code DEFAULT_WINDOW_UPDATE_RATIO}) so a busy stream does not answer every frame with an update.
+ */
+final class ReceiveWindow {
+
+    private final int initial;
+    private int available;
+    private int consumed;
+
+    ReceiveWindow(int initial) {
+        this.initial = initial;
+        this.available = initial;
+    }
+
+    /** Takes {@code bytes} from the window; false (and nothing taken) if the peer overran it. */
+    boolean tryReceive(int bytes) {
+        if (bytes > available) {
+            return false;
+        }
+        available -= bytes;
+        return true;
+    }
+
+    /** Records {@code bytes} as consumed; returns the credit to grant now, or 0 to wait for more. */
+    int consume(int bytes) {
+        consumed += bytes;
+        if (consumed < initial / 2) {
+            return 0;
+        }
+        int increment = consumed;
+        consumed = 0;
+        available += increment;
+        return increment;
+    }
+
+    int available() {
+        return available;
+    }
+}

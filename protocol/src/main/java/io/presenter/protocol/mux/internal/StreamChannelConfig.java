@@ -1,0 +1,44 @@
+package io.presenter.protocol.mux.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultChannelConfig;
+import java.util.Map;
+
+/** A stream channel's options: the defaults plus {@link ChannelOption#ALLOW_HALF_CLOSURE}. */
+final class StreamChannelConfig extends DefaultChannelConfig {
+
+    private volatile boolean allowHalfClosure;
+
+    StreamChannelConfig(Channel channel) {
+        super(channel);
+    }
+
+    boolean isAllowHalfClosure() {
+        return allowHalfClosure;
+    }
+
+    @Override
+    public Map<ChannelOption<?>, Object> getOptions() {
+        return getOptions(super.getOptions(), ChannelOption.ALLOW_HALF_CLOSURE);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T getOption(ChannelOption<T> option) {
+        if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
+            return (T) Boolean.valueOf(allowHalfClosure);
+        }
+        return super.getOption(option);
+    }
+
+    @Override
+    public <T> boolean setOption(ChannelOption<T> option, T value) {
+        validate(option, value);
+        if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
+            allowHalfClosure = (Boolean) value;
+            return true;
+        }
+        return super.setOption(option, value);
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * The mux protocol: many end clients' byte streams over one presenter-to-chat-server TCP
+ * connection, each stream a Netty {@link io.netty.channel.Channel}.
+ *
+ * <p>Accepting side (chat server): put {@link io.presenter.protocol.mux.MuxInitializer#accepting}
+ * on each accepted connection with the handler for new streams; every stream the presenter opens
+ * arrives as a {@link io.presenter.protocol.mux.MuxStreamChannel} with its own pipeline, carrying
+ * plain {@code ByteBuf}s. Opening side (presenter): {@link io.presenter.protocol.mux.MuxInitializer#opening},
+ * then {@link io.presenter.protocol.mux.MuxConnection#openStream}.
+ *
+ * <p>Flow control: each stream has a window per direction; the receiver grants credit as its
+ * pipeline reads the bytes, so a slow reader makes its peer's stream unwritable without pausing
+ * the connection or the other streams. Drain: {@link io.presenter.protocol.mux.MuxConnection#goAway}
+ * with {@code drain}; the peer acknowledges, opens nothing more, and the connection closes when
+ * its last stream ends.
+ */
+package io.presenter.protocol.mux;

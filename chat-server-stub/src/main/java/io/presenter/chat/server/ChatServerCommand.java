@@ -44,6 +44,9 @@ public final class ChatServerCommand implements Callable<Integer> {
     @Option(names = "--direct-port", defaultValue = "7443", description = "Direct TLS port (default: ${DEFAULT-VALUE}).")
     int directPort;
 
+    @Option(names = "--mux-port", defaultValue = "7100", description = "Port presenters connect to (default: ${DEFAULT-VALUE}).")
+    int muxPort;
+
     @Option(names = "--cert", required = true, description = "PEM certificate chain for the direct TLS port.")
     Path cert;
 
@@ -119,7 +122,7 @@ public final class ChatServerCommand implements Callable<Integer> {
         TokenKeys keys = TokenKeys.load(tokenKeys);
         TokenVerifier verifier = new TokenVerifier(keys, Clock.systemUTC(), TokenVerifier.DEFAULT_ALLOWED_SKEW);
         ChatServerConfig config = new ChatServerConfig(id, bind, advertise == null ? bind : advertise,
-                directPort, 0, eventLoops, ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH,
+                directPort, muxPort, eventLoops, ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH,
                 new ChatLimits(maxSessions, maxMessageBytes, maxPendingDeliveries), weight,
                 zooKeeper == null ? null : ZooKeeperConfig.of(zooKeeper).withBasePath(zkBasePath),
                 moveSpread, drainTimeout);

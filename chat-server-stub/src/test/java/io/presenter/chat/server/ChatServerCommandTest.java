@@ -53,7 +53,7 @@ class ChatServerCommandTest {
         Path keyFile = dir.resolve("tokens.keys");
         Files.writeString(keyFile, "k1 = " + Base64.getEncoder().encodeToString(SECRET) + "\n");
         ChatServerCommand command = new ChatServerCommand();
-        new CommandLine(command).parseArgs("--id", "chat-cli", "--direct-port", "0",
+        new CommandLine(command).parseArgs("--id", "chat-cli", "--direct-port", "0", "--mux-port", "0",
                 "--cert", TestTls.certificatePem().getPath(), "--key", TestTls.privateKeyPem().getPath(),
                 "--token-keys", keyFile.toString());
         TokenSigner signer = new TokenSigner(TokenKeys.of("k1", Map.of("k1", SECRET)), Clock.systemUTC());

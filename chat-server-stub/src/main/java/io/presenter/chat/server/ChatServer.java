@@ -16,6 +16,7 @@ import io.presenter.chat.ChatService;
 import io.presenter.chat.CoupleMover;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxInitializer;
+import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.ring.MemberRegistration;
@@ -77,7 +78,8 @@ public final class ChatServer implements AutoCloseable {
                     directory == null ? couple -> true : ownership::owns, config.limits(), registry);
             directListener = listen(transport, config.directPort(), channels,
                     new DirectClientInitializer(sslContext, service, config.maxPacketLength()));
-            MuxSettings mux = MuxSettings.builder().peerId(config.serverId()).build();
+            MuxSettings mux = MuxSettings.builder().peerId(config.serverId())
+                    .stats(new MuxMeters(registry)).build();
             muxListener = listen(transport, config.muxPort(), muxConnections, MuxInitializer.accepting(mux,
                     new StreamAdmission(ownership, service, config.maxPacketLength())));
             if (directory != null) {

@@ -51,6 +51,7 @@ public final class ChatServer implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ChannelGroup muxConnections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ChatService service;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private CuratorFramework zooKeeper;
     private ZooKeeperShardDirectory directory;
     private MemberRegistration registration;
@@ -180,6 +181,11 @@ public final class ChatServer implements AutoCloseable {
         return drained;
     }
 
+    /** Completes when {@link #close()} has finished. */
+    public CompletableFuture<Void> closeFuture() {
+        return closed;
+    }
+
     @Override
     public void close() {
         try {
@@ -199,6 +205,7 @@ public final class ChatServer implements AutoCloseable {
             muxConnections.close().awaitUninterruptibly();
             bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            closed.complete(null);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.presenter.chat;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import java.util.List;
 import java.util.function.LongPredicate;
 
 /**
@@ -49,6 +51,12 @@ public final class ChatService {
 
     public int sessionCount() {
         return hub.sessionCount();
+    }
+
+    /** The channels (connections or streams) of a couple's live sessions, for diagnostics and tests. */
+    public List<Channel> sessionChannels(long coupleId) {
+        Couple couple = hub.couple(coupleId);
+        return couple == null ? List.of() : couple.sessions().stream().map(ChatSession::channel).toList();
     }
 
     String serverId() {

@@ -2,9 +2,11 @@ package io.presenter.chat;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.ErrorCode;
 import io.presenter.protocol.wire.ErrorPacket;
+import io.presenter.protocol.wire.ResetCode;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -62,12 +64,17 @@ final class ChatSession {
     }
 
     /**
-     * Ends this session because its couple now belongs to {@code ownerId}: the client is told why
-     * and closed, and reconnects to the new owner.
+     * Ends this session because its couple now belongs to {@code ownerId}. A mux stream is reset
+     * {@code SHARD_MOVED} naming the owner, so the presenter can reconnect the client there; a
+     * direct client is told why and closed.
      */
     void moveTo(String ownerId, long ringVersion) {
-        channel.writeAndFlush(ClientPacket.error(new ErrorPacket(ErrorCode.SHARD_MOVED)
-                        .setReason("couple moved to " + ownerId + " at ring version " + ringVersion)))
+        String reason = "couple moved to " + ownerId + " at ring version " + ringVersion;
+        if (channel instanceof MuxStreamChannel stream) {
+            stream.reset(ResetCode.SHARD_MOVED, reason, ownerId, ringVersion);
+            return;
+        }
+        channel.writeAndFlush(ClientPacket.error(new ErrorPacket(ErrorCode.SHARD_MOVED).setReason(reason)))
                 .addListener(ChannelFutureListener.CLOSE);
     }
 }

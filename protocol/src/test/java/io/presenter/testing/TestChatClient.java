@@ -6,6 +6,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -13,6 +14,8 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.presenter.protocol.codec.ClientPacketCodec;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.protocol.mux.MuxConnection;
+import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.AuthPacket;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.AuthToken;
@@ -28,15 +31,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A real chat client for tests: TLS (or plain), the client framing, and a bounded inbox of the
- * packets it received. Every wait is bounded.
+ * A real chat client for tests: the client framing over TLS, plain TCP or a mux stream, and
+ * bounded inboxes of the packets and user events it received. Every wait is bounded.
  */
 public final class TestChatClient implements AutoCloseable {
 
     public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    private final Channel channel;
     private final BlockingQueue<ClientPacket> inbox = new ArrayBlockingQueue<>(4096);
+    private final BlockingQueue<Object> events = new ArrayBlockingQueue<>(64);
+    private final Channel channel;
 
     private TestChatClient(EventLoopGroup group, InetSocketAddress server, SslContext tls)
             throws InterruptedException {
@@ -48,25 +52,61 @@ public final class TestChatClient implements AutoCloseable {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc(),
                                     server.getHostString(), server.getPort()));
                         }
-                        ch.pipeline().addLast(new ClientPacketFrameDecoder(
-                                ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH));
-                        ch.pipeline().addLast(new ClientPacketCodec());
-                        ch.pipeline().addLast(new SimpleChannelInboundHandler<ClientPacket>() {
-                            @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, ClientPacket p) {
-                                if (!inbox.offer(p)) {
-                                    throw new IllegalStateException("test inbox full");
-                                }
-                            }
-                        });
+                        addClientStages(ch.pipeline());
                     }
                 })
                 .connect(server).sync().channel();
     }
 
+    private TestChatClient(MuxConnection connection, StreamMetadata metadata) throws Exception {
+        channel = connection.openStream(metadata, new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel stream) {
+                addClientStages(stream.pipeline());
+            }
+        }).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void addClientStages(ChannelPipeline pipeline) {
+        pipeline.addLast(new ClientPacketFrameDecoder(ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH));
+        pipeline.addLast(new ClientPacketCodec());
+        pipeline.addLast(new SimpleChannelInboundHandler<ClientPacket>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, ClientPacket p) {
+                if (!inbox.offer(p)) {
+                    throw new IllegalStateException("test inbox full");
+                }
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                events.offer(event);
+                ctx.fireUserEventTriggered(event);
+            }
+        });
+    }
+
+    /** A client over TLS (or plain TCP when {@code tls} is null), as a phone would connect. */
     public static TestChatClient connect(EventLoopGroup group, InetSocketAddress server, SslContext tls)
             throws InterruptedException {
         return new TestChatClient(group, server, tls);
+    }
+
+    /** A client whose bytes travel as one stream of {@code connection}, as a presenter relays them. */
+    public static TestChatClient overStream(MuxConnection connection, StreamMetadata metadata) throws Exception {
+        return new TestChatClient(connection, metadata);
+    }
+
+    /** The next user event of type {@code type} the channel saw (e.g. a stream reset); fails after the timeout. */
+    public <T> T nextEvent(Class<T> type) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        for (long left = TIMEOUT.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+            Object event = events.poll(left, TimeUnit.NANOSECONDS);
+            if (type.isInstance(event)) {
+                return type.cast(event);
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " within " + TIMEOUT + " on " + channel);
     }
 
     public static AuthPacket authPacket(long userId, long coupleId, AuthToken token) {

@@ -14,6 +14,11 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.presenter.chat.Authenticator;
 import io.presenter.chat.ChatService;
 import io.presenter.chat.CoupleMover;
+import io.presenter.protocol.mux.MuxConnection;
+import io.presenter.protocol.mux.MuxInitializer;
+import io.presenter.protocol.mux.MuxMeters;
+import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.wire.ResetCode;
 import io.presenter.ring.MemberRegistration;
 import io.presenter.ring.MemberState;
 import io.presenter.ring.RingMember;
@@ -44,11 +49,14 @@ public final class ChatServer implements AutoCloseable {
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup muxConnections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ChatService service;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private CuratorFramework zooKeeper;
     private ZooKeeperShardDirectory directory;
     private MemberRegistration registration;
     private Channel directListener;
+    private Channel muxListener;
 
     private ChatServer(ChatServerConfig config, SslContext sslContext, Authenticator authenticator,
             MeterRegistry registry) throws InterruptedException {
@@ -57,18 +65,24 @@ public final class ChatServer implements AutoCloseable {
         bossGroup = transport.newGroup(1);
         workerGroup = transport.newGroup(config.eventLoopThreads());
         try {
-            ShardOwnership ownership = null;
+            ShardOwnership ownership;
             if (config.zooKeeper() != null) {
                 ZooKeeperConfig zk = config.zooKeeper();
                 zooKeeper = ZooKeeperClients.start(zk, registry);
                 directory = new ZooKeeperShardDirectory(zooKeeper, zk.basePath(), registry);
                 directory.start();
                 ownership = new ShardOwnership(directory, config.serverId());
+            } else {
+                ownership = new ShardOwnership(new FixedShardDirectory(RingSnapshot.empty()), config.serverId());
             }
             service = new ChatService(config.serverId(), authenticator,
-                    ownership == null ? couple -> true : ownership::owns, config.limits(), registry);
-            directListener = listen(transport, config.directPort(),
+                    directory == null ? couple -> true : ownership::owns, config.limits(), registry);
+            directListener = listen(transport, config.directPort(), channels,
                     new DirectClientInitializer(sslContext, service, config.maxPacketLength()));
+            MuxSettings mux = MuxSettings.builder().peerId(config.serverId())
+                    .stats(new MuxMeters(registry)).build();
+            muxListener = listen(transport, config.muxPort(), muxConnections, MuxInitializer.accepting(mux,
+                    new StreamAdmission(ownership, service, config.maxPacketLength())));
             if (directory != null) {
                 directory.addListener(new CoupleMover(service, config.serverId(), bossGroup.next(),
                         config.moveSpread()));
@@ -78,8 +92,8 @@ public final class ChatServer implements AutoCloseable {
             close();
             throw e;
         }
-        log.info("chat server {} up: direct TLS on {} ({} transport), ring {}", config.serverId(),
-                directListener.localAddress(), transport.name(),
+        log.info("chat server {} up: direct TLS on {}, mux on {} ({} transport), ring {}",
+                config.serverId(), directListener.localAddress(), muxListener.localAddress(), transport.name(),
                 directory == null ? "off (owns every couple)" : "from ZooKeeper");
     }
 
@@ -89,8 +103,8 @@ public final class ChatServer implements AutoCloseable {
         return new ChatServer(config, sslContext, authenticator, registry);
     }
 
-    private Channel listen(Transport transport, int port, ChannelInitializer<SocketChannel> initializer)
-            throws InterruptedException {
+    private Channel listen(Transport transport, int port, ChannelGroup accepted,
+            ChannelInitializer<? super SocketChannel> initializer) throws InterruptedException {
         Channel listener = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannelClass())
@@ -98,7 +112,7 @@ public final class ChatServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channels.add(channel);
+                        accepted.add(channel);
                         channel.pipeline().addLast(initializer);
                     }
                 })
@@ -107,14 +121,10 @@ public final class ChatServer implements AutoCloseable {
         return listener;
     }
 
-    /**
-     * Publishes this server's member node, with the ports actually bound. Until the mux listener
-     * exists the node names the direct port for both.
-     */
+    /** Publishes this server's member node, with the ports actually bound. */
     private void register() throws InterruptedException {
-        int directPort = directAddress().getPort();
-        RingMember self = new RingMember(config.serverId(), config.advertisedHost(), directPort,
-                directPort, config.weight(), MemberState.ACTIVE);
+        RingMember self = new RingMember(config.serverId(), config.advertisedHost(), muxAddress().getPort(),
+                directAddress().getPort(), config.weight(), MemberState.ACTIVE);
         registration = new MemberRegistration(zooKeeper, config.zooKeeper().basePath(), self);
         registration.start();
         if (!registration.awaitRegistered(config.zooKeeper().connectionTimeout())) {
@@ -126,6 +136,11 @@ public final class ChatServer implements AutoCloseable {
     /** Where direct TLS clients connect (the bound port when configured with port 0). */
     public InetSocketAddress directAddress() {
         return (InetSocketAddress) directListener.localAddress();
+    }
+
+    /** Where presenters open mux connections (the bound port when configured with port 0). */
+    public InetSocketAddress muxAddress() {
+        return (InetSocketAddress) muxListener.localAddress();
     }
 
     public String id() {
@@ -142,13 +157,17 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * Marks this server draining: the ring stops giving it new couples, the couples it has move to
-     * their new owners over the move spread, and the future completes when no session is left or
-     * the drain timeout passed (then it completes with the number of sessions still open).
+     * Marks this server draining: the ring stops giving it new couples, presenters get a draining
+     * goaway (no new streams here), the couples it has move to their new owners over the move
+     * spread, and the future completes when no session is left or the drain timeout passed (then
+     * with the number of sessions still open).
      */
     public CompletableFuture<Integer> drain() {
         if (registration != null) {
             registration.drain();
+        }
+        for (Channel connection : muxConnections) {
+            MuxConnection.of(connection).goAway(true, ResetCode.GOING_AWAY, "chat server draining");
         }
         log.info("chat server {} draining: {} sessions", config.serverId(), service.sessionCount());
         CompletableFuture<Integer> drained = new CompletableFuture<>();
@@ -160,6 +179,11 @@ public final class ChatServer implements AutoCloseable {
             }
         }, 0, 100, TimeUnit.MILLISECONDS);
         return drained;
+    }
+
+    /** Completes when {@link #close()} has finished. */
+    public CompletableFuture<Void> closeFuture() {
+        return closed;
     }
 
     @Override
@@ -178,8 +202,10 @@ public final class ChatServer implements AutoCloseable {
                 zooKeeper.close();
             }
             channels.close().awaitUninterruptibly();
+            muxConnections.close().awaitUninterruptibly();
             bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            closed.complete(null);
         }
     }
 }

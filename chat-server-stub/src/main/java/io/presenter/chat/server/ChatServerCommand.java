@@ -1,6 +1,9 @@
 package io.presenter.chat.server;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -11,6 +14,7 @@ import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.ZooKeeperConfig;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +48,9 @@ public final class ChatServerCommand implements Callable<Integer> {
     @Option(names = "--direct-port", defaultValue = "7443", description = "Direct TLS port (default: ${DEFAULT-VALUE}).")
     int directPort;
 
+    @Option(names = "--mux-port", defaultValue = "7100", description = "Port presenters connect to (default: ${DEFAULT-VALUE}).")
+    int muxPort;
+
     @Option(names = "--cert", required = true, description = "PEM certificate chain for the direct TLS port.")
     Path cert;
 
@@ -64,6 +71,12 @@ public final class ChatServerCommand implements Callable<Integer> {
 
     @Option(names = "--weight", defaultValue = "1", description = "Share of new couples, 0-100 (default: ${DEFAULT-VALUE}).")
     int weight = RingMember.DEFAULT_WEIGHT;
+
+    @Option(names = "--metrics-port", description = "Serve /metrics (Prometheus) and /health on this port "
+            + "of the bind address; off when not given.")
+    Integer metricsPort;
+
+    private MetricsEndpoint metrics;
 
     @Option(names = "--event-loops", description = "Worker event loops (default: number of cores).")
     int eventLoops = Runtime.getRuntime().availableProcessors();
@@ -109,6 +122,11 @@ public final class ChatServerCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Where /metrics is served, once started with {@code --metrics-port}. */
+    InetSocketAddress metricsAddress() {
+        return metrics.address();
+    }
+
     /** Starts the server the options describe, with token verification from the key file. */
     ChatServer start() throws Exception {
         if (!OpenSsl.isAvailable()) {
@@ -119,13 +137,20 @@ public final class ChatServerCommand implements Callable<Integer> {
         TokenKeys keys = TokenKeys.load(tokenKeys);
         TokenVerifier verifier = new TokenVerifier(keys, Clock.systemUTC(), TokenVerifier.DEFAULT_ALLOWED_SKEW);
         ChatServerConfig config = new ChatServerConfig(id, bind, advertise == null ? bind : advertise,
-                directPort, 0, eventLoops, ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH,
+                directPort, muxPort, eventLoops, ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH,
                 new ChatLimits(maxSessions, maxMessageBytes, maxPendingDeliveries), weight,
                 zooKeeper == null ? null : ZooKeeperConfig.of(zooKeeper).withBasePath(zkBasePath),
                 moveSpread, drainTimeout);
-        ChatServer server = ChatServer.start(config, tls, auth -> verifier.verify(auth).toAuthStatus(),
-                new SimpleMeterRegistry());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        ChatServer server = ChatServer.start(config, tls, auth -> verifier.verify(auth).toAuthStatus(), registry);
         KeyReloader.every(Duration.ofSeconds(30), keys);
+        if (metricsPort != null) {
+            metrics = MetricsEndpoint.start(new InetSocketAddress(bind, metricsPort), registry);
+            server.closeFuture().thenRun(metrics::close);
+            log.info("metrics on http://{}/metrics", metrics.address());
+        }
         return server;
     }
 }

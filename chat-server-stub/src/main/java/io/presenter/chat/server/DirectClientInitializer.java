@@ -31,13 +31,13 @@ final class DirectClientInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel channel) {
         channel.pipeline().addLast(TLS, sslContext.newHandler(channel.alloc()));
-        addChatStages(channel.pipeline(), service, maxPacketLength);
+        addChatStages(channel.pipeline(), service.newSessionHandler(), maxPacketLength);
     }
 
-    /** The chat stages every client byte stream gets, direct or mux. */
-    static void addChatStages(ChannelPipeline pipeline, ChatService service, int maxPacketLength) {
+    /** The chat stages every client byte stream gets, direct or mux: framing, codec, session. */
+    static void addChatStages(ChannelPipeline pipeline, ChatSessionHandler session, int maxPacketLength) {
         pipeline.addLast(ClientPacketFrameDecoder.NAME, new ClientPacketFrameDecoder(maxPacketLength));
         pipeline.addLast(ClientPacketCodec.NAME, new ClientPacketCodec());
-        pipeline.addLast(ChatSessionHandler.NAME, service.newSessionHandler());
+        pipeline.addLast(ChatSessionHandler.NAME, session);
     }
 }

@@ -12,6 +12,11 @@ import io.presenter.protocol.wire.AuthToken;
 import io.presenter.testing.TestChatClient;
 import io.presenter.testing.TestTls;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,7 +58,7 @@ class ChatServerCommandTest {
         Path keyFile = dir.resolve("tokens.keys");
         Files.writeString(keyFile, "k1 = " + Base64.getEncoder().encodeToString(SECRET) + "\n");
         ChatServerCommand command = new ChatServerCommand();
-        new CommandLine(command).parseArgs("--id", "chat-cli", "--direct-port", "0",
+        new CommandLine(command).parseArgs("--id", "chat-cli", "--direct-port", "0", "--mux-port", "0", "--metrics-port", "0",
                 "--cert", TestTls.certificatePem().getPath(), "--key", TestTls.privateKeyPem().getPath(),
                 "--token-keys", keyFile.toString());
         TokenSigner signer = new TokenSigner(TokenKeys.of("k1", Map.of("k1", SECRET)), Clock.systemUTC());
@@ -67,9 +72,21 @@ class ChatServerCommandTest {
             assertThat(honest.authenticate(TestChatClient.authPacket(7, 99, good))).isEqualTo(AuthStatus.OK);
             assertThat(intruder.authenticate(TestChatClient.authPacket(7, 99, forged)))
                     .isEqualTo(AuthStatus.BAD_SIGNATURE);
+            assertThat(scrape(command.metricsAddress()))
+                    .contains("chat_auth_results_total{status=\"ok\"} 1.0")
+                    .contains("chat_auth_results_total{status=\"bad_signature\"} 1.0")
+                    .contains("mux_streams_active");
         } finally {
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    private static String scrape(InetSocketAddress address) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
     }
 
     private static AuthToken withFlippedSignatureBit(AuthToken token) {

@@ -1,0 +1,42 @@
+package io.presenter.chat.server;
+
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelInitializer;
+import io.presenter.chat.ChatService;
+import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.StreamMetadata;
+import io.presenter.protocol.wire.ResetCode;
+import io.presenter.ring.RingMember;
+import java.util.Optional;
+
+/**
+ * The mux front door's per-stream gate: a stream for a couple this server does not own under a
+ * ring newer than the presenter's is reset {@code WRONG_SHARD}, naming the owner, so the presenter
+ * refreshes and retries before its client notices; every other stream gets the chat stages.
+ */
+@Sharable
+final class StreamAdmission extends ChannelInitializer<MuxStreamChannel> {
+
+    private final ShardOwnership ownership;
+    private final ChatService service;
+    private final int maxPacketLength;
+
+    StreamAdmission(ShardOwnership ownership, ChatService service, int maxPacketLength) {
+        this.ownership = ownership;
+        this.service = service;
+        this.maxPacketLength = maxPacketLength;
+    }
+
+    @Override
+    protected void initChannel(MuxStreamChannel stream) {
+        StreamMetadata metadata = stream.streamMetadata();
+        Optional<RingMember> owner = ownership.newerOwnerElsewhere(metadata.shardKey(), metadata.ringVersion());
+        if (owner.isPresent()) {
+            stream.reset(ResetCode.WRONG_SHARD, "couple " + metadata.shardKey() + " is owned by "
+                    + owner.get().id(), owner.get().id(), ownership.ring().version());
+            return;
+        }
+        DirectClientInitializer.addChatStages(stream.pipeline(),
+                service.newStreamSessionHandler(metadata.shardKey()), maxPacketLength);
+    }
+}

@@ -19,8 +19,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -72,11 +73,17 @@ public final class ChatServerCommand implements Callable<Integer> {
     @Option(names = "--weight", defaultValue = "1", description = "Share of new couples, 0-100 (default: ${DEFAULT-VALUE}).")
     int weight = RingMember.DEFAULT_WEIGHT;
 
-    @Option(names = "--metrics-port", description = "Serve /metrics (Prometheus) and /health on this port "
-            + "of the bind address; off when not given.")
-    Integer metricsPort;
+    @Option(names = "--admin-port", description = "Serve /metrics (Prometheus), /health and POST /drain "
+            + "on this port; off when not given.")
+    Integer adminPort;
 
-    private MetricsEndpoint metrics;
+    @Option(names = "--admin-bind", defaultValue = "127.0.0.1",
+            description = "Admin listen address (default: ${DEFAULT-VALUE}); /drain has no credential.")
+    String adminBind;
+
+    private final CompletableFuture<Integer> drained = new CompletableFuture<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private AdminEndpoint admin;
 
     @Option(names = "--event-loops", description = "Worker event loops (default: number of cores).")
     int eventLoops = Runtime.getRuntime().availableProcessors();
@@ -105,26 +112,43 @@ public final class ChatServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CountDownLatch stopped = new CountDownLatch(1);
-        try (ChatServer server = start()) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    int left = server.drain().get(drainTimeout.toSeconds() + 5, TimeUnit.SECONDS);
-                    log.info("drained, {} sessions left", left);
-                } catch (Exception e) {
-                    log.warn("drain did not finish", e);
-                } finally {
-                    stopped.countDown();
-                }
-            }, "drain-on-sigterm"));
-            stopped.await();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        ChatServer server = start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            drain(server);
+            // The JVM halts when hooks return: wait (bounded) for the main thread's clean close.
+            closed.completeOnTimeout(null, drainTimeout.toSeconds() + 10, TimeUnit.SECONDS).join();
+        }, "drain-on-sigterm"));
+        try {
+            log.info("drained, {} sessions left", drained.get());
+        } finally {
+            server.close();
+            closed.complete(null);
         }
         return 0;
     }
 
-    /** Where /metrics is served, once started with {@code --metrics-port}. */
-    InetSocketAddress metricsAddress() {
-        return metrics.address();
+    /** Starts the drain once, on SIGTERM or {@code POST /drain}; {@link #drained} completes after it. */
+    private void drain(ChatServer server) {
+        if (draining.compareAndSet(false, true)) {
+            server.drain().whenComplete((left, error) -> {
+                if (error != null) {
+                    drained.completeExceptionally(error);
+                } else {
+                    drained.complete(left);
+                }
+            });
+        }
+    }
+
+    /** Where the admin endpoint listens, once started with {@code --admin-port}. */
+    InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    /** Completes with the sessions left when a drain (SIGTERM or POST /drain) has ended. */
+    CompletableFuture<Integer> drained() {
+        return drained;
     }
 
     /** Starts the server the options describe, with token verification from the key file. */
@@ -146,10 +170,10 @@ public final class ChatServerCommand implements Callable<Integer> {
         new ProcessorMetrics().bindTo(registry);
         ChatServer server = ChatServer.start(config, tls, auth -> verifier.verify(auth).toAuthStatus(), registry);
         KeyReloader.every(Duration.ofSeconds(30), keys);
-        if (metricsPort != null) {
-            metrics = MetricsEndpoint.start(new InetSocketAddress(bind, metricsPort), registry);
-            server.closeFuture().thenRun(metrics::close);
-            log.info("metrics on http://{}/metrics", metrics.address());
+        if (adminPort != null) {
+            admin = AdminEndpoint.start(new InetSocketAddress(adminBind, adminPort), registry, () -> drain(server));
+            server.closeFuture().thenRun(admin::close);
+            log.info("admin on http://{}:{}/ (metrics, health, drain)", adminBind, admin.address().getPort());
         }
         return server;
     }

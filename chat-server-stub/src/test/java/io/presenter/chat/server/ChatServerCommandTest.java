@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -58,35 +59,41 @@ class ChatServerCommandTest {
         Path keyFile = dir.resolve("tokens.keys");
         Files.writeString(keyFile, "k1 = " + Base64.getEncoder().encodeToString(SECRET) + "\n");
         ChatServerCommand command = new ChatServerCommand();
-        new CommandLine(command).parseArgs("--id", "chat-cli", "--direct-port", "0", "--mux-port", "0", "--metrics-port", "0",
+        new CommandLine(command).parseArgs("--id", "chat-cli", "--direct-port", "0", "--mux-port", "0", "--admin-port", "0", "--drain-timeout", "PT1S",
                 "--cert", TestTls.certificatePem().getPath(), "--key", TestTls.privateKeyPem().getPath(),
                 "--token-keys", keyFile.toString());
         TokenSigner signer = new TokenSigner(TokenKeys.of("k1", Map.of("k1", SECRET)), Clock.systemUTC());
         AuthToken good = signer.sign(7, 99, Duration.ofMinutes(5));
         AuthToken forged = withFlippedSignatureBit(good);
+        AuthToken expired = signer.sign(7, 99, Instant.now().minus(Duration.ofMinutes(5)));
 
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (ChatServer server = command.start();
                 TestChatClient honest = TestChatClient.connect(loops, server.directAddress(), TestTls.client());
-                TestChatClient intruder = TestChatClient.connect(loops, server.directAddress(), TestTls.client())) {
+                TestChatClient intruder = TestChatClient.connect(loops, server.directAddress(), TestTls.client());
+                TestChatClient late = TestChatClient.connect(loops, server.directAddress(), TestTls.client())) {
             assertThat(honest.authenticate(TestChatClient.authPacket(7, 99, good))).isEqualTo(AuthStatus.OK);
             assertThat(intruder.authenticate(TestChatClient.authPacket(7, 99, forged)))
                     .isEqualTo(AuthStatus.BAD_SIGNATURE);
-            assertThat(scrape(command.metricsAddress()))
+            assertThat(late.authenticate(TestChatClient.authPacket(7, 99, expired))).isEqualTo(AuthStatus.EXPIRED);
+            assertThat(http(command.adminAddress(), "GET", "/metrics").body())
                     .contains("chat_auth_results_total{status=\"ok\"} 1.0")
                     .contains("chat_auth_results_total{status=\"bad_signature\"} 1.0")
                     .contains("mux_streams_active");
+
+            assertThat(http(command.adminAddress(), "POST", "/drain").statusCode()).isEqualTo(202);
+            assertThat(command.drained().get(10, TimeUnit.SECONDS))
+                    .as("alone, the server cannot hand its couple over: one session left at the deadline")
+                    .isEqualTo(1);
         } finally {
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
-    private static String scrape(InetSocketAddress address) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        return response.body();
+    private static HttpResponse<String> http(InetSocketAddress admin, String method, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static AuthToken withFlippedSignatureBit(AuthToken token) {

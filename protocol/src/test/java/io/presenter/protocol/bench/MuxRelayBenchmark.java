@@ -4,7 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
@@ -13,6 +12,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.presenter.protocol.mux.MuxConnection;
+import io.presenter.protocol.mux.EchoHandler;
 import io.presenter.protocol.mux.MuxInitializer;
 import io.presenter.protocol.mux.MuxSettings;
 import io.presenter.protocol.mux.StreamMetadata;
@@ -33,20 +33,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class MuxRelayBenchmark {
 
     private MuxRelayBenchmark() {}
-
-    /** The chat-server side: echoes every byte. */
-    @Sharable
-    static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.write(msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
-    }
 
     /** The client side of one stream: sends a message for every one that comes back. */
     static final class PingPong extends ChannelInboundHandlerAdapter {
@@ -99,7 +85,7 @@ public final class MuxRelayBenchmark {
         try {
             MuxSettings settings = MuxSettings.builder().maxConcurrentStreams(streams).build();
             Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                    .childHandler(MuxInitializer.accepting(settings, new Echo()))
+                    .childHandler(MuxInitializer.accepting(settings, EchoHandler.INSTANCE))
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             Channel client = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .handler(MuxInitializer.opening(settings)).connect(server.localAddress()).sync().channel();

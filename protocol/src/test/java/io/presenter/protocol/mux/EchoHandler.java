@@ -8,9 +8,9 @@ import io.netty.channel.socket.DuplexChannel;
 
 /** Echoes every byte back and answers the peer's FIN with its own, like a half-closing TCP server. */
 @Sharable
-final class EchoHandler extends ChannelInboundHandlerAdapter {
+public final class EchoHandler extends ChannelInboundHandlerAdapter {
 
-    static final EchoHandler INSTANCE = new EchoHandler();
+    public static final EchoHandler INSTANCE = new EchoHandler();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

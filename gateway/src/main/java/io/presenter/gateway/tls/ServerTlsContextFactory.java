@@ -1,0 +1,216 @@
+package io.presenter.gateway.tls;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslX509KeyManagerFactory;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
+import io.presenter.gateway.tls.TlsSettings.Engine;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLSessionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the client-facing server TLS context from {@link TlsSettings}.
+ *
+ * <p>Engine: BoringSSL through netty-tcnative ({@link SslProvider#OPENSSL}). When it cannot load
+ * and {@code tls.engine} is not explicitly {@code jdk}, {@link #create} throws
+ * {@link NativeTlsUnavailableException} whose message names the cause and the setting.
+ *
+ * <p>Certificates: all configured pairs go into one key store behind one key manager (PKIX
+ * algorithm, which looks at the client's signature algorithms); BoringSSL asks it for a key per
+ * handshake, so an ECDSA-capable client gets the ECDSA certificate and an RSA-only client the RSA
+ * one. {@link OpenSslX509KeyManagerFactory} converts each key and chain to native form once, at
+ * startup, instead of once per handshake as a plain JDK key manager would.
+ *
+ * <p>Session resumption: with a ticket key file, tickets are on for TLS 1.3 and 1.2 with the
+ * file's keys ({@link TicketKeyRotation}), so any presenter sharing the file resumes any other's
+ * sessions. Without one, BoringSSL makes and rotates process-local ticket keys: clients still
+ * resume when they come back to the same presenter process, but not elsewhere nor after a restart.
+ * TLS 1.2 clients without ticket support resume from the bounded server session cache.
+ *
+ * <p>Per-connection memory (idle target: 10 KiB per TLS connection). What we rely on and why:
+ * <ul>
+ *   <li>Record buffers: BoringSSL frees its read and write buffers whenever they are empty
+ *       (it always behaves as if {@code SSL_MODE_RELEASE_BUFFERS} were set), so an idle engine
+ *       holds no 16 KiB record buffer. Netty's {@code SslHandler} releases its cumulation buffer when
+ *       it has been consumed and queues no plaintext while idle. Nothing to set.</li>
+ *   <li>The network BIO: since netty-tcnative PR #205 the engine reads and writes straight into
+ *       Netty's buffers; only data BoringSSL produces outside a wrap call (alerts, post-handshake
+ *       messages) goes to a per-connection native buffer of
+ *       {@code io.netty.handler.ssl.openssl.bioNonApplicationBufferSize} bytes (2 KiB). We keep the
+ *       default: smaller values only split those messages across more wrap calls, and the number is
+ *       checked by the idle-connection benchmark rather than guessed here.</li>
+ *   <li>Wrap size: {@code SslHandler}'s wrap data size (16 KiB) only bounds a transient buffer while
+ *       writing; it is not held by an idle connection. Left at the default, which produces full
+ *       records for bulk relays.</li>
+ *   <li>The JDK engine is not used by default: it allocates a 16.7 KB buffer per wrap (netty#9685).</li>
+ *   <li>Session cache: bounded by {@code tls.session-cache-size} (a few hundred bytes per entry),
+ *       shared by all connections, not per connection.</li>
+ *   <li>Native engines: {@code SslHandler} frees its engine when it is removed (the channel
+ *       closes); with {@link SslProvider#OPENSSL} (rather than {@code OPENSSL_REFCNT}) a finalizer
+ *       also frees any engine that escapes, so one missed release cannot leak native memory for
+ *       good (netty#14085).</li>
+ * </ul>
+ */
+public final class ServerTlsContextFactory {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerTlsContextFactory.class);
+
+    /** Only in this process's memory; the PKCS#12 container API requires some password. */
+    private static final char[] KEY_STORE_PASSWORD = "presenter-in-memory".toCharArray();
+
+    private final BooleanSupplier openSslAvailable;
+    private final Supplier<Throwable> unavailabilityCause;
+
+    /** A factory that asks netty-tcnative whether BoringSSL is loaded. */
+    public ServerTlsContextFactory() {
+        this(OpenSsl::isAvailable, OpenSsl::unavailabilityCause);
+    }
+
+    /** For tests: the availability of the native engine as seen by this factory. */
+    ServerTlsContextFactory(BooleanSupplier openSslAvailable, Supplier<Throwable> unavailabilityCause) {
+        this.openSslAvailable = openSslAvailable;
+        this.unavailabilityCause = unavailabilityCause;
+    }
+
+    /**
+     * Builds the server TLS context and, with a ticket key file, installs its keys. The caller
+     * schedules {@link TicketKeyRotation#schedule} on the daemon's scheduler.
+     *
+     * @throws NativeTlsUnavailableException engine {@code openssl} without a loadable BoringSSL
+     * @throws IOException unreadable certificate, key or ticket key file
+     * @throws IllegalArgumentException a key that does not match its certificate, two certificates
+     *     of one key type, a malformed ticket key file
+     */
+    public ServerTls create(TlsSettings settings, MeterRegistry registry) throws IOException {
+        SslProvider provider = provider(settings.engine());
+        KeyManagerFactory keyManagers = keyManagers(settings, provider);
+        SslContext context = SslContextBuilder.forServer(keyManagers)
+                .sslProvider(provider)
+                .protocols(settings.protocols())
+                .clientAuth(ClientAuth.NONE)
+                // Lifetime of sessions and of the tickets issued for them (the ticket lifetime hint).
+                .sessionTimeout(settings.sessionTimeout().toSeconds())
+                // 0 means "library default" to Netty; we disable the cache below instead.
+                .sessionCacheSize(Math.max(1, settings.sessionCacheSize()))
+                .build();
+
+        TicketKeyRotation rotation = null;
+        SSLSessionContext sessions = context.sessionContext();
+        if (sessions instanceof OpenSslSessionContext openSsl) {
+            if (settings.sessionCacheSize() == 0) {
+                openSsl.setSessionCacheEnabled(false);
+            }
+            if (settings.ticketKeyFile() != null) {
+                rotation = TicketKeyRotation.install(openSsl, settings.ticketKeyFile(), registry);
+            } else {
+                // No keys: BoringSSL generates and rotates its own, process-local (Netty turns
+                // tickets on like this for TLS 1.3 already; this does the same for TLS 1.2).
+                openSsl.setTicketKeys();
+                log.warn("TLS: no tls.ticket-key-file; session tickets use process-local keys, so clients"
+                        + " resume only on this presenter and only until it restarts");
+            }
+        } else if (settings.ticketKeyFile() != null) {
+            log.warn("TLS: tls.ticket-key-file {} is ignored by the jdk engine", settings.ticketKeyFile());
+        }
+        log.info("TLS: {} engine, protocols {}, {} certificate(s), handshake timeout {}, session timeout {},"
+                + " session cache {}", settings.engine().configValue(), settings.protocols(),
+                settings.certificates().size(), settings.handshakeTimeout(), settings.sessionTimeout(),
+                settings.sessionCacheSize());
+        return new ServerTls(context, settings.handshakeTimeout(), rotation);
+    }
+
+    private SslProvider provider(Engine engine) {
+        if (engine == Engine.JDK) {
+            log.warn("TLS: tls.engine is 'jdk': expect several times the CPU per handshake of BoringSSL");
+            return SslProvider.JDK;
+        }
+        if (!openSslAvailable.getAsBoolean()) {
+            Throwable cause = unavailabilityCause.get();
+            throw new NativeTlsUnavailableException(refusalMessage(cause), cause);
+        }
+        return SslProvider.OPENSSL;
+    }
+
+    /** The operator message for a missing native engine. */
+    static String refusalMessage(Throwable cause) {
+        return "TLS engine 'openssl' (netty-tcnative BoringSSL) is not available: "
+                + (cause == null ? "unknown cause" : cause.toString())
+                + ". The presenter will not start without it. Check that netty-tcnative-boringssl-static"
+                + " for this OS/architecture is on the class path and that the temporary directory"
+                + " (io.netty.native.workdir) allows executing native libraries; or, knowing it costs"
+                + " far more CPU per handshake, set tls.engine: jdk.";
+    }
+
+    private static KeyManagerFactory keyManagers(TlsSettings settings, SslProvider provider) throws IOException {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            Set<String> keyTypes = new HashSet<>();
+            int i = 0;
+            for (CertificateFiles files : settings.certificates()) {
+                X509Certificate[] chain = PemFiles.readChain(files.chain());
+                PrivateKey key = PemFiles.readPrivateKey(files.key());
+                checkPair(files, chain[0], key);
+                if (!keyTypes.add(key.getAlgorithm())) {
+                    throw new IllegalArgumentException("tls.certificates has two " + key.getAlgorithm()
+                            + " certificates; configure at most one ECDSA and one RSA pair");
+                }
+                store.setKeyEntry("cert-" + i++ + "-" + key.getAlgorithm(), key, KEY_STORE_PASSWORD, chain);
+            }
+            // PKIX (not the JDK's default SunX509) chooses a certificate the client's signature
+            // algorithms accept, which is what lets one listener serve ECDSA and RSA.
+            KeyManagerFactory factory = provider == SslProvider.JDK
+                    ? KeyManagerFactory.getInstance("PKIX")
+                    : new OpenSslX509KeyManagerFactory("PKIX", null);
+            factory.init(store, KEY_STORE_PASSWORD);
+            return factory;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot build the TLS key store: " + e.getMessage(), e);
+        }
+    }
+
+    /** Fails at startup, not at the first handshake, when a key does not belong to its certificate. */
+    private static void checkPair(CertificateFiles files, X509Certificate leaf, PrivateKey key)
+            throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            default -> throw new IllegalArgumentException("tls.certificates: key " + files.key()
+                    + " is " + key.getAlgorithm() + "; only EC (ECDSA) and RSA keys are supported");
+        };
+        byte[] probe = "presenter key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(probe);
+        byte[] signature = signer.sign();
+        Signature verifier = Signature.getInstance(algorithm);
+        try {
+            verifier.initVerify(leaf.getPublicKey());
+            verifier.update(probe);
+            if (verifier.verify(signature)) {
+                return;
+            }
+        } catch (GeneralSecurityException e) {
+            // A certificate of another key type: reported below like any mismatch.
+        }
+        throw new IllegalArgumentException("tls.certificates: private key " + files.key()
+                + " does not belong to the first certificate of " + files.chain());
+    }
+}

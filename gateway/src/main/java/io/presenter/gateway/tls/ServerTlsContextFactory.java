@@ -4,7 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslSessionContext;
-import io.netty.handler.ssl.OpenSslX509KeyManagerFactory;
+import io.netty.handler.ssl.OpenSslCredential;
+import io.netty.handler.ssl.OpenSslCredentialBuilder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -16,7 +17,10 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -32,11 +36,12 @@ import org.slf4j.LoggerFactory;
  * and {@code tls.engine} is not explicitly {@code jdk}, {@link #create} throws
  * {@link NativeTlsUnavailableException} whose message names the cause and the setting.
  *
- * <p>Certificates: all configured pairs go into one key store behind one key manager (PKIX
- * algorithm, which looks at the client's signature algorithms); BoringSSL asks it for a key per
- * handshake, so an ECDSA-capable client gets the ECDSA certificate and an RSA-only client the RSA
- * one. {@link OpenSslX509KeyManagerFactory} converts each key and chain to native form once, at
- * startup, instead of once per handshake as a plain JDK key manager would.
+ * <p>Certificates: with BoringSSL, every configured pair becomes a BoringSSL credential
+ * ({@link OpenSslCredential}) and BoringSSL picks, per handshake, the first one (ECDSA before RSA)
+ * that the client's cipher suites and signature algorithms accept: an ECDSA-capable client gets
+ * the ECDSA certificate and an RSA-only client the RSA one. A Netty key manager holding both does
+ * not do this (see {@code build}). With the JDK engine, both pairs go behind one PKIX key manager,
+ * which does.
  *
  * <p>Session resumption: with a ticket key file, tickets are on for TLS 1.3 and 1.2 with the
  * file's keys ({@link TicketKeyRotation}), so any presenter sharing the file resumes any other's
@@ -100,16 +105,8 @@ public final class ServerTlsContextFactory {
      */
     public ServerTls create(TlsSettings settings, MeterRegistry registry) throws IOException {
         SslProvider provider = provider(settings.engine());
-        KeyManagerFactory keyManagers = keyManagers(settings, provider);
-        SslContext context = SslContextBuilder.forServer(keyManagers)
-                .sslProvider(provider)
-                .protocols(settings.protocols())
-                .clientAuth(ClientAuth.NONE)
-                // Lifetime of sessions and of the tickets issued for them (the ticket lifetime hint).
-                .sessionTimeout(settings.sessionTimeout().toSeconds())
-                // 0 means "library default" to Netty; we disable the cache below instead.
-                .sessionCacheSize(Math.max(1, settings.sessionCacheSize()))
-                .build();
+        List<KeyAndChain> pairs = loadPairs(settings);
+        SslContext context = build(settings, provider, pairs);
 
         TicketKeyRotation rotation = null;
         SSLSessionContext sessions = context.sessionContext();
@@ -158,27 +155,81 @@ public final class ServerTlsContextFactory {
                 + " far more CPU per handshake, set tls.engine: jdk.";
     }
 
-    private static KeyManagerFactory keyManagers(TlsSettings settings, SslProvider provider) throws IOException {
+    /** A private key and its certificate chain, leaf first. */
+    private record KeyAndChain(PrivateKey key, X509Certificate[] chain) {}
+
+    private static List<KeyAndChain> loadPairs(TlsSettings settings) throws IOException {
+        List<KeyAndChain> pairs = new ArrayList<>();
+        Set<String> keyTypes = new HashSet<>();
+        for (CertificateFiles files : settings.certificates()) {
+            X509Certificate[] chain = PemFiles.readChain(files.chain());
+            PrivateKey key = PemFiles.readPrivateKey(files.key());
+            try {
+                checkPair(files, chain[0], key);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("cannot check the key " + files.key() + ": " + e.getMessage(), e);
+            }
+            if (!keyTypes.add(key.getAlgorithm())) {
+                throw new IllegalArgumentException("tls.certificates has two " + key.getAlgorithm()
+                        + " certificates; configure at most one ECDSA and one RSA pair");
+            }
+            pairs.add(new KeyAndChain(key, chain));
+        }
+        // ECDSA first: the preferred certificate for clients that accept both (a P-256 signature
+        // costs a fraction of an RSA-2048 one).
+        pairs.sort(Comparator.comparing(p -> "EC".equals(p.key().getAlgorithm()) ? 0 : 1));
+        return pairs;
+    }
+
+    private static SslContext build(TlsSettings settings, SslProvider provider, List<KeyAndChain> pairs)
+            throws IOException {
+        SslContextBuilder builder = provider == SslProvider.JDK
+                ? SslContextBuilder.forServer(jdkKeyManagers(pairs))
+                // Netty's server context always asks a key manager for key material; give it the
+                // preferred pair (Netty converts it to native form once, not per handshake).
+                : SslContextBuilder.forServer(pairs.get(0).key(), pairs.get(0).chain());
+        builder.sslProvider(provider)
+                .protocols(settings.protocols())
+                .clientAuth(ClientAuth.NONE)
+                // Lifetime of sessions and of the tickets issued for them (the ticket lifetime hint).
+                .sessionTimeout(settings.sessionTimeout().toSeconds())
+                // 0 means "library default" to Netty; we disable the cache after building instead.
+                .sessionCacheSize(Math.max(1, settings.sessionCacheSize()));
+        List<OpenSslCredential> credentials = new ArrayList<>();
+        try {
+            if (provider != SslProvider.JDK && pairs.size() > 1) {
+                // Netty's key-manager path cannot serve two key types: it picks the key from the
+                // server's own cipher list, before looking at the client, so an RSA-only client gets
+                // the ECDSA certificate and fails (tested). BoringSSL's credential list picks, per
+                // handshake, the first credential the client's cipher suites and signature
+                // algorithms accept.
+                if (!OpenSslCredential.isAvailable()) {
+                    throw new IllegalStateException("tls.certificates: serving ECDSA and RSA at once needs"
+                            + " BoringSSL's credential API, which this netty-tcnative build lacks");
+                }
+                for (KeyAndChain pair : pairs) {
+                    credentials.add(OpenSslCredentialBuilder.forX509(pair.key(), pair.chain()).build());
+                }
+                builder.addCredentials(credentials);
+            }
+            return builder.build();
+        } finally {
+            // The context holds its own references; the builder does not.
+            credentials.forEach(OpenSslCredential::release);
+        }
+    }
+
+    private static KeyManagerFactory jdkKeyManagers(List<KeyAndChain> pairs) throws IOException {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
-            Set<String> keyTypes = new HashSet<>();
             int i = 0;
-            for (CertificateFiles files : settings.certificates()) {
-                X509Certificate[] chain = PemFiles.readChain(files.chain());
-                PrivateKey key = PemFiles.readPrivateKey(files.key());
-                checkPair(files, chain[0], key);
-                if (!keyTypes.add(key.getAlgorithm())) {
-                    throw new IllegalArgumentException("tls.certificates has two " + key.getAlgorithm()
-                            + " certificates; configure at most one ECDSA and one RSA pair");
-                }
-                store.setKeyEntry("cert-" + i++ + "-" + key.getAlgorithm(), key, KEY_STORE_PASSWORD, chain);
+            for (KeyAndChain pair : pairs) {
+                store.setKeyEntry("cert-" + i++, pair.key(), KEY_STORE_PASSWORD, pair.chain());
             }
             // PKIX (not the JDK's default SunX509) chooses a certificate the client's signature
-            // algorithms accept, which is what lets one listener serve ECDSA and RSA.
-            KeyManagerFactory factory = provider == SslProvider.JDK
-                    ? KeyManagerFactory.getInstance("PKIX")
-                    : new OpenSslX509KeyManagerFactory("PKIX", null);
+            // algorithms accept, which is what lets the JDK engine serve ECDSA and RSA.
+            KeyManagerFactory factory = KeyManagerFactory.getInstance("PKIX");
             factory.init(store, KEY_STORE_PASSWORD);
             return factory;
         } catch (GeneralSecurityException e) {

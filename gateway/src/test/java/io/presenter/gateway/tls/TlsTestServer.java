@@ -64,6 +64,11 @@ final class TlsTestServer implements AutoCloseable {
                 .bind("127.0.0.1", 0).sync().channel();
     }
 
+    /** The server's only event loop (it accepts and serves every connection). */
+    io.netty.channel.EventLoop eventLoop() {
+        return listener.eventLoop();
+    }
+
     InetSocketAddress address() {
         return (InetSocketAddress) listener.localAddress();
     }

@@ -33,6 +33,10 @@ public final class EngineHandshakeCpu {
 
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     private static long serverNanos;
+    private static final ByteBuffer C2S = ByteBuffer.allocateDirect(1 << 16);
+    private static final ByteBuffer S2C = ByteBuffer.allocateDirect(1 << 16);
+    private static final ByteBuffer APP = ByteBuffer.allocateDirect(1 << 17);
+    private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
     private static final boolean DEBUG = Boolean.getBoolean("debug");
 
     public static void main(String[] args) throws Exception {
@@ -79,15 +83,26 @@ public final class EngineHandshakeCpu {
 
     /** One handshake (plus TLS 1.3 tickets); returns whether the server resumed. */
     private static boolean handshake(SslContext serverContext, SslContext clientContext) throws Exception {
+        SSLEngine server = handshake(serverContext, clientContext, false);
+        return server == null;
+    }
+
+    /**
+     * One handshake; returns the still-open server engine when {@code keepServer} (the caller
+     * releases it), else {@code null} when the server resumed and a dummy non-null when it did not.
+     */
+    static SSLEngine handshake(SslContext serverContext, SslContext clientContext, boolean keepServer)
+            throws Exception {
         SSLEngine client = clientContext.newEngine(ByteBufAllocator.DEFAULT, HandshakeClient.HOST,
                 HandshakeClient.LOGICAL_PORT);
         long t = MX.getCurrentThreadCpuTime();
         SSLEngine server = serverContext.newEngine(ByteBufAllocator.DEFAULT);
         serverNanos += MX.getCurrentThreadCpuTime() - t;
-        ByteBuffer c2s = ByteBuffer.allocateDirect(1 << 16);
-        ByteBuffer s2c = ByteBuffer.allocateDirect(1 << 16);
-        ByteBuffer app = ByteBuffer.allocateDirect(1 << 17);
-        ByteBuffer empty = ByteBuffer.allocateDirect(0);
+        // Reused: direct buffers per handshake would grow the process by their size until a GC.
+        ByteBuffer c2s = C2S.clear();
+        ByteBuffer s2c = S2C.clear();
+        ByteBuffer app = APP.clear();
+        ByteBuffer empty = EMPTY;
         // Like the socket server, the server writes one byte once the handshake is done; that wrap
         // also flushes the TLS 1.3 session tickets BoringSSL queued at the end of the handshake.
         ByteBuffer ready = ByteBuffer.allocateDirect(1).put(TlsTestServer.READY).flip();
@@ -107,16 +122,21 @@ public final class EngineHandshakeCpu {
                 }
                 if (moved == 0 && !ready.hasRemaining() && client.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING
                         && server.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING) {
-                    return TlsHandshakeMetrics.isResumed(server, 0);
+                    if (keepServer) {
+                        return server;
+                    }
+                    return TlsHandshakeMetrics.isResumed(server, 0) ? null : client;
                 }
             }
             throw new IllegalStateException("handshake did not finish: client " + client.getHandshakeStatus()
                     + ", server " + server.getHandshakeStatus());
         } finally {
             ReferenceCountUtil.release(client);
-            t = MX.getCurrentThreadCpuTime();
-            ReferenceCountUtil.release(server);
-            serverNanos += MX.getCurrentThreadCpuTime() - t;
+            if (!keepServer) {
+                t = MX.getCurrentThreadCpuTime();
+                ReferenceCountUtil.release(server);
+                serverNanos += MX.getCurrentThreadCpuTime() - t;
+            }
         }
     }
 

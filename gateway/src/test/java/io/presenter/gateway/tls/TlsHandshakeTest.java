@@ -54,6 +54,8 @@ class TlsHandshakeTest {
             assertThat(server.handshakes("resumed")).isZero();
             assertThat(server.registry.get(TlsMeters.HANDSHAKE_DURATION).tag("result", "full").timer().count())
                     .isEqualTo(1);
+            assertThat(((io.netty.handler.ssl.ReferenceCountedOpenSslContext) server.tls.sslContext())
+                    .getBioNonApplicationBufferSize()).isEqualTo(ServerTlsContextFactory.BIO_NON_APPLICATION_BUFFER_SIZE);
         }
     }
 

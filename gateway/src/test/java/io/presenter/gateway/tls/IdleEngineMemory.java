@@ -19,8 +19,10 @@ import javax.net.ssl.SSLEngine;
  * channel, pipeline and socket buffers come on top. Run like {@link EngineHandshakeCpu}:
  *
  * <pre>
- * cd gateway && java -cp target/test-classes:target/classes:$(cat /tmp/gw.cp) \
- *     io.presenter.gateway.tls.IdleEngineMemory 5000
+ * cd gateway && java -Xms512m -Xmx512m -XX:+AlwaysPreTouch \
+ *     -cp target/test-classes:target/classes:$(cat /tmp/gw.cp) \
+ *     io.presenter.gateway.tls.IdleEngineMemory 8000 TLSv1.3      # -Dbio=2048 for Netty's default buffer
+ * </pre>
  * </pre>
  */
 public final class IdleEngineMemory {
@@ -34,6 +36,11 @@ public final class IdleEngineMemory {
             TlsSettings settings = TlsSettings.defaults(List.of(ec)).withProtocols(List.of(protocol));
             try (ServerTls tls = new ServerTlsContextFactory().create(settings, new SimpleMeterRegistry())) {
                 SslContext client = HandshakeClient.clientContext(ec.chain(), List.of(protocol), null);
+                Integer bio = Integer.getInteger("bio");
+                if (bio != null) {
+                    ((io.netty.handler.ssl.ReferenceCountedOpenSslContext) tls.sslContext())
+                            .setBioNonApplicationBufferSize(bio);
+                }
                 // Warm up (JIT, allocator arenas, session cache) and release.
                 for (int i = 0; i < 1000; i++) {
                     ReferenceCountUtil.release(EngineHandshakeCpu.handshake(tls.sslContext(), client, true));
@@ -41,13 +48,23 @@ public final class IdleEngineMemory {
                 long heapBefore = heapAfterGc();
                 long rssBefore = rss();
                 List<SSLEngine> idle = new ArrayList<>(n);
+                long rssQuarter = 0;
                 for (int i = 0; i < n; i++) {
                     idle.add(EngineHandshakeCpu.handshake(tls.sslContext(), client, true));
+                    if (i == n / 4) {
+                        rssQuarter = rss();
+                    }
                 }
+                long rssEnd = rss();
                 long heap = heapAfterGc() - heapBefore;
-                long rss = rss() - rssBefore;
-                System.out.printf("%s: %d idle server engines: heap %.1f KiB each, process RSS %.1f KiB each"
-                        + " (native + heap growth)%n", protocol, n, heap / 1024.0 / n, rss / 1024.0 / n);
+                // The slope over the last three quarters leaves out one-off growth (malloc arenas,
+                // JIT code) that lands on the first engines.
+                double slope = (rssEnd - rssQuarter) / 1024.0 / (n - 1 - n / 4);
+                System.out.printf("%s, BIO non-application buffer %d: %d idle server engines: heap %.1f KiB each,"
+                        + " process RSS %.1f KiB each (slope over the last 3/4: %.1f KiB)%n", protocol,
+                        ((io.netty.handler.ssl.ReferenceCountedOpenSslContext) tls.sslContext())
+                                .getBioNonApplicationBufferSize(),
+                        n, heap / 1024.0 / n, (rssEnd - rssBefore) / 1024.0 / n, slope);
                 idle.forEach(ReferenceCountUtil::release);
             }
         }

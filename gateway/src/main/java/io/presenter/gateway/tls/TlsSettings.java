@@ -1,0 +1,178 @@
+package io.presenter.gateway.tls;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The TLS settings of the client-facing listener, validated on construction.
+ *
+ * <p>Config keys (prefix {@code tls.}) and defaults:
+ * <ul>
+ *   <li>{@code certificates}: one or two {@code {chain, key}} PEM pairs, typically one ECDSA and one
+ *       RSA; BoringSSL serves whichever the client's signature algorithms accept. Required.</li>
+ *   <li>{@code protocols}: {@code [TLSv1.3, TLSv1.2]}; nothing older is accepted.</li>
+ *   <li>{@code handshake-timeout}: {@code 10s}; a connection that has not finished its handshake by
+ *       then is closed and counted ({@code reason=timeout}).</li>
+ *   <li>{@code engine}: {@code openssl} (netty-tcnative BoringSSL). {@code jdk} only when chosen
+ *       explicitly; the daemon refuses to start when BoringSSL cannot load and this is not set.</li>
+ *   <li>{@code ticket-key-file}: none. The session ticket keys (see {@link TicketKeys} for the
+ *       format); re-read every {@code ticket-key-reload-interval} ({@code 60s}), so keys rotate
+ *       without a restart. All presenters behind one DNS name should share the file.</li>
+ *   <li>{@code session-cache-size}: {@code 20480} server-side sessions for TLS 1.2 session-id
+ *       resumption; {@code 0} disables the cache.</li>
+ *   <li>{@code session-timeout}: {@code 24h}; how long a session (cache entry or ticket) may be
+ *       resumed.</li>
+ * </ul>
+ *
+ * @param certificates certificate chain and private key PEM files, at most one per key algorithm
+ * @param protocols enabled protocol versions, {@code TLSv1.3} and/or {@code TLSv1.2}
+ * @param handshakeTimeout how long a handshake may take before the connection is closed
+ * @param engine the TLS implementation
+ * @param ticketKeyFile the session ticket key file, or {@code null} for none (see
+ *     {@link ServerTlsContextFactory} for what happens then)
+ * @param ticketKeyReloadInterval how often the ticket key file is re-read
+ * @param sessionCacheSize server session cache entries; 0 disables the cache
+ * @param sessionTimeout lifetime of a resumable session
+ */
+public record TlsSettings(
+        List<CertificateFiles> certificates,
+        List<String> protocols,
+        Duration handshakeTimeout,
+        Engine engine,
+        Path ticketKeyFile,
+        Duration ticketKeyReloadInterval,
+        int sessionCacheSize,
+        Duration sessionTimeout) {
+
+    public static final String TLS_V1_3 = "TLSv1.3";
+    public static final String TLS_V1_2 = "TLSv1.2";
+
+    public static final List<String> DEFAULT_PROTOCOLS = List.of(TLS_V1_3, TLS_V1_2);
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_TICKET_KEY_RELOAD_INTERVAL = Duration.ofSeconds(60);
+    /** Netty's own default; bounded memory (a few hundred bytes per entry) whatever the load. */
+    public static final int DEFAULT_SESSION_CACHE_SIZE = 20_480;
+    /**
+     * Client connections live for hours, and a reconnect storm happens when a chat server dies,
+     * long after the session was made; BoringSSL's 2-hour default would turn most of that storm
+     * into full handshakes. A day covers a normal connection's life.
+     */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofHours(24);
+
+    /** The TLS implementation. */
+    public enum Engine {
+        /** netty-tcnative BoringSSL: the production engine. */
+        OPENSSL("openssl"),
+        /** The JDK's SSLEngine: slower, more memory per connection, no ticket key file. */
+        JDK("jdk");
+
+        private final String configValue;
+
+        Engine(String configValue) {
+            this.configValue = configValue;
+        }
+
+        /** The value of {@code tls.engine} that selects this engine. */
+        public String configValue() {
+            return configValue;
+        }
+
+        /** Parses a {@code tls.engine} value. */
+        public static Engine fromConfig(String value) {
+            for (Engine e : values()) {
+                if (e.configValue.equalsIgnoreCase(value.trim())) {
+                    return e;
+                }
+            }
+            throw new IllegalArgumentException("tls.engine must be 'openssl' or 'jdk', not '" + value + "'");
+        }
+    }
+
+    /**
+     * One certificate chain (leaf first) and its private key, both PEM files. The key may be
+     * PKCS#8, PKCS#1 (RSA) or SEC1 (EC), unencrypted.
+     */
+    public record CertificateFiles(Path chain, Path key) {
+        public CertificateFiles {
+            Objects.requireNonNull(chain, "tls.certificates[].chain");
+            Objects.requireNonNull(key, "tls.certificates[].key");
+        }
+    }
+
+    public TlsSettings {
+        Objects.requireNonNull(certificates, "tls.certificates");
+        if (certificates.isEmpty() || certificates.size() > 2) {
+            throw new IllegalArgumentException(
+                    "tls.certificates needs one or two {chain, key} pairs (e.g. ECDSA and RSA), got "
+                            + certificates.size());
+        }
+        certificates = List.copyOf(certificates);
+        protocols = List.copyOf(Objects.requireNonNull(protocols, "tls.protocols"));
+        if (protocols.isEmpty()) {
+            throw new IllegalArgumentException("tls.protocols must name TLSv1.3 and/or TLSv1.2");
+        }
+        Set<String> seen = new HashSet<>();
+        for (String p : protocols) {
+            if (!TLS_V1_3.equals(p) && !TLS_V1_2.equals(p)) {
+                throw new IllegalArgumentException(
+                        "tls.protocols accepts only TLSv1.3 and TLSv1.2, not '" + p + "'");
+            }
+            if (!seen.add(p)) {
+                throw new IllegalArgumentException("tls.protocols names " + p + " twice");
+            }
+        }
+        requirePositive(handshakeTimeout, "tls.handshake-timeout");
+        Objects.requireNonNull(engine, "tls.engine");
+        requirePositive(ticketKeyReloadInterval, "tls.ticket-key-reload-interval");
+        if (sessionCacheSize < 0) {
+            throw new IllegalArgumentException("tls.session-cache-size must be >= 0, got " + sessionCacheSize);
+        }
+        requirePositive(sessionTimeout, "tls.session-timeout");
+        if (sessionTimeout.toSeconds() < 1) {
+            throw new IllegalArgumentException("tls.session-timeout must be at least 1s");
+        }
+    }
+
+    /** Safe defaults for everything but the certificates. */
+    public static TlsSettings defaults(List<CertificateFiles> certificates) {
+        return new TlsSettings(certificates, DEFAULT_PROTOCOLS, DEFAULT_HANDSHAKE_TIMEOUT, Engine.OPENSSL,
+                null, DEFAULT_TICKET_KEY_RELOAD_INTERVAL, DEFAULT_SESSION_CACHE_SIZE,
+                DEFAULT_SESSION_TIMEOUT);
+    }
+
+    public TlsSettings withProtocols(List<String> value) {
+        return new TlsSettings(certificates, value, handshakeTimeout, engine, ticketKeyFile,
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout);
+    }
+
+    public TlsSettings withHandshakeTimeout(Duration value) {
+        return new TlsSettings(certificates, protocols, value, engine, ticketKeyFile,
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout);
+    }
+
+    public TlsSettings withEngine(Engine value) {
+        return new TlsSettings(certificates, protocols, handshakeTimeout, value, ticketKeyFile,
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout);
+    }
+
+    public TlsSettings withTicketKeyFile(Path value) {
+        return new TlsSettings(certificates, protocols, handshakeTimeout, engine, value,
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout);
+    }
+
+    public TlsSettings withSessionCacheSize(int value) {
+        return new TlsSettings(certificates, protocols, handshakeTimeout, engine, ticketKeyFile,
+                ticketKeyReloadInterval, value, sessionTimeout);
+    }
+
+    private static void requirePositive(Duration d, String key) {
+        Objects.requireNonNull(d, key);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(key + " must be positive, got " + d);
+        }
+    }
+}

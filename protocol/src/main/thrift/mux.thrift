@@ -66,10 +66,14 @@ enum ResetCode {
   AUTH_FAILED = 9,
 }
 
-/** Abruptly ends a stream in both directions. */
+/**
+ * Abruptly ends a stream in both directions. `code` is optional only so that a code added by a
+ * newer peer decodes (as unset) instead of failing the frame; senders always set it, and a
+ * receiver reads an unset code as INTERNAL.
+ */
 struct Reset {
   1: required i32 streamId
-  2: required ResetCode code
+  2: optional ResetCode code
   3: optional string reason
   /** WRONG_SHARD / SHARD_MOVED: the member the sender believes owns the shard key. */
   4: optional string ownerHint
@@ -95,7 +99,8 @@ struct Ping {
 struct GoAway {
   1: required i32 lastStreamId
   2: required bool drain
-  3: required ResetCode code
+  /** Always sent; optional for the same forward-compatibility reason as Reset.code. */
+  3: optional ResetCode code
   4: optional string reason
 }
 

@@ -25,10 +25,11 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
   public int lastStreamId; // required
   public boolean drain; // required
   /**
+   * Always sent; optional for the same forward-compatibility reason as Reset.code.
    * 
    * @see ResetCode
    */
-  public @org.apache.thrift.annotation.Nullable ResetCode code; // required
+  public @org.apache.thrift.annotation.Nullable ResetCode code; // optional
   public @org.apache.thrift.annotation.Nullable java.lang.String reason; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
@@ -36,6 +37,7 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
     LAST_STREAM_ID((short)1, "lastStreamId"),
     DRAIN((short)2, "drain"),
     /**
+     * Always sent; optional for the same forward-compatibility reason as Reset.code.
      * 
      * @see ResetCode
      */
@@ -110,7 +112,7 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
   private static final int __LASTSTREAMID_ISSET_ID = 0;
   private static final int __DRAIN_ISSET_ID = 1;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.REASON};
+  private static final _Fields optionals[] = {_Fields.CODE,_Fields.REASON};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -118,7 +120,7 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.DRAIN, new org.apache.thrift.meta_data.FieldMetaData("drain", org.apache.thrift.TFieldRequirementType.REQUIRED, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.BOOL)));
-    tmpMap.put(_Fields.CODE, new org.apache.thrift.meta_data.FieldMetaData("code", org.apache.thrift.TFieldRequirementType.REQUIRED, 
+    tmpMap.put(_Fields.CODE, new org.apache.thrift.meta_data.FieldMetaData("code", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.EnumMetaData(org.apache.thrift.protocol.TType.ENUM, ResetCode.class)));
     tmpMap.put(_Fields.REASON, new org.apache.thrift.meta_data.FieldMetaData("reason", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
@@ -131,15 +133,13 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
 
   public GoAway(
     int lastStreamId,
-    boolean drain,
-    ResetCode code)
+    boolean drain)
   {
     this();
     this.lastStreamId = lastStreamId;
     setLastStreamIdIsSet(true);
     this.drain = drain;
     setDrainIsSet(true);
-    this.code = code;
   }
 
   /**
@@ -219,6 +219,7 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
   }
 
   /**
+   * Always sent; optional for the same forward-compatibility reason as Reset.code.
    * 
    * @see ResetCode
    */
@@ -228,6 +229,7 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
   }
 
   /**
+   * Always sent; optional for the same forward-compatibility reason as Reset.code.
    * 
    * @see ResetCode
    */
@@ -504,14 +506,16 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
     sb.append("drain:");
     sb.append(this.drain);
     first = false;
-    if (!first) sb.append(", ");
-    sb.append("code:");
-    if (this.code == null) {
-      sb.append("null");
-    } else {
-      sb.append(this.code);
+    if (isSetCode()) {
+      if (!first) sb.append(", ");
+      sb.append("code:");
+      if (this.code == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.code);
+      }
+      first = false;
     }
-    first = false;
     if (isSetReason()) {
       if (!first) sb.append(", ");
       sb.append("reason:");
@@ -530,9 +534,6 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
     // check for required fields
     // alas, we cannot check 'lastStreamId' because it's a primitive and you chose the non-beans generator.
     // alas, we cannot check 'drain' because it's a primitive and you chose the non-beans generator.
-    if (code == null) {
-      throw new org.apache.thrift.protocol.TProtocolException("Required field 'code' was not present! Struct: " + toString());
-    }
     // check for sub-struct validity
   }
 
@@ -635,9 +636,11 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
       oprot.writeBool(struct.drain);
       oprot.writeFieldEnd();
       if (struct.code != null) {
-        oprot.writeFieldBegin(CODE_FIELD_DESC);
-        oprot.writeI32(struct.code.getValue());
-        oprot.writeFieldEnd();
+        if (struct.isSetCode()) {
+          oprot.writeFieldBegin(CODE_FIELD_DESC);
+          oprot.writeI32(struct.code.getValue());
+          oprot.writeFieldEnd();
+        }
       }
       if (struct.reason != null) {
         if (struct.isSetReason()) {
@@ -666,12 +669,17 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
       org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
       oprot.writeI32(struct.lastStreamId);
       oprot.writeBool(struct.drain);
-      oprot.writeI32(struct.code.getValue());
       java.util.BitSet optionals = new java.util.BitSet();
-      if (struct.isSetReason()) {
+      if (struct.isSetCode()) {
         optionals.set(0);
       }
-      oprot.writeBitSet(optionals, 1);
+      if (struct.isSetReason()) {
+        optionals.set(1);
+      }
+      oprot.writeBitSet(optionals, 2);
+      if (struct.isSetCode()) {
+        oprot.writeI32(struct.code.getValue());
+      }
       if (struct.isSetReason()) {
         oprot.writeString(struct.reason);
       }
@@ -684,10 +692,12 @@ public class GoAway implements org.apache.thrift.TBase<GoAway, GoAway._Fields>, 
       struct.setLastStreamIdIsSet(true);
       struct.drain = iprot.readBool();
       struct.setDrainIsSet(true);
-      struct.code = io.presenter.protocol.wire.ResetCode.findByValue(iprot.readI32());
-      struct.setCodeIsSet(true);
-      java.util.BitSet incoming = iprot.readBitSet(1);
+      java.util.BitSet incoming = iprot.readBitSet(2);
       if (incoming.get(0)) {
+        struct.code = io.presenter.protocol.wire.ResetCode.findByValue(iprot.readI32());
+        struct.setCodeIsSet(true);
+      }
+      if (incoming.get(1)) {
         struct.reason = iprot.readString();
         struct.setReasonIsSet(true);
       }

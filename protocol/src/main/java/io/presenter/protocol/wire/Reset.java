@@ -7,7 +7,9 @@
 package io.presenter.protocol.wire;
 
 /**
- * Abruptly ends a stream in both directions.
+ * Abruptly ends a stream in both directions. `code` is optional only so that a code added by a
+ * newer peer decodes (as unset) instead of failing the frame; senders always set it, and a
+ * receiver reads an unset code as INTERNAL.
  */
 @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
 public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, java.io.Serializable, Cloneable, Comparable<Reset> {
@@ -27,7 +29,7 @@ public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, jav
    * 
    * @see ResetCode
    */
-  public @org.apache.thrift.annotation.Nullable ResetCode code; // required
+  public @org.apache.thrift.annotation.Nullable ResetCode code; // optional
   public @org.apache.thrift.annotation.Nullable java.lang.String reason; // optional
   /**
    * WRONG_SHARD / SHARD_MOVED: the member the sender believes owns the shard key.
@@ -126,13 +128,13 @@ public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, jav
   private static final int __STREAMID_ISSET_ID = 0;
   private static final int __RINGVERSION_ISSET_ID = 1;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.REASON,_Fields.OWNER_HINT,_Fields.RING_VERSION};
+  private static final _Fields optionals[] = {_Fields.CODE,_Fields.REASON,_Fields.OWNER_HINT,_Fields.RING_VERSION};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
     tmpMap.put(_Fields.STREAM_ID, new org.apache.thrift.meta_data.FieldMetaData("streamId", org.apache.thrift.TFieldRequirementType.REQUIRED, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
-    tmpMap.put(_Fields.CODE, new org.apache.thrift.meta_data.FieldMetaData("code", org.apache.thrift.TFieldRequirementType.REQUIRED, 
+    tmpMap.put(_Fields.CODE, new org.apache.thrift.meta_data.FieldMetaData("code", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.EnumMetaData(org.apache.thrift.protocol.TType.ENUM, ResetCode.class)));
     tmpMap.put(_Fields.REASON, new org.apache.thrift.meta_data.FieldMetaData("reason", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
@@ -148,13 +150,11 @@ public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, jav
   }
 
   public Reset(
-    int streamId,
-    ResetCode code)
+    int streamId)
   {
     this();
     this.streamId = streamId;
     setStreamIdIsSet(true);
-    this.code = code;
   }
 
   /**
@@ -594,14 +594,16 @@ public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, jav
     sb.append("streamId:");
     sb.append(this.streamId);
     first = false;
-    if (!first) sb.append(", ");
-    sb.append("code:");
-    if (this.code == null) {
-      sb.append("null");
-    } else {
-      sb.append(this.code);
+    if (isSetCode()) {
+      if (!first) sb.append(", ");
+      sb.append("code:");
+      if (this.code == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.code);
+      }
+      first = false;
     }
-    first = false;
     if (isSetReason()) {
       if (!first) sb.append(", ");
       sb.append("reason:");
@@ -635,9 +637,6 @@ public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, jav
   public void validate() throws org.apache.thrift.TException {
     // check for required fields
     // alas, we cannot check 'streamId' because it's a primitive and you chose the non-beans generator.
-    if (code == null) {
-      throw new org.apache.thrift.protocol.TProtocolException("Required field 'code' was not present! Struct: " + toString());
-    }
     // check for sub-struct validity
   }
 
@@ -742,9 +741,11 @@ public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, jav
       oprot.writeI32(struct.streamId);
       oprot.writeFieldEnd();
       if (struct.code != null) {
-        oprot.writeFieldBegin(CODE_FIELD_DESC);
-        oprot.writeI32(struct.code.getValue());
-        oprot.writeFieldEnd();
+        if (struct.isSetCode()) {
+          oprot.writeFieldBegin(CODE_FIELD_DESC);
+          oprot.writeI32(struct.code.getValue());
+          oprot.writeFieldEnd();
+        }
       }
       if (struct.reason != null) {
         if (struct.isSetReason()) {
@@ -784,18 +785,23 @@ public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, jav
     public void write(org.apache.thrift.protocol.TProtocol prot, Reset struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
       oprot.writeI32(struct.streamId);
-      oprot.writeI32(struct.code.getValue());
       java.util.BitSet optionals = new java.util.BitSet();
-      if (struct.isSetReason()) {
+      if (struct.isSetCode()) {
         optionals.set(0);
       }
-      if (struct.isSetOwnerHint()) {
+      if (struct.isSetReason()) {
         optionals.set(1);
       }
-      if (struct.isSetRingVersion()) {
+      if (struct.isSetOwnerHint()) {
         optionals.set(2);
       }
-      oprot.writeBitSet(optionals, 3);
+      if (struct.isSetRingVersion()) {
+        optionals.set(3);
+      }
+      oprot.writeBitSet(optionals, 4);
+      if (struct.isSetCode()) {
+        oprot.writeI32(struct.code.getValue());
+      }
       if (struct.isSetReason()) {
         oprot.writeString(struct.reason);
       }
@@ -812,18 +818,20 @@ public class Reset implements org.apache.thrift.TBase<Reset, Reset._Fields>, jav
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
       struct.streamId = iprot.readI32();
       struct.setStreamIdIsSet(true);
-      struct.code = io.presenter.protocol.wire.ResetCode.findByValue(iprot.readI32());
-      struct.setCodeIsSet(true);
-      java.util.BitSet incoming = iprot.readBitSet(3);
+      java.util.BitSet incoming = iprot.readBitSet(4);
       if (incoming.get(0)) {
+        struct.code = io.presenter.protocol.wire.ResetCode.findByValue(iprot.readI32());
+        struct.setCodeIsSet(true);
+      }
+      if (incoming.get(1)) {
         struct.reason = iprot.readString();
         struct.setReasonIsSet(true);
       }
-      if (incoming.get(1)) {
+      if (incoming.get(2)) {
         struct.ownerHint = iprot.readString();
         struct.setOwnerHintIsSet(true);
       }
-      if (incoming.get(2)) {
+      if (incoming.get(3)) {
         struct.ringVersion = iprot.readI64();
         struct.setRingVersionIsSet(true);
       }

@@ -52,11 +52,11 @@ class GoldenFilesTest {
                 Arguments.of("open-stream", MuxFrame.open(new OpenStream(3, 4242L, 7L)
                         .setClientAddress("[2001:db8::1]:50123").setPresenterId("presenter-a").setAttempt(1))),
                 Arguments.of("half-close", MuxFrame.halfClose(new HalfClose(5))),
-                Arguments.of("reset-wrong-shard", MuxFrame.reset(new Reset(3, ResetCode.WRONG_SHARD)
+                Arguments.of("reset-wrong-shard", MuxFrame.reset(new Reset(3).setCode(ResetCode.WRONG_SHARD)
                         .setReason("couple moved").setOwnerHint("chat-2").setRingVersion(8L))),
                 Arguments.of("window-update-connection", MuxFrame.windowUpdate(new WindowUpdate(0, 65_536))),
                 Arguments.of("ping-ack", MuxFrame.ping(new Ping(0x0123_4567_89AB_CDEFL, true))),
-                Arguments.of("go-away-drain", MuxFrame.goAway(new GoAway(101, true, ResetCode.GOING_AWAY)
+                Arguments.of("go-away-drain", MuxFrame.goAway(new GoAway(101, true).setCode(ResetCode.GOING_AWAY)
                         .setReason("scale-in"))),
                 Arguments.of("go-away-ack", MuxFrame.goAwayAck(new GoAwayAck(101))));
     }

@@ -2,6 +2,8 @@ package io.presenter.protocol.mux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -15,6 +17,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.presenter.protocol.codec.DataFrame;
+import io.presenter.protocol.codec.MuxFrameEncoder;
 import io.presenter.protocol.mux.FramePeer.Data;
 import io.presenter.protocol.mux.internal.MuxSession;
 import io.presenter.protocol.mux.internal.MuxStream;
@@ -157,9 +160,24 @@ class MuxSessionTest {
     }
 
     @Test
+    void aResetCodeFromANewerPeerIsReadAsInternalRatherThanFailingTheConnection() {
+        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        ByteBuf reset = MuxFrameEncoder.encodeControl(ByteBufAllocator.DEFAULT,
+                MuxFrame.reset(new Reset(1).setCode(ResetCode.CANCEL)));
+        // prefix(4) 0x5C | 0x15 streamId | 0x15 code: make the code 50, which no version defines yet.
+        assertThat(reset.getByte(8)).isEqualTo((byte) 0x02);
+        reset.setByte(8, 100);
+        peer.sendBytes(reset);
+
+        assertThat(probes.get(0).event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.INTERNAL);
+        assertThat(peer.connection().channel().isActive()).isTrue();
+        assertThat(counters.resetsReceived(ResetCode.INTERNAL)).isEqualTo(1);
+    }
+
+    @Test
     void peerResetFiresAnEventAndClosesTheStreamWithoutAnswering() {
         accepting().handshake(FramePeer.settings(WINDOW)).open(1);
-        peer.send(MuxFrame.reset(new Reset(1, ResetCode.CANCEL).setReason("client left")));
+        peer.send(MuxFrame.reset(new Reset(1).setCode(ResetCode.CANCEL).setReason("client left")));
         MuxStreamResetEvent event = probes.get(0).event(MuxStreamResetEvent.class);
         assertThat(event.code()).isEqualTo(ResetCode.CANCEL);
         assertThat(event.reason()).isEqualTo("client left");
@@ -175,7 +193,7 @@ class MuxSessionTest {
         streams.get(0).reset(ResetCode.WRONG_SHARD, "not mine", "chat-7", 12L);
         peer.channel.runPendingTasks();
         Reset reset = peer.readFrame().getReset();
-        assertThat(reset).isEqualTo(new Reset(1, ResetCode.WRONG_SHARD).setReason("not mine")
+        assertThat(reset).isEqualTo(new Reset(1).setCode(ResetCode.WRONG_SHARD).setReason("not mine")
                 .setOwnerHint("chat-7").setRingVersion(12L));
         assertThat(streams.get(0).isOpen()).isFalse();
     }
@@ -306,7 +324,7 @@ class MuxSessionTest {
         autoRead = false;
         accepting().handshake(FramePeer.settings(WINDOW)).open(1).data(1, "last words");
         peer.send(MuxFrame.halfClose(new HalfClose(1)));
-        peer.send(MuxFrame.goAway(new GoAway(1, true, ResetCode.GOING_AWAY)));
+        peer.send(MuxFrame.goAway(new GoAway(1, true).setCode(ResetCode.GOING_AWAY)));
         assertThat(probes.get(0).events).as("goaway reaches a paused reader")
                 .containsExactly(new MuxGoAwayEvent(1, true, ResetCode.GOING_AWAY, ""));
         streams.get(0).read();
@@ -395,7 +413,7 @@ class MuxSessionTest {
         peer.handshake(FramePeer.settings(WINDOW));
         MuxStreamChannel only = peer.openStream(new StreamProbe());
         assertThat(peer.frames()).last().isEqualTo(MuxFrame.goAway(
-                new GoAway(1, true, ResetCode.GOING_AWAY).setReason("stream ids exhausted")));
+                new GoAway(1, true).setCode(ResetCode.GOING_AWAY).setReason("stream ids exhausted")));
         assertThat(peer.connection().isAcceptingStreams()).isFalse();
         only.close();
         assertThat(peer.channel.isOpen()).as("rotated once the last stream ended").isFalse();
@@ -434,7 +452,7 @@ class MuxSessionTest {
         peer.openStream(kept);
         peer.openStream(dropped);
         peer.frames();
-        peer.send(MuxFrame.goAway(new GoAway(1, false, ResetCode.GOING_AWAY)));
+        peer.send(MuxFrame.goAway(new GoAway(1, false).setCode(ResetCode.GOING_AWAY)));
         assertThat(dropped.event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.GOING_AWAY);
         assertThat(dropped.inactive).isTrue();
         assertThat(kept.event(MuxGoAwayEvent.class).drain()).isFalse();
@@ -449,7 +467,7 @@ class MuxSessionTest {
         var acked = peer.connection().goAway(true, ResetCode.GOING_AWAY, "deploy");
         peer.channel.runPendingTasks();
         assertThat(peer.readFrame()).isEqualTo(MuxFrame.goAway(
-                new GoAway(1, true, ResetCode.GOING_AWAY).setReason("deploy")));
+                new GoAway(1, true).setCode(ResetCode.GOING_AWAY).setReason("deploy")));
 
         peer.open(3);
         Reset refused = peer.readFrame().getReset();

@@ -52,15 +52,25 @@ final class Frames {
 
     /** A reset; {@code ownerHint} null unless WRONG_SHARD / SHARD_MOVED names an owner. */
     static Reset reset(int streamId, ResetCode code, String reason, String ownerHint, long ringVersion) {
-        Reset reset = new Reset(streamId, code).setReason(text(reason));
+        Reset reset = new Reset(streamId).setCode(code).setReason(text(reason));
         if (ownerHint != null) {
             reset.setOwnerHint(text(ownerHint)).setRingVersion(ringVersion);
         }
         return reset;
     }
 
+    /** A reset's code; one this version does not know (decoded as unset) reads as INTERNAL. */
+    static ResetCode code(Reset reset) {
+        return reset.isSetCode() ? reset.getCode() : ResetCode.INTERNAL;
+    }
+
+    /** A goaway's code, read as {@link #code(Reset)} is. */
+    static ResetCode code(GoAway goAway) {
+        return goAway.isSetCode() ? goAway.getCode() : ResetCode.INTERNAL;
+    }
+
     static MuxFrame goAway(int lastStreamId, boolean drain, ResetCode code, String reason) {
-        return MuxFrame.goAway(new GoAway(lastStreamId, drain, code).setReason(text(reason)));
+        return MuxFrame.goAway(new GoAway(lastStreamId, drain).setCode(code).setReason(text(reason)));
     }
 
     static MuxFrame goAwayAck(int lastStreamId) {

@@ -368,7 +368,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
         if (goAway.isDrain()) {
             writeControl(Frames.goAwayAck(goAway.getLastStreamId()));
         }
-        MuxGoAwayEvent event = new MuxGoAwayEvent(goAway.getLastStreamId(), goAway.isDrain(), goAway.getCode(),
+        MuxGoAwayEvent event = new MuxGoAwayEvent(goAway.getLastStreamId(), goAway.isDrain(), Frames.code(goAway),
                 goAway.isSetReason() ? goAway.getReason() : "");
         for (MuxStream stream : liveStreams()) {
             if (stream.streamId() > goAway.getLastStreamId()) {

@@ -206,9 +206,9 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
     }
 
     void resetReceived(Reset reset) {
-        session.settings().stats().resetReceived(reset.getCode());
+        session.settings().stats().resetReceived(Frames.code(reset));
         peerGone = true;
-        fireResetAndClose(new MuxStreamResetEvent(reset.getCode(), reset.isSetReason() ? reset.getReason() : "",
+        fireResetAndClose(new MuxStreamResetEvent(Frames.code(reset), reset.isSetReason() ? reset.getReason() : "",
                 reset.isSetOwnerHint() ? reset.getOwnerHint() : "",
                 reset.isSetRingVersion() ? reset.getRingVersion() : -1, true));
     }

@@ -11,8 +11,10 @@ import java.util.List;
  * Hands out unpooled heap buffers and remembers them, so one fuzz input can prove it released
  * every buffer it caused (reads, the decoder's cumulation, encoder output) the moment it ends.
  *
- * <p>The leak extension sees the same misses only after a garbage collection, at the end of the
- * class, with no input to blame; in fuzzing mode that is too late to save the input that leaked.
+ * <p>The leak extension sees misses only after a garbage collection, at the end of the class, with
+ * no input to blame; in fuzzing mode that is too late to save the input that leaked. These buffers
+ * are not wrapped for Netty's leak detector (AbstractByteBufAllocator leaves that to subclasses):
+ * the check here is exact, and buffers from anywhere else stay under the detector.
  */
 final class TrackingAllocator extends AbstractByteBufAllocator {
 

@@ -5,12 +5,12 @@ import io.netty.buffer.ByteBufUtil;
 import java.io.ByteArrayOutputStream;
 
 /** Byte-array views of buffers, for comparing with libthrift's and the golden files' bytes. */
-final class Bytes {
+public final class Bytes {
 
     private Bytes() {}
 
     /** The readable bytes of {@code buf}, which is released. */
-    static byte[] drain(ByteBuf buf) {
+    public static byte[] drain(ByteBuf buf) {
         try {
             return ByteBufUtil.getBytes(buf);
         } finally {
@@ -18,7 +18,7 @@ final class Bytes {
         }
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream joined = new ByteArrayOutputStream();
         for (byte[] part : parts) {
             joined.writeBytes(part);

@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * {@code .bin} files, and commit them (see {@code golden/README.md}). Without the property a
  * mismatch fails.
  */
-final class GoldenFiles {
+public final class GoldenFiles {
 
     private static final boolean UPDATE = Boolean.getBoolean("golden.update");
     private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "golden");
@@ -26,7 +26,7 @@ final class GoldenFiles {
     private GoldenFiles() {}
 
     /** The golden bytes at {@code name} (e.g. {@code mux/ping-ack.bin}). */
-    static byte[] read(String name) {
+    public static byte[] read(String name) {
         if (UPDATE) {
             // The copy on the test classpath predates this run's update.
             return readSource(name);

@@ -12,23 +12,23 @@ import org.apache.thrift.transport.TMemoryBuffer;
  * The reference the codec is held to: bytes written by libthrift itself ({@link TCompactProtocol}
  * over a {@link TMemoryBuffer}) behind Thrift framed transport's 4-byte big-endian length.
  */
-final class LibthriftWire {
+public final class LibthriftWire {
 
     /** Writes one struct's fields with libthrift's protocol calls. */
     @FunctionalInterface
-    interface StructWriter {
+    public interface StructWriter {
         void write(TProtocol protocol) throws TException;
     }
 
     private LibthriftWire() {}
 
     /** What libthrift's generated code writes for {@code struct}, length prefix included. */
-    static byte[] framed(TBase<?, ?> struct) {
+    public static byte[] framed(TBase<?, ?> struct) {
         return framed(struct::write);
     }
 
     /** What {@code writer} writes through libthrift's compact protocol, length prefix included. */
-    static byte[] framed(StructWriter writer) {
+    public static byte[] framed(StructWriter writer) {
         try {
             TMemoryBuffer buffer = new TMemoryBuffer(64);
             writer.write(new TCompactProtocol(buffer));
@@ -39,7 +39,7 @@ final class LibthriftWire {
     }
 
     /** Reads {@code struct} from framed bytes with libthrift alone. */
-    static <T extends TBase<?, ?>> T read(T struct, byte[] framed) {
+    public static <T extends TBase<?, ?>> T read(T struct, byte[] framed) {
         try {
             TMemoryBuffer buffer = new TMemoryBuffer(framed.length);
             buffer.write(framed, Integer.BYTES, framed.length - Integer.BYTES);
@@ -50,7 +50,7 @@ final class LibthriftWire {
         }
     }
 
-    static byte[] withLengthPrefix(byte[] frame) {
+    public static byte[] withLengthPrefix(byte[] frame) {
         return ByteBuffer.allocate(Integer.BYTES + frame.length).putInt(frame.length).put(frame).array();
     }
 }

@@ -8,16 +8,16 @@ import io.presenter.protocol.wire.StreamData;
 import java.nio.ByteBuffer;
 
 /** Converts between the generated {@link MuxFrame} and what the mux codec handles. */
-final class MuxFrames {
+public final class MuxFrames {
 
     private MuxFrames() {}
 
-    static MuxFrame data(int streamId, byte[] payload) {
+    public static MuxFrame data(int streamId, byte[] payload) {
         return MuxFrame.data(new StreamData(streamId, ByteBuffer.wrap(payload)));
     }
 
     /** What a sender hands {@link MuxFrameEncoder} for {@code frame}. */
-    static Object toMessage(MuxFrame frame) {
+    public static Object toMessage(MuxFrame frame) {
         if (frame.isSetData()) {
             StreamData data = frame.getData();
             return new DataFrame(data.getStreamId(), Unpooled.wrappedBuffer(data.bufferForPayload()));
@@ -26,7 +26,7 @@ final class MuxFrames {
     }
 
     /** The generated frame for what {@link MuxFrameDecoder} produced, releasing it. */
-    static MuxFrame fromDecoded(Object decoded) {
+    public static MuxFrame fromDecoded(Object decoded) {
         if (decoded instanceof DataFrame data) {
             return data(data.streamId(), Bytes.drain(data.content()));
         }

@@ -47,9 +47,9 @@ class EnsembleOutageTest {
                         .extracting(RingSnapshot::members)
                         .allMatch(members -> members.equals(twoMembers) || members.equals(threeMembers));
 
-                // The whole ensemble down: both views keep routing on the last ring.
-                RingSnapshot presenterRing = presenter.ring();
-                RingSnapshot chatServerRing = chatServer.ring();
+                // The whole ensemble down: both views keep routing on the last ring. Compared by
+                // content after LOST, not by identity before the kill: an update already in flight
+                // (a reconnected member rewriting its node) may still land before the outage.
                 for (InstanceSpec server : cluster.getInstances()) {
                     if (!server.equals(presenterServer)) {
                         cluster.killServer(server);
@@ -58,8 +58,9 @@ class EnsembleOutageTest {
                 for (Observer observer : List.of(presenter, chatServer)) {
                     await(CONVERGENCE, () -> transitions(observer, "lost") > 0, () -> "session LOST");
                 }
-                assertThat(presenter.ring()).isSameAs(presenterRing);
-                assertThat(chatServer.ring()).isSameAs(chatServerRing);
+                RingSnapshot presenterRing = presenter.ring();
+                assertThat(presenterRing.members()).isEqualTo(threeMembers);
+                assertThat(chatServer.ring().members()).isEqualTo(threeMembers);
                 for (long couple = 0; couple < 1_000; couple++) {
                     assertThat(presenter.ring().owner(couple)).isPresent().isEqualTo(chatServer.ring().owner(couple));
                 }

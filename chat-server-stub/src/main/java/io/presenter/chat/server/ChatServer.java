@@ -18,6 +18,7 @@ import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxInitializer;
 import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.ring.MemberRegistration;
 import io.presenter.ring.MemberState;

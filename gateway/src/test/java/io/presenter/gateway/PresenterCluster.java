@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 
@@ -143,13 +144,17 @@ final class PresenterCluster implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             from.sendMessage(firstMessageId + i, "message " + (firstMessageId + i));
         }
+        assertDelivered(to, firstMessageId, count);
+    }
+
+    /** The next {@code count} deliveries to {@code to} are the messages from {@code firstMessageId} on, in order. */
+    static void assertDelivered(TestChatClient to, long firstMessageId, int count) throws InterruptedException {
         List<Long> received = new ArrayList<>();
         while (received.size() < count) {
             received.add(to.next(ClientPacket::isSetDelivery).getDelivery().getClientMessageId());
         }
         assertThat(received).as("deliveries to %s", to.channel())
-                .containsExactlyElementsOf(java.util.stream.LongStream.range(firstMessageId, firstMessageId + count)
-                        .boxed().toList());
+                .containsExactlyElementsOf(LongStream.range(firstMessageId, firstMessageId + count).boxed().toList());
     }
 
     double counter(String name, String... tags) {

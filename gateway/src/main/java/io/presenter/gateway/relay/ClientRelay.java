@@ -138,11 +138,12 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseUnanswered();
-        if (stream != null) {
+        MuxStreamChannel ending = stream;
+        if (ending != null) {
             // FIN after what is already queued, so a client's last messages still reach its partner.
-            stream.shutdownOutput().addListener(done -> {
+            ending.shutdownOutput().addListener(done -> {
                 if (!done.isSuccess()) {
-                    stream.close();
+                    ending.close();
                 }
             });
         }

@@ -55,8 +55,4 @@ public final class ClientConnections {
         client.attr(CLOSE_REASON).setIfAbsent(reason);
         client.close();
     }
-
-    public int active() {
-        return active.get();
-    }
 }

@@ -31,7 +31,6 @@ public final class PresenterServer implements AutoCloseable {
     private final EventLoopGroup acceptor;
     private final EventLoopGroup loops;
     private final BackendPool backends;
-    private final ClientConnections connections;
     private final Channel listener;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
@@ -45,7 +44,7 @@ public final class PresenterServer implements AutoCloseable {
         directory.addListener(backends);
         StreamRouter router = new StreamRouter(directory, backends, settings.presenterId(),
                 settings.wrongShardRetries(), settings.ringCatchUp());
-        connections = new ClientConnections(settings.maxConnections(), meters);
+        ClientConnections connections = new ClientConnections(settings.maxConnections(), meters);
         acceptor = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         loops = new MultiThreadIoEventLoopGroup(settings.eventLoops(), transport.ioHandlerFactory());
         listener = new ServerBootstrap().group(acceptor, loops)
@@ -75,10 +74,6 @@ public final class PresenterServer implements AutoCloseable {
 
     public BackendPool backends() {
         return backends;
-    }
-
-    public ClientConnections connections() {
-        return connections;
     }
 
     /** Stops accepting, closes every client and backend connection. Not a drain: that comes later. */

@@ -130,6 +130,16 @@ class AuthRejectionTest {
         assertRejected("no_shard");
     }
 
+    @Test
+    void connectionsBeyondTheLimitAreClosedAtOnce() throws Exception {
+        PresenterServer small = cluster.startPresenter(PresenterCluster.settings().withMaxConnections(1), cluster.directory);
+        TestChatClient admitted = cluster.authenticated(small, 6, 504);
+        TestChatClient refused = cluster.connect(small);
+        refused.awaitClosed();
+        cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", ClientConnections.OVER_LIMIT);
+        assertThat(admitted.channel().isActive()).isTrue();
+    }
+
     private void assertRejected(String reason) {
         cluster.awaitCounter(1, GatewayMeters.AUTH_REJECTED, "reason", reason);
         cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", reason);

@@ -18,6 +18,7 @@ class PresenterEndToEndTest {
 
     private static final int COUPLES = 150;
     private static final int MESSAGES = 5;
+    private static final int CONNECTIONS_PER_LOOP = 2;
 
     private PresenterCluster cluster;
     private PresenterServer presenter;
@@ -29,7 +30,8 @@ class PresenterEndToEndTest {
             cluster.startChatServer(id);
         }
         cluster.converged(3);
-        presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
+        presenter = cluster.startPresenter(PresenterCluster.settings().withConnectionsPerLoop(CONNECTIONS_PER_LOOP),
+                cluster.directory);
     }
 
     @AfterEach
@@ -54,7 +56,7 @@ class PresenterEndToEndTest {
         assertThat(cluster.registry.get(GatewayMeters.CONNECTIONS_ACTIVE).gauge().value()).isEqualTo(2.0 * COUPLES);
         for (String id : List.of("chat-1", "chat-2", "chat-3")) {
             assertThat(presenter.backends().openConnections(id)).as("mux connections to %s", id)
-                    .isEqualTo(PresenterCluster.EVENT_LOOPS * GatewaySettings.DEFAULT_CONNECTIONS_PER_LOOP);
+                    .isEqualTo(PresenterCluster.EVENT_LOOPS * CONNECTIONS_PER_LOOP);
         }
         assertThat(cluster.counter(GatewayMeters.RELAY_BYTES, "direction", "to_stream")).isPositive();
     }

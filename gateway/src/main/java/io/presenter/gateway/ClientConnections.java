@@ -2,7 +2,10 @@ package io.presenter.gateway;
 
 import io.micrometer.core.instrument.Gauge;
 import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,6 +25,8 @@ public final class ClientConnections {
     private final int maxConnections;
     private final GatewayMeters meters;
     private final AtomicInteger active = new AtomicInteger();
+    /** Admitted clients; a closed channel leaves by itself. */
+    private final ChannelGroup clients = new DefaultChannelGroup("presenter-clients", GlobalEventExecutor.INSTANCE);
 
     public ClientConnections(int maxConnections, GatewayMeters meters) {
         this.maxConnections = maxConnections;
@@ -42,12 +47,19 @@ public final class ClientConnections {
             return false;
         }
         meters.connectionOpened();
+        clients.add(client);
         client.closeFuture().addListener(closed -> {
             active.decrementAndGet();
             String reason = client.attr(CLOSE_REASON).get();
             meters.connectionClosed(reason == null ? CLIENT_CLOSED : reason);
         });
         return true;
+    }
+
+    /** Closes every client now, counting {@code reason} (shutdown; a drain comes later). */
+    void closeAll(String reason) {
+        clients.forEach(client -> client.attr(CLOSE_REASON).setIfAbsent(reason));
+        clients.close().awaitUninterruptibly();
     }
 
     /** Closes {@code client}, counting {@code reason} unless an earlier reason was given. */

@@ -31,6 +31,7 @@ public final class PresenterServer implements AutoCloseable {
     private final EventLoopGroup acceptor;
     private final EventLoopGroup loops;
     private final BackendPool backends;
+    private final ClientConnections connections;
     private final Channel listener;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
@@ -44,7 +45,7 @@ public final class PresenterServer implements AutoCloseable {
         directory.addListener(backends);
         StreamRouter router = new StreamRouter(directory, backends, settings.presenterId(),
                 settings.wrongShardRetries(), settings.ringCatchUp());
-        ClientConnections connections = new ClientConnections(settings.maxConnections(), meters);
+        connections = new ClientConnections(settings.maxConnections(), meters);
         acceptor = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         loops = new MultiThreadIoEventLoopGroup(settings.eventLoops(), transport.ioHandlerFactory());
         listener = new ServerBootstrap().group(acceptor, loops)
@@ -81,6 +82,7 @@ public final class PresenterServer implements AutoCloseable {
     public void close() {
         directory.removeListener(backends);
         listener.close().syncUninterruptibly();
+        connections.closeAll("shutdown");
         backends.close();
         acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.presenter.gateway.ClientConnections;
 import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.backend.StreamRouter;
@@ -19,6 +20,7 @@ import io.presenter.ring.RingSnapshot;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,9 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     /** Pipeline name of the relay, which replaces the auth stage. */
     public static final String NAME = "relay";
 
+    /** Longest wait for a closing client's last bytes to be written. */
+    private static final long CLOSE_LINGER_SECONDS = 5;
+
     private static final Logger log = LoggerFactory.getLogger(ClientRelay.class);
 
     private final Channel client;
@@ -54,6 +59,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     /** The live stream; null while a retry is opening the next one. */
     private MuxStreamChannel stream;
     private int attempt;
+    private boolean closing;
 
     /**
      * @param authPacket the exact auth packet bytes, length prefix included; the relay owns them
@@ -239,9 +245,20 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Closes the client once what was written to it has been flushed. */
+    /**
+     * Closes the client once what was written to it has been flushed (the chat server's last words,
+     * an error packet say), but no later than {@link #CLOSE_LINGER_SECONDS}: a client that does not
+     * read must not keep its socket and buffers.
+     */
     private void closeClient(String reason) {
         releaseUnanswered();
+        if (closing) {
+            return;
+        }
+        closing = true;
+        ScheduledFuture<?> linger = client.eventLoop().schedule(() -> ClientConnections.close(client, reason),
+                CLOSE_LINGER_SECONDS, TimeUnit.SECONDS);
+        client.closeFuture().addListener(closed -> linger.cancel(false));
         client.writeAndFlush(Unpooled.EMPTY_BUFFER)
                 .addListener((ChannelFutureListener) done -> ClientConnections.close(client, reason));
     }

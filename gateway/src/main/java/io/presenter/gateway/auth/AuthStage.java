@@ -10,7 +10,6 @@ import io.presenter.gateway.ClientConnections;
 import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.backend.StreamRouter;
 import io.presenter.gateway.relay.ClientRelay;
-import io.presenter.protocol.auth.TokenStatus;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPackets;
 import io.presenter.protocol.codec.MalformedFrameException;
@@ -107,13 +106,14 @@ public final class AuthStage extends ByteToMessageDecoder {
     private void route(ChannelHandlerContext ctx, ByteBuf authBytes) {
         packetRead = true;
         ctx.channel().config().setAutoRead(false);
-        Optional<String> rejection = check(authBytes);
-        if (rejection.isPresent()) {
+        AuthPacket auth;
+        try {
+            auth = authPacket(authBytes);
+        } catch (Rejection rejection) {
             authBytes.release();
-            reject(ctx, rejection.get());
+            reject(ctx, rejection.reason);
             return;
         }
-        AuthPacket auth = ClientPackets.decode(authBytes).getAuth();
         RingSnapshot ring = router.ring();
         Optional<RingMember> owner = ring.owner(auth.getCoupleId());
         if (owner.isEmpty()) {
@@ -125,27 +125,37 @@ public final class AuthStage extends ByteToMessageDecoder {
         relay.open(ring, owner.get()).addListener(opened -> streamOpened(ctx, opened));
     }
 
-    /** Why the auth packet is refused, if it is. */
-    private Optional<String> check(ByteBuf authBytes) {
+    /** The auth packet in {@code authBytes}, with an acceptable token. */
+    private AuthPacket authPacket(ByteBuf authBytes) throws Rejection {
         ClientPacket packet;
         try {
             packet = ClientPackets.decode(authBytes);
         } catch (MalformedFrameException e) {
-            return Optional.of("malformed_" + e.reason().tag());
+            throw new Rejection("malformed_" + e.reason().tag());
         }
         if (!packet.isSetAuth()) {
-            return Optional.of("not_auth");
+            throw new Rejection("not_auth");
         }
         if (verifier != null) {
-            TokenStatus status = verifier.verify(packet.getAuth());
-            return switch (status) {
-                case OK -> Optional.empty();
-                case EXPIRED -> Optional.of("expired_token");
-                case UNKNOWN_KEY -> Optional.of("unknown_key");
-                case BAD_SIGNATURE, MALFORMED -> Optional.of("bad_token");
-            };
+            switch (verifier.verify(packet.getAuth())) {
+                case OK -> { }
+                case EXPIRED -> throw new Rejection("expired_token");
+                case UNKNOWN_KEY -> throw new Rejection("unknown_key");
+                case BAD_SIGNATURE, MALFORMED -> throw new Rejection("bad_token");
+            }
         }
-        return Optional.empty();
+        return packet.getAuth();
+    }
+
+    /** Why an auth packet is refused; a checked exception so no path forgets the packet's bytes. */
+    private static final class Rejection extends Exception {
+
+        final String reason;
+
+        Rejection(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+        }
     }
 
     private void streamOpened(ChannelHandlerContext ctx, Future<?> opened) {

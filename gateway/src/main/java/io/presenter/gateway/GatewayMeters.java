@@ -1,0 +1,70 @@
+package io.presenter.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The presenter's own meters, beside the TLS, mux, ring and backend ones. Hot-path counters are
+ * registered once; tagged counters for rare events (rejections, close reasons) are looked up per
+ * event, which Micrometer caches.
+ */
+public final class GatewayMeters {
+
+    public static final String CONNECTIONS_ACTIVE = "presenter.connections.active";
+    public static final String CONNECTIONS_OPENED = "presenter.connections.opened";
+    public static final String CONNECTIONS_CLOSED = "presenter.connections.closed";
+    public static final String AUTH_REJECTED = "presenter.auth.rejected";
+    public static final String WRONG_SHARD_RETRIES = "presenter.wrong_shard.retries";
+    public static final String RELAY_BYTES = "presenter.relay.bytes";
+
+    private final MeterRegistry registry;
+    private final Counter opened;
+    private final Counter wrongShardRetries;
+    private final Counter bytesToStream;
+    private final Counter bytesToClient;
+
+    public GatewayMeters(MeterRegistry registry) {
+        this.registry = registry;
+        opened = Counter.builder(CONNECTIONS_OPENED).description("client connections accepted")
+                .register(registry);
+        wrongShardRetries = Counter.builder(WRONG_SHARD_RETRIES)
+                .description("streams opened again after a wrong-shard, refused or going-away reset")
+                .register(registry);
+        bytesToStream = relayBytes(registry, "to_stream");
+        bytesToClient = relayBytes(registry, "to_client");
+    }
+
+    private static Counter relayBytes(MeterRegistry registry, String direction) {
+        return Counter.builder(RELAY_BYTES).baseUnit("bytes").tag("direction", direction)
+                .description("client bytes relayed after the auth packet, and chat-server bytes relayed back")
+                .register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    void connectionOpened() {
+        opened.increment();
+    }
+
+    void connectionClosed(String reason) {
+        registry.counter(CONNECTIONS_CLOSED, "reason", reason).increment();
+    }
+
+    public void authRejected(String reason) {
+        registry.counter(AUTH_REJECTED, "reason", reason).increment();
+    }
+
+    public void wrongShardRetry() {
+        wrongShardRetries.increment();
+    }
+
+    public void relayedToStream(int bytes) {
+        bytesToStream.increment(bytes);
+    }
+
+    public void relayedToClient(int bytes) {
+        bytesToClient.increment(bytes);
+    }
+}

@@ -1,0 +1,209 @@
+package io.presenter.gateway.auth;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.presenter.gateway.ClientConnections;
+import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.backend.StreamRouter;
+import io.presenter.gateway.relay.ClientRelay;
+import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.codec.ClientPackets;
+import io.presenter.protocol.codec.MalformedFrameException;
+import io.presenter.protocol.wire.AuthPacket;
+import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.ring.RingMember;
+import io.presenter.ring.RingSnapshot;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a client's first packet, the auth packet, under a size cap and a deadline, routes the
+ * client to the chat server that owns its couple, and replaces itself with a {@link ClientRelay}.
+ *
+ * <p>Modelled on Netty's {@code SniHandler}: once the packet is complete the client is not read
+ * any more ({@code autoRead} off) while the ring lookup, the pooled connection and the stream
+ * open run, and whatever else arrived in the same read stays in this decoder's cumulation. On
+ * success {@code pipeline.replace(this, ...)} installs the relay in this handler's place, and
+ * {@link ByteToMessageDecoder#handlerRemoved} hands that cumulation to the relay, which sends it
+ * right after the auth packet: the chat server sees exactly the client's byte stream.
+ *
+ * <p>Every rejection is counted ({@code presenter.auth.rejected{reason}}) and closes only this
+ * client: {@code auth_timeout}, {@code auth_too_large}, {@code malformed_<reason>},
+ * {@code not_auth}, {@code bad_token} / {@code expired_token} / {@code unknown_key} (edge
+ * verification, when a {@link TokenVerifier} is given), {@code no_shard} (empty ring),
+ * {@code backend_unavailable}.
+ */
+public final class AuthStage extends ByteToMessageDecoder {
+
+    /** Pipeline name of the auth stage. */
+    public static final String NAME = "auth";
+    /** Default auth packet cap, length prefix included: an auth packet is well under 1 KiB. */
+    public static final int DEFAULT_MAX_AUTH_PACKET_BYTES = 4 * 1024;
+    /** Default time from accept to a routed auth packet (TLS handshake included). */
+    public static final Duration DEFAULT_AUTH_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final Logger log = LoggerFactory.getLogger(AuthStage.class);
+
+    private final Duration authTimeout;
+    private final int maxAuthPacketBytes;
+    private final TokenVerifier verifier;
+    private final StreamRouter router;
+    private final GatewayMeters meters;
+    private ScheduledFuture<?> deadline;
+    /** The auth packet is complete: nothing more is decoded, the rest is the relay's. */
+    private boolean packetRead;
+    private ClientRelay relay;
+
+    /**
+     * @param verifier checks tokens at the edge, or null to leave that to the chat servers
+     */
+    public AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamRouter router,
+            GatewayMeters meters) {
+        this.authTimeout = authTimeout;
+        this.maxAuthPacketBytes = maxAuthPacketBytes;
+        this.verifier = verifier;
+        this.router = router;
+        this.meters = meters;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        deadline = ctx.executor().schedule(() -> reject(ctx, "auth_timeout"),
+                authTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        deadline.cancel(false);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (packetRead || in.readableBytes() < Integer.BYTES) {
+            return;
+        }
+        int length = in.getInt(in.readerIndex());
+        if (length < 0 || length > maxAuthPacketBytes - Integer.BYTES) {
+            in.skipBytes(in.readableBytes());
+            reject(ctx, length < 0 ? "malformed_" + MalformedFrameException.Reason.BAD_LENGTH.tag() : "auth_too_large");
+            return;
+        }
+        if (in.readableBytes() < Integer.BYTES + length) {
+            return;
+        }
+        // A copy, not a slice: it outlives this read and must not pin the cumulation.
+        route(ctx, in.readBytes(Integer.BYTES + length));
+    }
+
+    private void route(ChannelHandlerContext ctx, ByteBuf authBytes) {
+        packetRead = true;
+        ctx.channel().config().setAutoRead(false);
+        AuthPacket auth;
+        try {
+            auth = authPacket(authBytes);
+        } catch (Rejection rejection) {
+            authBytes.release();
+            reject(ctx, rejection.reason);
+            return;
+        }
+        RingSnapshot ring = router.ring();
+        Optional<RingMember> owner = ring.owner(auth.getCoupleId());
+        if (owner.isEmpty()) {
+            authBytes.release();
+            reject(ctx, "no_shard");
+            return;
+        }
+        relay = new ClientRelay(ctx.channel(), auth.getCoupleId(), authBytes, router, meters);
+        relay.open(ring, owner.get()).addListener(opened -> streamOpened(ctx, opened));
+    }
+
+    /** The auth packet in {@code authBytes}, with an acceptable token. */
+    private AuthPacket authPacket(ByteBuf authBytes) throws Rejection {
+        ClientPacket packet;
+        try {
+            packet = ClientPackets.decode(authBytes);
+        } catch (MalformedFrameException e) {
+            throw new Rejection("malformed_" + e.reason().tag());
+        }
+        if (!packet.isSetAuth()) {
+            throw new Rejection("not_auth");
+        }
+        if (verifier != null) {
+            switch (verifier.verify(packet.getAuth())) {
+                case OK -> { }
+                case EXPIRED -> throw new Rejection("expired_token");
+                case UNKNOWN_KEY -> throw new Rejection("unknown_key");
+                case BAD_SIGNATURE, MALFORMED -> throw new Rejection("bad_token");
+            }
+        }
+        return packet.getAuth();
+    }
+
+    /** Why an auth packet is refused; a checked exception so no path forgets the packet's bytes. */
+    private static final class Rejection extends Exception {
+
+        final String reason;
+
+        Rejection(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    private void streamOpened(ChannelHandlerContext ctx, Future<?> opened) {
+        if (ctx.isRemoved() || !ctx.channel().isActive()) {
+            return;  // closed meanwhile (deadline, client gone): channelInactive abandoned the relay
+        }
+        if (!opened.isSuccess()) {
+            log.debug("client {}: no stream: {}", ctx.channel(), opened.cause().toString());
+            reject(ctx, "backend_unavailable");
+            return;
+        }
+        ClientRelay routed = relay;
+        relay = null;
+        ctx.pipeline().replace(this, ClientRelay.NAME, routed);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (packetRead) {
+            // ByteToMessageDecoder would ask for another read when it produced nothing with autoRead
+            // off; here that would keep reading a client that is supposed to wait for its stream.
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+            ClientConnections.close(ctx.channel(), "tls_handshake_failed");  // counted by TlsHandshakeMetrics too
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (relay != null) {
+            relay.abandon();
+            relay = null;
+        }
+        super.channelInactive(ctx);
+    }
+
+    private void reject(ChannelHandlerContext ctx, String reason) {
+        packetRead = true;
+        meters.authRejected(reason);
+        log.debug("client {} rejected: {}", ctx.channel(), reason);
+        ClientConnections.close(ctx.channel(), reason);
+    }
+}

@@ -1,0 +1,274 @@
+package io.presenter.gateway.backend;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.presenter.gateway.Transport;
+import io.presenter.protocol.mux.MuxConnection;
+import io.presenter.protocol.mux.MuxInitializer;
+import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.wire.ResetCode;
+import io.presenter.ring.RingListener;
+import io.presenter.ring.RingMember;
+import io.presenter.ring.RingSnapshot;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The presenter's long-lived mux connections to the chat servers: per chat server and per event
+ * loop, {@code connectionsPerLoop} connections opened on that very loop, so a client channel, its
+ * stream and the stream's connection all run on one thread and the relay needs no hand-offs.
+ *
+ * <p>{@link #acquire} hands out the connections of a loop round-robin. A slot whose connection is
+ * closed or accepts no more streams (goaway, stream ids used up) is refilled on the next acquire;
+ * the old connection drains by itself. After a failed connect the member's slots on that loop stay
+ * empty for a jittered, bounded exponential backoff, and acquires fail fast with
+ * {@link BackendUnavailableException} instead of queueing. Register the pool as a
+ * {@link RingListener}: connections of members that left the ring are told to drain (goaway) and
+ * close when their last stream ends.
+ *
+ * <p>State is split per event loop and touched only on its loop, so the data path takes no lock;
+ * every map is bounded by ring members x event loops x {@code connectionsPerLoop}.
+ */
+public final class BackendPool implements RingListener, AutoCloseable {
+
+    /** Gauge: mux connections to chat servers that are open now. */
+    public static final String CONNECTIONS_GAUGE = "presenter.backend.connections";
+
+    private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
+
+    private final Transport transport;
+    private final MuxSettings muxSettings;
+    private final int connectionsPerLoop;
+    private final Duration connectTimeout;
+    private final ConnectBackoff backoff;
+    /** One entry per event loop that ever acquired. */
+    private final ConcurrentMap<EventLoop, LoopBackends> loops = new ConcurrentHashMap<>();
+    /** Open connections per member id; an entry goes away with the member's last connection. */
+    private final ConcurrentMap<String, Integer> openByMember = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
+
+    public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop,
+            Duration connectTimeout, ConnectBackoff backoff, MeterRegistry registry) {
+        if (connectionsPerLoop < 1) {
+            throw new IllegalArgumentException("connectionsPerLoop " + connectionsPerLoop);
+        }
+        this.transport = transport;
+        this.muxSettings = muxSettings;
+        this.connectionsPerLoop = connectionsPerLoop;
+        this.connectTimeout = connectTimeout;
+        this.backoff = backoff;
+        Gauge.builder(CONNECTIONS_GAUGE, open, AtomicInteger::get)
+                .description("mux connections from this presenter to chat servers")
+                .register(registry);
+    }
+
+    /**
+     * A connection to {@code member} that runs on {@code loop}; completes on {@code loop}. Fails
+     * with {@link BackendUnavailableException} while the member is backing off after a failed connect.
+     */
+    public Future<MuxConnection> acquire(EventLoop loop, RingMember member) {
+        Promise<MuxConnection> promise = loop.newPromise();
+        LoopBackends backends = loops.computeIfAbsent(loop, LoopBackends::new);
+        if (loop.inEventLoop()) {
+            backends.acquire(member, promise);
+        } else {
+            loop.execute(() -> backends.acquire(member, promise));
+        }
+        return promise;
+    }
+
+    /** Open connections to the member {@code memberId}, over all event loops. */
+    public int openConnections(String memberId) {
+        return openByMember.getOrDefault(memberId, 0);
+    }
+
+    /** Open connections to all chat servers. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    @Override
+    public void ringChanged(RingSnapshot ring) {
+        loops.values().forEach(backends -> backends.loop.execute(() -> backends.retireAbsent(ring)));
+    }
+
+    /** Closes every connection now; their streams end, and with them their clients. */
+    @Override
+    public void close() {
+        loops.values().forEach(backends -> backends.loop.execute(backends::closeAll));
+    }
+
+    private void opened(String memberId) {
+        open.incrementAndGet();
+        openByMember.merge(memberId, 1, Integer::sum);
+    }
+
+    private void closed(String memberId) {
+        open.decrementAndGet();
+        openByMember.computeIfPresent(memberId, (id, count) -> count == 1 ? null : count - 1);
+    }
+
+    /** The backends of one event loop; used only on that loop. */
+    private final class LoopBackends {
+
+        final EventLoop loop;
+        final Map<String, MemberBackends> members = new HashMap<>();
+
+        LoopBackends(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void acquire(RingMember member, Promise<MuxConnection> promise) {
+            MemberBackends backends = members.get(member.id());
+            if (backends == null || !backends.reaches(member)) {
+                if (backends != null) {
+                    backends.retire();  // same id, new address: the old process is gone or going
+                }
+                backends = new MemberBackends(loop, member);
+                members.put(member.id(), backends);
+            }
+            backends.acquire(promise);
+        }
+
+        void retireAbsent(RingSnapshot ring) {
+            members.values().removeIf(backends -> {
+                boolean gone = ring.member(backends.member.id()).filter(backends::reaches).isEmpty();
+                if (gone) {
+                    backends.retire();
+                }
+                return gone;
+            });
+        }
+
+        void closeAll() {
+            members.values().forEach(MemberBackends::close);
+            members.clear();
+        }
+    }
+
+    /** The connection slots of one member on one event loop. */
+    private final class MemberBackends {
+
+        final EventLoop loop;
+        final RingMember member;
+        final ChannelFuture[] slots = new ChannelFuture[connectionsPerLoop];
+        int next;
+        int failures;
+        long retryAtNanos;
+        Throwable lastFailure;
+
+        MemberBackends(EventLoop loop, RingMember member) {
+            this.loop = loop;
+            this.member = member;
+            this.retryAtNanos = System.nanoTime();
+        }
+
+        boolean reaches(RingMember other) {
+            return member.host().equals(other.host()) && member.muxPort() == other.muxPort();
+        }
+
+        void acquire(Promise<MuxConnection> promise) {
+            int slot = next;
+            next = (next + 1) % slots.length;
+            ChannelFuture connection = slots[slot];
+            if (connection != null && connection.isDone() && !usable(connection)) {
+                slots[slot] = connection = null;  // closed or draining: it ends by itself, refill the slot
+            }
+            if (connection == null) {
+                if (System.nanoTime() - retryAtNanos < 0) {
+                    promise.setFailure(new BackendUnavailableException(
+                            member.id() + " is backing off after a failed connect", lastFailure));
+                    return;
+                }
+                connection = connect(slot);
+            }
+            ChannelFuture chosen = connection;
+            chosen.addListener(done -> {
+                if (usable(chosen)) {
+                    promise.trySuccess(MuxConnection.of(chosen.channel()));
+                } else {
+                    promise.tryFailure(new BackendUnavailableException("no connection to " + member.id(),
+                            done.cause()));
+                }
+            });
+        }
+
+        private ChannelFuture connect(int slot) {
+            ChannelFuture connect = new Bootstrap().group(loop)
+                    .channel(transport.socketChannelClass())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                    .handler(MuxInitializer.opening(muxSettings))
+                    .connect(member.host(), member.muxPort());
+            slots[slot] = connect;
+            // Registered before any acquirer's listener, so the slot state is current when they run.
+            connect.addListener(done -> {
+                if (done.isSuccess()) {
+                    failures = 0;
+                    opened(member.id());
+                    connect.channel().closeFuture().addListener(closed -> {
+                        closed(member.id());
+                        if (slots[slot] == connect) {
+                            slots[slot] = null;
+                        }
+                    });
+                } else {
+                    failures++;
+                    lastFailure = done.cause();
+                    retryAtNanos = System.nanoTime() + backoff.delayNanos(failures);
+                    if (slots[slot] == connect) {
+                        slots[slot] = null;
+                    }
+                    log.warn("mux connect to {} at {}:{} failed ({} in a row): {}", member.id(), member.host(),
+                            member.muxPort(), failures, done.cause().toString());
+                }
+            });
+            return connect;
+        }
+
+        private boolean usable(ChannelFuture connection) {
+            return connection.isSuccess() && connection.channel().isActive()
+                    && MuxConnection.of(connection.channel()).isAcceptingStreams();
+        }
+
+        /** The member left the ring: open nothing more, let each connection end with its last stream. */
+        void retire() {
+            for (ChannelFuture connection : slots) {
+                if (connection == null) {
+                    continue;
+                }
+                if (!connection.isDone() || !connection.isSuccess()) {
+                    connection.channel().close();
+                } else if (connection.channel().isActive()) {
+                    MuxConnection mux = MuxConnection.of(connection.channel());
+                    if (mux.activeStreams() == 0) {
+                        connection.channel().close();
+                    } else {
+                        mux.goAway(true, ResetCode.GOING_AWAY, member.id() + " left the ring");
+                    }
+                }
+            }
+        }
+
+        void close() {
+            for (ChannelFuture connection : slots) {
+                if (connection != null) {
+                    connection.channel().close();
+                }
+            }
+        }
+    }
+}

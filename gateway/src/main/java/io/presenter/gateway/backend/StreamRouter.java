@@ -1,0 +1,97 @@
+package io.presenter.gateway.backend;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.presenter.protocol.mux.MuxConnection;
+import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.StreamMetadata;
+import io.presenter.ring.RingMember;
+import io.presenter.ring.RingSnapshot;
+import io.presenter.ring.ShardDirectory;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a couple's stream goes: the ring, the pooled connection to the owner, the open-stream. Used
+ * by the auth stage for the first stream of a client and by the relay for wrong-shard retries.
+ */
+public final class StreamRouter {
+
+    /** How often a retry waiting for a newer ring looks at the directory again. */
+    private static final long RING_POLL_MILLIS = 10;
+
+    private final ShardDirectory directory;
+    private final BackendPool pool;
+    private final String presenterId;
+    private final int maxRetries;
+    private final Duration ringCatchUp;
+
+    /**
+     * @param maxRetries how many times a client's stream is opened again after a wrong-shard,
+     *     refused or going-away reset that came before any answer
+     * @param ringCatchUp how long a retry waits for this presenter's ring to reach the version the
+     *     chat server decided on, before it routes on the ring it has
+     */
+    public StreamRouter(ShardDirectory directory, BackendPool pool, String presenterId, int maxRetries,
+            Duration ringCatchUp) {
+        this.directory = directory;
+        this.pool = pool;
+        this.presenterId = presenterId;
+        this.maxRetries = maxRetries;
+        this.ringCatchUp = ringCatchUp;
+    }
+
+    public RingSnapshot ring() {
+        return directory.ring();
+    }
+
+    public String presenterId() {
+        return presenterId;
+    }
+
+    public int maxRetries() {
+        return maxRetries;
+    }
+
+    /** Opens a stream to {@code owner} on a pooled connection of {@code loop}; completes on {@code loop}. */
+    public Future<MuxStreamChannel> open(EventLoop loop, RingMember owner, StreamMetadata metadata,
+            ChannelHandler streamHandler) {
+        Promise<MuxStreamChannel> opened = loop.newPromise();
+        pool.acquire(loop, owner).addListener((Future<MuxConnection> acquired) -> {
+            if (!acquired.isSuccess()) {
+                opened.tryFailure(acquired.cause());
+                return;
+            }
+            acquired.getNow().openStream(metadata, streamHandler).addListener((Future<MuxStreamChannel> open) -> {
+                if (open.isSuccess()) {
+                    opened.trySuccess(open.getNow());
+                } else {
+                    opened.tryFailure(open.cause());
+                }
+            });
+        });
+        return opened;
+    }
+
+    /**
+     * The ring once its version reaches {@code version}, or the current one after the catch-up
+     * time: a chat server that answered wrong-shard saw a membership change this presenter may
+     * hear about a moment later.
+     */
+    public Future<RingSnapshot> ringAtLeast(EventLoop loop, long version) {
+        Promise<RingSnapshot> ring = loop.newPromise();
+        awaitRing(loop, version, System.nanoTime() + ringCatchUp.toNanos(), ring);
+        return ring;
+    }
+
+    private void awaitRing(EventLoop loop, long version, long deadlineNanos, Promise<RingSnapshot> ring) {
+        RingSnapshot current = directory.ring();
+        if (current.version() >= version || System.nanoTime() - deadlineNanos >= 0) {
+            ring.trySuccess(current);
+        } else {
+            loop.schedule(() -> awaitRing(loop, version, deadlineNanos, ring), RING_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+}

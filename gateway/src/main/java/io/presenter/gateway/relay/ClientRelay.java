@@ -1,0 +1,272 @@
+package io.presenter.gateway.relay;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.presenter.gateway.ClientConnections;
+import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.backend.StreamRouter;
+import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.MuxStreamResetEvent;
+import io.presenter.protocol.mux.StreamMetadata;
+import io.presenter.ring.RingMember;
+import io.presenter.ring.RingSnapshot;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays one client's bytes, unparsed, between its socket and its stream to the chat server that
+ * owns its couple; the last handler of the client pipeline once the auth stage has swapped itself
+ * out. Its partner on the stream's pipeline is a {@link StreamRelay}. Client, stream and the
+ * stream's connection share one event loop, so the two halves call each other directly.
+ *
+ * <p><b>Backpressure.</b> The client is read only while the stream is writable (its window open),
+ * and the stream only while the client socket is writable: a slow chat server stalls this one
+ * client, a slow client stalls this one stream, and nothing queues without bound.
+ *
+ * <p><b>Wrong shard.</b> Until the chat server has answered (its first bytes are the AuthResult),
+ * the relay keeps everything it sent (the auth packet and what came with it, bounded by the auth
+ * packet cap and one read, since the client is not read meanwhile). A stream reset WRONG_SHARD,
+ * REFUSED or GOING_AWAY in that window is opened again, up to the router's retry limit, at the
+ * owner the chat server named, and the kept bytes are sent again: the client only notices a delay.
+ */
+public final class ClientRelay extends ChannelInboundHandlerAdapter {
+
+    /** Pipeline name of the relay, which replaces the auth stage. */
+    public static final String NAME = "relay";
+
+    /** Longest wait for a closing client's last bytes to be written. */
+    private static final long CLOSE_LINGER_SECONDS = 5;
+
+    private static final Logger log = LoggerFactory.getLogger(ClientRelay.class);
+
+    private final Channel client;
+    private final StreamRouter router;
+    private final GatewayMeters meters;
+    private final StreamMetadata firstAttempt;
+    /** What the stream was sent before the chat server answered; null once it has, or when released. */
+    private ByteBuf unanswered;
+    /** The live stream; null while a retry is opening the next one. */
+    private MuxStreamChannel stream;
+    private int attempt;
+    private boolean closing;
+
+    /**
+     * @param authPacket the exact auth packet bytes, length prefix included; the relay owns them
+     */
+    public ClientRelay(Channel client, long coupleId, ByteBuf authPacket, StreamRouter router, GatewayMeters meters) {
+        this.client = client;
+        this.router = router;
+        this.meters = meters;
+        this.unanswered = authPacket;
+        this.firstAttempt = StreamMetadata.of(coupleId, 0, (InetSocketAddress) client.remoteAddress(),
+                router.presenterId());
+    }
+
+    /** Opens the first stream, to {@code owner} on {@code ring}, and sends it the auth packet. */
+    public Future<MuxStreamChannel> open(RingSnapshot ring, RingMember owner) {
+        return openAttempt(ring.version(), owner);
+    }
+
+    private Future<MuxStreamChannel> openAttempt(long ringVersion, RingMember owner) {
+        StreamMetadata metadata = new StreamMetadata(firstAttempt.shardKey(), ringVersion,
+                firstAttempt.clientAddress(), firstAttempt.presenterId(), attempt);
+        Future<MuxStreamChannel> opened = router.open(client.eventLoop(), owner, metadata, new StreamRelay(this));
+        opened.addListener(done -> {
+            if (done.isSuccess()) {
+                started(opened.getNow());
+            }
+        });
+        return opened;
+    }
+
+    private void started(MuxStreamChannel opened) {
+        if (unanswered == null) {
+            opened.close();  // the client went away while the stream was opening
+            return;
+        }
+        stream = opened;
+        opened.writeAndFlush(unanswered.retainedDuplicate());
+        opened.read();
+    }
+
+    /** The auth stage failed after building this relay, or the client left before the swap. */
+    public void abandon() {
+        releaseUnanswered();
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
+    }
+
+    // ---- client side
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf bytes = (ByteBuf) msg;
+        meters.relayedToStream(bytes.readableBytes());
+        if (unanswered != null) {
+            unanswered.writeBytes(bytes, bytes.readerIndex(), bytes.readableBytes());
+        }
+        if (stream != null) {
+            stream.write(bytes, stream.voidPromise());
+        } else {
+            bytes.release();  // kept in unanswered: the next attempt sends it
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (stream != null) {
+            stream.flush();
+        }
+        followStreamWritability();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (client.isWritable() && stream != null) {
+            stream.read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseUnanswered();
+        MuxStreamChannel ending = stream;
+        if (ending != null) {
+            // FIN after what is already queued, so a client's last messages still reach its partner.
+            ending.shutdownOutput().addListener(done -> {
+                if (!done.isSuccess()) {
+                    ending.close();
+                }
+            });
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client {} failed: {}", client, cause.toString());
+        ClientConnections.close(client, "client_error");
+    }
+
+    /** The client is read only once the chat server has answered, and while the stream can take more. */
+    private void followStreamWritability() {
+        client.config().setAutoRead(unanswered == null && stream != null && stream.isWritable());
+    }
+
+    // ---- stream side, called by StreamRelay on the same event loop
+
+    void streamRead(MuxStreamChannel from, ByteBuf bytes) {
+        if (from != stream || !client.isActive()) {
+            bytes.release();
+            return;
+        }
+        if (unanswered != null) {
+            releaseUnanswered();  // the chat server answered: no retry from here on
+            followStreamWritability();
+        }
+        meters.relayedToClient(bytes.readableBytes());
+        client.write(bytes, client.voidPromise());
+    }
+
+    void streamReadComplete(MuxStreamChannel from) {
+        if (from != stream) {
+            return;
+        }
+        client.flush();
+        if (client.isWritable()) {
+            from.read();
+        }
+    }
+
+    void streamWritabilityChanged(MuxStreamChannel from) {
+        if (from == stream) {
+            followStreamWritability();
+        }
+    }
+
+    void streamReset(MuxStreamChannel from, MuxStreamResetEvent reset) {
+        if (from != stream) {
+            return;
+        }
+        if (unanswered != null && attempt < router.maxRetries() && client.isActive() && isRetryable(reset)) {
+            retry(reset);
+        } else {
+            closeClient("reset_" + reset.code().name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    void streamClosed(MuxStreamChannel from, String reason) {
+        if (from == stream) {
+            stream = null;
+            closeClient(reason);
+        }
+    }
+
+    private static boolean isRetryable(MuxStreamResetEvent reset) {
+        return switch (reset.code()) {
+            case WRONG_SHARD, REFUSED, GOING_AWAY -> true;
+            default -> false;
+        };
+    }
+
+    private void retry(MuxStreamResetEvent reset) {
+        stream = null;
+        attempt++;
+        meters.wrongShardRetry();
+        log.debug("client {} of couple {}: stream reset {}, retry {} at {} (ring {})", client,
+                firstAttempt.shardKey(), reset.code(), attempt, reset.ownerHint(), reset.ringVersion());
+        router.ringAtLeast(client.eventLoop(), reset.ringVersion()).addListener((Future<RingSnapshot> caughtUp) -> {
+            RingSnapshot ring = caughtUp.getNow();
+            Optional<RingMember> owner = ring.member(reset.ownerHint())
+                    .or(() -> ring.owner(firstAttempt.shardKey()));
+            if (owner.isEmpty()) {
+                closeClient("no_shard");
+                return;
+            }
+            openAttempt(ring.version(), owner.get()).addListener(opened -> {
+                if (!opened.isSuccess()) {
+                    closeClient("backend_unavailable");
+                }
+            });
+        });
+    }
+
+    /**
+     * Closes the client once what was written to it has been flushed (the chat server's last words,
+     * an error packet say), but no later than {@link #CLOSE_LINGER_SECONDS}: a client that does not
+     * read must not keep its socket and buffers.
+     */
+    private void closeClient(String reason) {
+        releaseUnanswered();
+        if (closing) {
+            return;
+        }
+        closing = true;
+        ScheduledFuture<?> linger = client.eventLoop().schedule(() -> ClientConnections.close(client, reason),
+                CLOSE_LINGER_SECONDS, TimeUnit.SECONDS);
+        client.closeFuture().addListener(closed -> linger.cancel(false));
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                .addListener((ChannelFutureListener) done -> ClientConnections.close(client, reason));
+    }
+
+    private void releaseUnanswered() {
+        if (unanswered != null) {
+            ReferenceCountUtil.release(unanswered);
+            unanswered = null;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.presenter.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.presenter.chat.server.ChatServer;
+import io.presenter.chat.server.ChatServerConfig;
+import io.presenter.gateway.tls.ServerTls;
+import io.presenter.gateway.tls.ServerTlsContextFactory;
+import io.presenter.gateway.tls.TlsSettings;
+import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
+import io.presenter.protocol.auth.TokenKeys;
+import io.presenter.protocol.auth.TokenSigner;
+import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.wire.AuthPacket;
+import io.presenter.protocol.wire.AuthStatus;
+import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.ring.RingSnapshot;
+import io.presenter.ring.ShardDirectory;
+import io.presenter.ring.ZooKeeperClients;
+import io.presenter.ring.ZooKeeperConfig;
+import io.presenter.ring.ZooKeeperShardDirectory;
+import io.presenter.testing.Await;
+import io.presenter.testing.TestChatClient;
+import io.presenter.testing.TestTls;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+
+/**
+ * A presenter in front of real chat servers, all on loopback: an in-process ZooKeeper, chat-server
+ * stubs registered in it, presenters with real TLS watching the same ring, and TLS chat clients
+ * with signed tokens. Chat servers verify every token; presenters verify at the edge too.
+ */
+final class PresenterCluster implements AutoCloseable {
+
+    static final Duration CONVERGENCE = Duration.ofSeconds(20);
+    static final int EVENT_LOOPS = 2;
+
+    private final TestingServer zooKeeper;
+    private final CuratorFramework curator;
+    private final TokenKeys keys = TokenKeys.of("k1", Map.of("k1", "0123456789abcdef0123456789abcdef"
+            .getBytes(StandardCharsets.US_ASCII)));
+    private final TokenSigner signer = new TokenSigner(keys, Clock.systemUTC());
+    private final TokenVerifier verifier = new TokenVerifier(keys, Clock.systemUTC(), TokenVerifier.DEFAULT_ALLOWED_SKEW);
+    private final EventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final List<ChatServer> chatServers = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    final MeterRegistry registry = new SimpleMeterRegistry();
+    final ZooKeeperShardDirectory directory;
+    private final ServerTls tls;
+
+    PresenterCluster() throws Exception {
+        zooKeeper = new TestingServer(true);
+        curator = ZooKeeperClients.start(ZooKeeperConfig.of(zooKeeper.getConnectString()), new SimpleMeterRegistry());
+        directory = newDirectory(ZooKeeperConfig.DEFAULT_BASE_PATH);
+        tls = new ServerTlsContextFactory().create(TlsSettings.defaults(List.of(new CertificateFiles(
+                TestTls.certificatePem().toPath(), TestTls.privateKeyPem().toPath()))), registry);
+    }
+
+    /** A directory of the members under {@code basePath} (one nobody registers under is an empty ring). */
+    ZooKeeperShardDirectory newDirectory(String basePath) {
+        ZooKeeperShardDirectory created = new ZooKeeperShardDirectory(curator, basePath, new SimpleMeterRegistry());
+        created.start();
+        closeables.add(created);
+        return created;
+    }
+
+    ChatServer startChatServer(String id) throws Exception {
+        ChatServer server = ChatServer.start(ChatServerConfig.loopback(id)
+                        .withZooKeeper(ZooKeeperConfig.of(zooKeeper.getConnectString()))
+                        .withMoveSpread(Duration.ofMillis(200)),
+                TestTls.server(), auth -> verifier.verify(auth).toAuthStatus(), new SimpleMeterRegistry());
+        chatServers.add(server);
+        return server;
+    }
+
+    /** Loopback, ephemeral port, {@value #EVENT_LOOPS} event loops, otherwise the defaults. */
+    static GatewaySettings settings() {
+        return GatewaySettings.defaults("presenter-test")
+                .withListenAddress(new InetSocketAddress("127.0.0.1", 0))
+                .withEventLoops(EVENT_LOOPS);
+    }
+
+    /** A presenter on {@link #registry}, routing on {@code ring}, verifying tokens at the edge. */
+    PresenterServer startPresenter(GatewaySettings settings, ShardDirectory ring) throws InterruptedException {
+        PresenterServer presenter = PresenterServer.start(settings, tls, ring, verifier, registry);
+        closeables.add(presenter);
+        return presenter;
+    }
+
+    /** Waits until the presenter's directory and every chat server see {@code members} members on one version. */
+    RingSnapshot converged(int members) {
+        Await.until(CONVERGENCE, () -> directory.ring().members().size() == members
+                        && chatServers.stream().allMatch(s -> s.ring().version() == directory.ring().version()
+                                && s.ring().members().size() == members),
+                () -> "presenter ring " + directory.ring() + ", chat servers " + chatServers.stream().map(ChatServer::ring).toList());
+        return directory.ring();
+    }
+
+    ChatServer chatServer(String id) {
+        return chatServers.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    /** The chat server that owns {@code couple} on the presenter's ring. */
+    ChatServer owner(long couple) {
+        return chatServer(directory.ring().owner(couple).orElseThrow().id());
+    }
+
+    AuthPacket auth(long user, long couple) {
+        return TestChatClient.authPacket(user, couple, signer.sign(user, couple, Duration.ofHours(1)));
+    }
+
+    /** A TLS client of {@code presenter} that has not sent anything yet. */
+    TestChatClient connect(PresenterServer presenter) throws Exception {
+        TestChatClient client = TestChatClient.connect(clientLoops, presenter.address(), TestTls.client());
+        closeables.add(client);
+        return client;
+    }
+
+    /** A TLS client of {@code presenter} authenticated as {@code user} of {@code couple}. */
+    TestChatClient authenticated(PresenterServer presenter, long user, long couple) throws Exception {
+        TestChatClient client = connect(presenter);
+        assertThat(client.authenticate(auth(user, couple))).as("auth of user %d", user).isEqualTo(AuthStatus.OK);
+        return client;
+    }
+
+    /** Sends {@code count} messages from {@code from}; {@code to} must receive exactly them, in order. */
+    static void assertChat(TestChatClient from, TestChatClient to, long firstMessageId, int count)
+            throws InterruptedException {
+        for (int i = 0; i < count; i++) {
+            from.sendMessage(firstMessageId + i, "message " + (firstMessageId + i));
+        }
+        assertDelivered(to, firstMessageId, count);
+    }
+
+    /** The next {@code count} deliveries to {@code to} are the messages from {@code firstMessageId} on, in order. */
+    static void assertDelivered(TestChatClient to, long firstMessageId, int count) throws InterruptedException {
+        List<Long> received = new ArrayList<>();
+        while (received.size() < count) {
+            received.add(to.next(ClientPacket::isSetDelivery).getDelivery().getClientMessageId());
+        }
+        assertThat(received).as("deliveries to %s", to.channel())
+                .containsExactlyElementsOf(LongStream.range(firstMessageId, firstMessageId + count).boxed().toList());
+    }
+
+    double counter(String name, String... tags) {
+        Counter counter = registry.find(name).tags(tags).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** Waits until the counter reaches {@code expected} (closes are counted when they complete). */
+    void awaitCounter(double expected, String name, String... tags) {
+        Await.until(CONVERGENCE, () -> counter(name, tags) == expected,
+                () -> name + " " + List.of(tags) + " is " + counter(name, tags) + ", expected " + expected);
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {  // clients, then presenters, then directories
+            closeables.get(i).close();
+        }
+        chatServers.forEach(ChatServer::close);
+        clientLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        tls.close();
+        curator.close();
+        zooKeeper.close();
+    }
+}

@@ -1,0 +1,96 @@
+package io.presenter.gateway;
+
+import static io.presenter.gateway.PresenterCluster.assertChat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.presenter.protocol.codec.ClientPackets;
+import io.presenter.protocol.wire.AuthStatus;
+import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.testing.Await;
+import io.presenter.testing.TestChatClient;
+import java.io.DataInputStream;
+import java.nio.ByteBuffer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client that stops reading must push back through the presenter to the chat server: the relay
+ * stops reading the stream, the stream's window closes, the chat server's writes stall and it
+ * evicts the session as too slow (it allows 1024 unwritten deliveries). A presenter that buffered
+ * for the client instead would keep the session alive, and this test would time out.
+ */
+class RelayBackpressureTest {
+
+    /** Far more than the socket buffers, the relay's water marks and the stream window hold. */
+    private static final int MESSAGES = 3_000;
+    private static final String BODY = "x".repeat(8 * 1024);
+
+    private PresenterCluster cluster;
+    private PresenterServer presenter;
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = new PresenterCluster();
+        cluster.startChatServer("chat-1");
+        cluster.converged(1);
+        presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        cluster.close();
+    }
+
+    @Test
+    void aClientThatStopsReadingIsSeenAsSlowByItsChatServer() throws Exception {
+        try (SSLSocket stalled = stalledClient(1, 900)) {
+            TestChatClient sender = cluster.authenticated(presenter, 2, 900);
+            TestChatClient bystander = cluster.authenticated(presenter, 3, 901);
+            TestChatClient bystanderPartner = cluster.authenticated(presenter, 4, 901);
+
+            for (int i = 1; i <= MESSAGES; i++) {
+                sender.sendMessage(i, BODY);
+            }
+
+            Await.until(PresenterCluster.CONVERGENCE, () -> activeClients() == 3,
+                    () -> "active clients " + activeClients() + ", expected the stalled one gone");
+            assertChat(bystander, bystanderPartner, 1, 3);
+            assertThat(sender.channel().isActive()).isTrue();
+        }
+    }
+
+    /** A plain blocking TLS client that authenticates, then never reads again. */
+    private SSLSocket stalledClient(long user, long couple) throws Exception {
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
+        socket.setReceiveBufferSize(16 * 1024);  // the kernel should not absorb megabytes first
+        socket.setSoTimeout((int) TestChatClient.TIMEOUT.toMillis());
+        socket.connect(presenter.address());
+        ByteBuf auth = ClientPackets.encode(ByteBufAllocator.DEFAULT, ClientPacket.auth(cluster.auth(user, couple)));
+        try {
+            socket.getOutputStream().write(ByteBufUtil.getBytes(auth));
+        } finally {
+            auth.release();
+        }
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        byte[] packet = new byte[Integer.BYTES + in.readInt()];
+        ByteBuffer.wrap(packet).putInt(packet.length - Integer.BYTES);
+        in.readFully(packet, Integer.BYTES, packet.length - Integer.BYTES);
+        assertThat(ClientPackets.decode(Unpooled.wrappedBuffer(packet)).getAuthResult().getStatus())
+                .isEqualTo(AuthStatus.OK);
+        return socket;
+    }
+
+    private double activeClients() {
+        return cluster.registry.get(GatewayMeters.CONNECTIONS_ACTIVE).gauge().value();
+    }
+}

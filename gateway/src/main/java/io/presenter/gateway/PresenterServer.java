@@ -5,7 +5,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.presenter.gateway.backend.BackendPool;
 import io.presenter.gateway.backend.StreamRouter;
 import io.presenter.gateway.tls.ServerTls;
@@ -13,6 +12,7 @@ import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.transport.Transport;
 import io.presenter.ring.ShardDirectory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +46,8 @@ public final class PresenterServer implements AutoCloseable {
         StreamRouter router = new StreamRouter(directory, backends, settings.presenterId(),
                 settings.wrongShardRetries(), settings.ringCatchUp());
         connections = new ClientConnections(settings.maxConnections(), meters);
-        acceptor = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
-        loops = new MultiThreadIoEventLoopGroup(settings.eventLoops(), transport.ioHandlerFactory());
+        acceptor = transport.newGroup(1);
+        loops = transport.newGroup(settings.eventLoops());
         listener = new ServerBootstrap().group(acceptor, loops)
                 .channel(transport.serverChannelClass())
                 .childOption(ChannelOption.TCP_NODELAY, true)

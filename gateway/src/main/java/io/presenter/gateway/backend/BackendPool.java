@@ -9,7 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.presenter.gateway.Transport;
+import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxInitializer;
 import io.presenter.protocol.mux.MuxSettings;
@@ -208,7 +208,7 @@ public final class BackendPool implements RingListener, AutoCloseable {
 
         private ChannelFuture connect(int slot) {
             ChannelFuture connect = new Bootstrap().group(loop)
-                    .channel(transport.socketChannelClass())
+                    .channel(transport.channelClass())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                     .handler(MuxInitializer.opening(muxSettings))

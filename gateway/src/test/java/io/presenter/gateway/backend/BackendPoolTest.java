@@ -9,7 +9,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.Future;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
-import io.presenter.gateway.Transport;
+import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxSettings;
 import io.presenter.protocol.wire.AuthStatus;

@@ -32,8 +32,8 @@ public final class HandshakeCpuMeasurement {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         Path dir = Files.createTempDirectory("tls-cpu");
-        CertificateFiles ec = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, TlsHandshakeTest.NAMES);
-        CertificateFiles rsa = SelfSignedCertificates.generate(dir, "rsa", KeyType.RSA_2048, TlsHandshakeTest.NAMES);
+        CertificateFiles ec = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, AbstractTlsTest.NAMES);
+        CertificateFiles rsa = SelfSignedCertificates.generate(dir, "rsa", KeyType.RSA_2048, AbstractTlsTest.NAMES);
         Path keys = dir.resolve("ticket.keys");
         TicketKeys.generate(keys, 2);
         System.out.printf("%d handshakes each, after %d warm-up; server event-loop thread CPU%n", n, n / 2);

@@ -30,7 +30,7 @@ public final class IdleEngineMemory {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
         Path dir = Files.createTempDirectory("tls-idle-memory");
-        CertificateFiles ec = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, TlsHandshakeTest.NAMES);
+        CertificateFiles ec = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, AbstractTlsTest.NAMES);
         List<String> protocols = args.length > 1 ? List.of(args[1].split(",")) : List.of("TLSv1.3", "TLSv1.2");
         for (String protocol : protocols) {
             TlsSettings settings = TlsSettings.defaults(List.of(ec)).withProtocols(List.of(protocol));

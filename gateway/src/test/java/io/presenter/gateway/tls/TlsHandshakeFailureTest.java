@@ -5,42 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.Channel;
-import io.presenter.gateway.tls.SelfSignedCertificates.KeyType;
-import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.gateway.tls.TlsSettings.Engine;
 import io.presenter.testing.Await;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Handshakes that must fail, be closed and be counted; and the engine choice at startup. */
-class TlsHandshakeFailureTest {
+class TlsHandshakeFailureTest extends AbstractTlsTest {
 
-    @TempDir
-    static Path dir;
-
-    static CertificateFiles cert;
-    static HandshakeClient client;
-
-    @BeforeAll
-    static void certificates() throws Exception {
-        cert = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, TlsHandshakeTest.NAMES);
-        client = new HandshakeClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-    }
 
     @Test
     void silentClientIsClosedAfterHandshakeTimeout() throws Exception {

@@ -8,43 +8,27 @@ import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Full handshakes over loopback, BoringSSL on both sides, certificates from {@link SelfSignedCertificates}. */
-class TlsHandshakeTest {
+class TlsHandshakeTest extends AbstractTlsTest {
 
-    static final List<String> NAMES = List.of(HandshakeClient.HOST, "127.0.0.1");
-
-    @TempDir
-    static Path dir;
-
-    static CertificateFiles ec;
     static CertificateFiles rsa;
-    static HandshakeClient client;
 
     @BeforeAll
-    static void certificates() throws Exception {
-        ec = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, NAMES);
+    static void rsaCertificate() throws Exception {
         rsa = SelfSignedCertificates.generate(dir, "rsa", KeyType.RSA_2048, NAMES);
-        client = new HandshakeClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
     }
 
     @ParameterizedTest(name = "{0} with {1}")
     @CsvSource({"TLSv1.3, ECDSA_P256", "TLSv1.3, RSA_2048", "TLSv1.2, ECDSA_P256", "TLSv1.2, RSA_2048"})
     void fullHandshake(String protocol, KeyType type) throws Exception {
-        CertificateFiles cert = type == KeyType.ECDSA_P256 ? ec : rsa;
-        try (TlsTestServer server = new TlsTestServer(TlsSettings.defaults(List.of(cert)))) {
-            SslContext context = HandshakeClient.clientContext(cert.chain(), List.of(protocol), null);
+        CertificateFiles served = type == KeyType.ECDSA_P256 ? cert : rsa;
+        try (TlsTestServer server = new TlsTestServer(TlsSettings.defaults(List.of(served)))) {
+            SslContext context = HandshakeClient.clientContext(served.chain(), List.of(protocol), null);
 
             HandshakeClient.Result result = client.handshake(context, server.address());
 
@@ -62,8 +46,8 @@ class TlsHandshakeTest {
     @Test
     void oneListenerServesEcdsaAndRsaClients() throws Exception {
         Path bothTrusted = dir.resolve("both.crt");
-        Files.writeString(bothTrusted, Files.readString(ec.chain()) + Files.readString(rsa.chain()));
-        TlsSettings settings = TlsSettings.defaults(List.of(rsa, ec));
+        Files.writeString(bothTrusted, Files.readString(cert.chain()) + Files.readString(rsa.chain()));
+        TlsSettings settings = TlsSettings.defaults(List.of(rsa, cert));
         try (TlsTestServer server = new TlsTestServer(settings)) {
             // TLS 1.2 suites name the certificate type, so a client offering only one kind of
             // suite can only be served by the matching certificate.

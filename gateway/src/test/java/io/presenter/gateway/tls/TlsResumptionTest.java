@@ -3,14 +3,9 @@ package io.presenter.gateway.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.ssl.SslContext;
-import io.presenter.gateway.tls.SelfSignedCertificates.KeyType;
-import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,24 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * client context caches sessions under one logical name, so two test servers look like two
  * presenters behind one DNS name.
  */
-class TlsResumptionTest {
+class TlsResumptionTest extends AbstractTlsTest {
 
-    @TempDir
-    static Path dir;
-
-    static CertificateFiles cert;
-    static HandshakeClient client;
-
-    @BeforeAll
-    static void certificates() throws Exception {
-        cert = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, TlsHandshakeTest.NAMES);
-        client = new HandshakeClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-    }
 
     private static TlsSettings settings(String protocol, Path ticketKeys) {
         return TlsSettings.defaults(List.of(cert)).withProtocols(List.of(protocol))

@@ -168,8 +168,9 @@ final class ChatScenario extends Scenario {
         }
         Couples couples = new Couples(coupleOffset);
         ProcessSampler.Sample beforeConnect = sample();
-        Ramp r = ramp(connections, couples, listener).join();
+        Ramp r = ramp(connections, couples, listener);
         ramp = r;
+        r.done.join();
         report.put("connect", r.toMap());
         // Only couples with both members online can chat: a message to an offline partner is not
         // delivered by design, and would read as a loss.

@@ -76,15 +76,17 @@ final class ClientConnection {
      * Starts connecting; never blocks. {@code local} may be null (the kernel picks the source
      * address). The whole attempt (connect + handshake + auth) is bounded by {@code timeout}.
      */
-    static ClientConnection open(int index, Bootstrap prototype, SslContext tls, InetSocketAddress target,
+    static ClientConnection open(int index, Bootstrap prototype, SslContext tls, boolean resume, InetSocketAddress target,
             SocketAddress local, AuthPacket auth, Duration timeout, Listener listener) {
         ClientConnection c = new ClientConnection(index, listener);
         Bootstrap b = prototype.clone().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 // Host and port name the client session cache entry: that is what lets a reconnect
-                // to the same endpoint offer its previous session (resumption).
-                SslHandler ssl = tls.newHandler(ch.alloc(), target.getHostString(), target.getPort());
+                // to the same endpoint offer its previous session (resumption). Without them the
+                // engine has no cache key, so every handshake is full (and no SNI is sent).
+                SslHandler ssl = resume ? tls.newHandler(ch.alloc(), target.getHostString(), target.getPort())
+                        : tls.newHandler(ch.alloc());
                 ssl.setHandshakeTimeoutMillis(timeout.toMillis());
                 ch.pipeline().addLast(ssl,
                         new ClientPacketFrameDecoder(ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH),

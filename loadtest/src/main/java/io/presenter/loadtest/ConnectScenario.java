@@ -29,8 +29,8 @@ final class ConnectScenario extends Scenario {
                     + "from the client's session cache (default: ${DEFAULT-VALUE}).")
     int waves;
 
-    private final List<Ramp> done = new ArrayList<>();
     private volatile Ramp current;
+    private volatile int wave;
 
     @Override
     String name() {
@@ -43,7 +43,7 @@ final class ConnectScenario extends Scenario {
         if (r == null) {
             return "starting";
         }
-        return String.format("wave %d/%d connected=%d/%d failed=%d", done.size() + 1, waves,
+        return String.format("wave %d/%d connected=%d/%d failed=%d", wave, waves,
                 r.succeeded.sum(), connections, r.failed.sum());
     }
 
@@ -55,6 +55,7 @@ final class ConnectScenario extends Scenario {
         params.put("hold_seconds", hold.toMillis() / 1000.0);
         params.put("waves", waves);
         params.put("tls_protocols", tlsProtocols);
+        params.put("resumption", resumption);
         params.put("source_addresses", sourceAddresses);
         params.put("signed_tokens", tokenKeys != null);
         report.put("parameters", params);
@@ -62,16 +63,16 @@ final class ConnectScenario extends Scenario {
         List<Map<String, Object>> waveReports = new ArrayList<>();
         long failed = 0;
         for (int w = 0; w < waves; w++) {
+            wave = w + 1;
             ProcessSampler.Sample before = sample();
-            current = null;
-            Ramp ramp = ramp(connections, couples, ClientConnection.NO_LISTENER).join();
+            Ramp ramp = ramp(connections, couples, ClientConnection.NO_LISTENER);
             current = ramp;
+            ramp.done.join();
             ProcessSampler.Sample afterRamp = sample();
             after(hold).join();
             ProcessSampler.Sample afterHold = sample();
             closeAll(ramp.clients);
             ProcessSampler.Sample afterClose = sample();
-            done.add(ramp);
             failed += ramp.failed.sum();
             Map<String, Object> m = ramp.toMap();
             m.put("wave", w + 1);
@@ -102,8 +103,8 @@ final class ConnectScenario extends Scenario {
         for (Map<String, Object> w : (List<Map<String, Object>>) report.get("waves")) {
             Map<String, Object> hs = (Map<String, Object>) w.get("handshakes");
             Map<String, Object> lat = (Map<String, Object>) w.get("latency_us");
-            s.append(String.format("  wave %s: %s ok, %s failed %s; achieved %s conn/s; handshakes full %s resumed %s unknown %s %s%n",
-                    w.get("wave"), w.get("succeeded"), w.get("failed"), w.get("failures"), w.get("achieved_rate_per_s"),
+            s.append(String.format("  wave %s: %s ok, %s failed %s; launched %s/s, completed %s/s; handshakes full %s resumed %s unknown %s %s%n",
+                    w.get("wave"), w.get("succeeded"), w.get("failed"), w.get("failures"), w.get("launch_rate_per_s"), w.get("completion_rate_per_s"),
                     hs.get("full"), hs.get("resumed"), hs.get("unknown"), hs.get("protocols")));
             s.append("    tcp connect   ").append(fmt((Map<String, Object>) lat.get("tcp_connect"))).append('\n');
             s.append("    tls handshake ").append(fmt((Map<String, Object>) lat.get("tls_handshake"))).append('\n');

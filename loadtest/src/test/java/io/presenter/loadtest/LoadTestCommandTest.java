@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
+import io.presenter.protocol.auth.TokenKeys;
+import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.testing.TestTls;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,8 +59,11 @@ class LoadTestCommandTest {
     private Run run(String subcommand, String... args) throws Exception {
         Path out = dir.resolve(subcommand + ".json");
         CommandLine cli = new CommandLine(new LoadTestCommand());
-        List<String> all = new ArrayList<>(List.of(subcommand, "--target", target, "--out", out.toString(),
+        List<String> all = new ArrayList<>(List.of(subcommand, "--out", out.toString(),
                 "--event-loops", "1", "--connect-timeout", "PT5S"));
+        if (!List.of(args).contains("--target")) {
+            all.addAll(List.of("--target", target));
+        }
         all.addAll(List.of(args));
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         Scenario scenario = (Scenario) cli.getSubcommands().get(subcommand).getCommand();
@@ -139,6 +145,49 @@ class LoadTestCommandTest {
 
         assertThat(run.exitCode()).as(run.stdout()).isZero();
         assertThat((Map<String, Object>) run.scenario().report.get("result")).containsEntry("succeeded", 6L);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSecondWaveResumesTlsSessionsFromTheSharedCacheAndOffMeansFull() throws Exception {
+        Run shared = run("connect", "--connections", "10", "--hold", "PT0S", "--waves", "2", "--quiet");
+        Run off = run("connect", "--connections", "10", "--hold", "PT0S", "--waves", "2", "--resumption", "OFF",
+                "--quiet");
+
+        assertThat(shared.exitCode()).isZero();
+        List<Map<String, Object>> waves = (List<Map<String, Object>>) shared.scenario().report.get("waves");
+        Map<String, Object> second = (Map<String, Object>) waves.get(1).get("handshakes");
+        assertThat((Long) second.get("resumed")).as("wave 2 %s", second).isPositive();
+        for (Map<String, Object> wave : (List<Map<String, Object>>) off.scenario().report.get("waves")) {
+            assertThat((Map<String, Object>) wave.get("handshakes")).containsEntry("full", 10L)
+                    .containsEntry("resumed", 0L);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void signedTokensAreAcceptedAndAWrongKeyIsReportedAsAnAuthStatus() throws Exception {
+        Path good = dir.resolve("good.keys");
+        Path wrong = dir.resolve("wrong.keys");
+        Files.writeString(good, "k1 = " + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+        byte[] other = new byte[32];
+        other[0] = 1;
+        Files.writeString(wrong, "k1 = " + java.util.Base64.getEncoder().encodeToString(other) + "\n");
+        TokenVerifier verifier = new TokenVerifier(TokenKeys.load(good), Clock.systemUTC(),
+                TokenVerifier.DEFAULT_ALLOWED_SKEW);
+        try (ChatServer verifying = ChatServer.start(ChatServerConfig.loopback("chat-2"), TestTls.server(),
+                auth -> verifier.verify(auth).toAuthStatus(), new SimpleMeterRegistry())) {
+            String verifyingTarget = "127.0.0.1:" + verifying.directAddress().getPort();
+            Run ok = run("connect", "--target", verifyingTarget, "--token-keys", good.toString(),
+                    "--connections", "4", "--hold", "PT0S", "--quiet");
+            Run bad = run("connect", "--target", verifyingTarget, "--token-keys", wrong.toString(),
+                    "--connections", "4", "--hold", "PT0S", "--quiet");
+
+            assertThat(ok.exitCode()).isZero();
+            assertThat(bad.exitCode()).isEqualTo(Scenario.EXIT_FAILURES);
+            Map<String, Object> result = (Map<String, Object>) bad.scenario().report.get("result");
+            assertThat((Map<String, Long>) result.get("failures")).containsEntry("auth_bad_signature", 4L);
+        }
     }
 
     @Test

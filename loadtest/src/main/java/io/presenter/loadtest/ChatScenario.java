@@ -11,10 +11,8 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,8 +21,8 @@ import picocli.CommandLine.Option;
  * {@code chat}: N clients in couples send messages to their partners at a total rate, open loop.
  *
  * <p>Message m (0, 1, 2, ...) is due at {@code start + m / rate} and goes from client
- * {@code m mod senders}; a 1 ms scheduler tick sends everything that is due, never waiting for
- * replies. Each message carries the sender's per-client sequence as its client message id and its
+ * {@code m mod senders}; the scheduler thread wakes at each intended time and sends everything
+ * that is due, never waiting for replies. Each message carries the sender's per-client sequence as its client message id and its
  * <em>intended</em> send time; the receiver measures latency from that intended time, so a
  * stalled server or a late scheduler shows up as latency instead of silently lowering the offered
  * load (coordinated omission). The receiver checks every message from its partner arrives exactly
@@ -245,8 +243,11 @@ final class ChatScenario extends Scenario {
         AtomicLong next = new AtomicLong();
         AtomicLong lastSend = new AtomicLong(start);
         java.util.concurrent.CompletableFuture<Void> finished = new java.util.concurrent.CompletableFuture<>();
-        AtomicReference<ScheduledFuture<?>> ticker = new AtomicReference<>();
-        ticker.set(scheduler.scheduleAtFixedRate(() -> {
+        // Each run sends everything due, then schedules itself for the next message's intended time:
+        // at low rates every message leaves on time (no tick quantisation in the latency), at high
+        // rates runs batch what fell due meanwhile. Nothing here waits for the server.
+        Runnable[] tick = new Runnable[1];
+        tick[0] = () -> {
             long now = System.nanoTime();
             long due = Math.min(total, (long) Math.floor((now - start) / nanosPerMessage) + 1);
             for (long m = next.get(); m < due; m++) {
@@ -263,14 +264,18 @@ final class ChatScenario extends Scenario {
             lastSend.set(now);
             if (due == total) {
                 finished.complete(null);
-                ScheduledFuture<?> self = ticker.get();
-                if (self != null) {
-                    self.cancel(false);
-                }
+            } else if (!finished.isDone()) {
+                long nextIntended = start + (long) (due * nanosPerMessage);
+                scheduler.schedule(tick[0], Math.max(0, nextIntended - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
-        }, 0, 1, TimeUnit.MILLISECONDS));
+        };
+        scheduler.execute(tick[0]);
         // Bounded: the schedule ends at `duration`; allow generous slack for a starved scheduler.
-        finished.get(duration.toMillis() * 2 + 10_000, TimeUnit.MILLISECONDS);
+        try {
+            finished.get(duration.toMillis() * 2 + 10_000, TimeUnit.MILLISECONDS);
+        } finally {
+            finished.complete(null); // stops the schedule if the bound was hit
+        }
         return lastSend.get();
     }
 

@@ -58,6 +58,7 @@ final class ChatScenario extends Scenario {
     }
 
     private ClientState[] states;
+    private Couples couples;
     private final LatencyRecorder latency = new LatencyRecorder();
     private final LatencyRecorder schedulerLag = new LatencyRecorder();
     private final LongAdder sent = new LongAdder();
@@ -102,7 +103,6 @@ final class ChatScenario extends Scenario {
         public void delivered(ClientConnection to, Delivery d) {
             long now = System.nanoTime();
             ClientState s = states[to.index()];
-            Couples couples = new Couples(coupleOffset);
             if (d.getFromUserId() != couples.userId(Couples.partnerIndex(to.index()))) {
                 wrongSender.increment();
                 return;
@@ -142,11 +142,20 @@ final class ChatScenario extends Scenario {
     };
 
     @Override
-    int run() throws Exception {
+    void validate() {
+        super.validate();
         if (connections < 2 || connections % 2 != 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--connections must be even and >= 2: clients chat in couples");
         }
+        if (!(rate > 0) || duration.isNegative() || messageBytes < 0 || drainTimeout.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--rate must be > 0; --duration, --message-bytes, --drain-timeout >= 0");
+        }
+    }
+
+    @Override
+    int run() throws Exception {
         long total = (long) Math.floor(rate * duration.toNanos() / 1e9);
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("connections", connections);
@@ -164,11 +173,11 @@ final class ChatScenario extends Scenario {
         for (int i = 0; i < connections; i++) {
             states[i] = new ClientState();
         }
-        Couples couples = new Couples(coupleOffset);
+        couples = new Couples(coupleOffset);
         ProcessSampler.Sample beforeConnect = sample();
         Ramp r = ramp(connections, couples, listener);
         ramp = r;
-        r.done.join();
+        awaitRamp(r);
         report.put("connect", r.toMap());
         // Only couples with both members online can chat: a message to an offline partner is not
         // delivered by design, and would read as a loss.
@@ -248,6 +257,7 @@ final class ChatScenario extends Scenario {
         // rates runs batch what fell due meanwhile. Nothing here waits for the server.
         Runnable[] tick = new Runnable[1];
         tick[0] = () -> {
+          try {
             long now = System.nanoTime();
             long due = Math.min(total, (long) Math.floor((now - start) / nanosPerMessage) + 1);
             for (long m = next.get(); m < due; m++) {
@@ -268,6 +278,9 @@ final class ChatScenario extends Scenario {
                 long nextIntended = start + (long) (due * nanosPerMessage);
                 scheduler.schedule(tick[0], Math.max(0, nextIntended - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
+          } catch (RuntimeException e) {
+            finished.completeExceptionally(e);
+          }
         };
         scheduler.execute(tick[0]);
         // Bounded: the schedule ends at `duration`; allow generous slack for a starved scheduler.

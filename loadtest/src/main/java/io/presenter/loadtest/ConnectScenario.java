@@ -48,6 +48,14 @@ final class ConnectScenario extends Scenario {
     }
 
     @Override
+    void validate() {
+        super.validate();
+        if (waves < 1 || hold.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--waves must be >= 1, --hold >= 0");
+        }
+    }
+
+    @Override
     int run() throws Exception {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("connections", connections);
@@ -67,7 +75,7 @@ final class ConnectScenario extends Scenario {
             ProcessSampler.Sample before = sample();
             Ramp ramp = ramp(connections, couples, ClientConnection.NO_LISTENER);
             current = ramp;
-            ramp.done.join();
+            awaitRamp(ramp);
             ProcessSampler.Sample afterRamp = sample();
             after(hold).join();
             ProcessSampler.Sample afterHold = sample();

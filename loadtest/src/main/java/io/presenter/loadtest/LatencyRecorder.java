@@ -1,5 +1,8 @@
 package io.presenter.loadtest;
 
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
@@ -45,6 +48,11 @@ final class LatencyRecorder {
         m.put("p99", h.getValueAtPercentile(99));
         m.put("p99_9", h.getValueAtPercentile(99.9));
         m.put("max", h.getMaxValue());
+        // The whole histogram (HdrHistogram's compressed encoding, base64): results of several
+        // worker processes merge exactly by decoding and adding these, never by averaging percentiles.
+        ByteBuffer buffer = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        int length = h.encodeIntoCompressedByteBuffer(buffer);
+        m.put("hdr", Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length)));
         return m;
     }
 

@@ -161,6 +161,7 @@ abstract class Scenario implements Callable<Integer> {
         if (!OpenSsl.isAvailable()) {
             throw new IllegalStateException("BoringSSL (netty-tcnative) did not load", OpenSsl.unavailabilityCause());
         }
+        validate();
         targetAddress = parseTarget(target);
         sources = parseSources(sourceAddresses);
         if (tokenKeys != null) {
@@ -353,6 +354,7 @@ abstract class Scenario implements Callable<Integer> {
         // A 1 ms tick starts every connection that is due: exact to the tick at any rate, and the
         // scheduler thread never sleeps between individual starts.
         ticker.set(scheduler.scheduleAtFixedRate(() -> {
+          try {
             long due = Math.min(n, (long) Math.floor((System.nanoTime() - ramp.startNanos) / 1e9 * connectRate) + 1);
             while (ramp.launched.get() < due) {
                 int i = ramp.launched.getAndIncrement();
@@ -374,8 +376,31 @@ abstract class Scenario implements Callable<Integer> {
                     self.cancel(false);
                 }
             }
+          } catch (RuntimeException e) {
+            // A periodic task that throws is silently never run again: fail the ramp instead of
+            // leaving the caller waiting for connections that will never start.
+            done.completeExceptionally(e);
+            ticker.get().cancel(false);
+          }
         }, 0, 1, TimeUnit.MILLISECONDS));
         return ramp;
+    }
+
+    /**
+     * Waits for a ramp to settle. Each client is bounded by the connect timeout, so the ramp is
+     * bounded by the time to start all of them plus that timeout; the extra is slack.
+     */
+    Ramp awaitRamp(Ramp ramp) throws Exception {
+        long boundMillis = (long) (ramp.clients.size() / connectRate * 1000) + connectTimeout.toMillis() * 2 + 10_000;
+        return ramp.done.get(boundMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Rejects parameters that would make a run unbounded or meaningless. */
+    void validate() {
+        if (connections < 0 || !(connectRate > 0) || connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--connections must be >= 0, --connect-rate and --connect-timeout > 0");
+        }
     }
 
     /** Closes every client and waits (bounded) until they are closed. */

@@ -101,7 +101,9 @@ final class ClientConnection {
         c.established.whenComplete((ok, error) -> deadline.cancel(false));
         connect.addListener(f -> {
             if (f.isSuccess()) {
-                c.tcpNanos = System.nanoTime() - c.startNanos;
+                if (c.tcpNanos == 0) {
+                    c.tcpNanos = System.nanoTime() - c.startNanos;
+                }
             } else {
                 Throwable cause = f.cause();
                 String reason = cause instanceof ConnectTimeoutException ? "timeout"
@@ -130,6 +132,10 @@ final class ClientConnection {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            // The TCP connection is up now, whichever of this and the connect listener runs first.
+            if (tcpNanos == 0) {
+                tcpNanos = System.nanoTime() - startNanos;
+            }
             ssl.handshakeFuture().addListener(f -> {
                 if (!f.isSuccess()) {
                     fail("handshake_failed", String.valueOf(f.cause()));

@@ -139,6 +139,19 @@ class LoadTestCommandTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void aPeerThatDoesNotSpeakTlsIsAHandshakeFailure() throws Exception {
+        // The stub's mux port is plain TCP: it reads the ClientHello as a bad mux frame and hangs up.
+        Run run = run("connect", "--target", "127.0.0.1:" + server.muxAddress().getPort(), "--connections", "3",
+                "--hold", "PT0S", "--quiet");
+
+        assertThat(run.exitCode()).isEqualTo(Scenario.EXIT_FAILURES);
+        Map<String, Object> result = (Map<String, Object>) run.scenario().report.get("result");
+        assertThat((Map<String, Long>) result.get("failures")).containsOnlyKeys("handshake_failed")
+                .containsEntry("handshake_failed", 3L);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void connectionsSpreadOverSeveralLoopbackSourceAddresses() throws Exception {
         Run run = run("connect", "--connections", "6", "--hold", "PT0S", "--source-addresses", "127.0.0.1-127.0.0.3",
                 "--quiet");

@@ -167,6 +167,7 @@ final class ChatScenario extends Scenario {
         params.put("messages_planned", total);
         params.put("signed_tokens", tokenKeys != null);
         params.put("source_addresses", sourceAddresses);
+        params.put("warmup_connections", warmupConnections);
         report.put("parameters", params);
 
         states = new ClientState[connections];
@@ -174,6 +175,7 @@ final class ChatScenario extends Scenario {
             states[i] = new ClientState();
         }
         couples = new Couples(coupleOffset);
+        warmUp(couples);
         ProcessSampler.Sample beforeConnect = sample();
         Ramp r = ramp(connections, couples, listener);
         ramp = r;

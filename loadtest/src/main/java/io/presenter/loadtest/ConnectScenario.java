@@ -64,10 +64,12 @@ final class ConnectScenario extends Scenario {
         params.put("waves", waves);
         params.put("tls_protocols", tlsProtocols);
         params.put("resumption", resumption);
+        params.put("warmup_connections", warmupConnections);
         params.put("source_addresses", sourceAddresses);
         params.put("signed_tokens", tokenKeys != null);
         report.put("parameters", params);
         Couples couples = new Couples(coupleOffset);
+        warmUp(couples);
         List<Map<String, Object>> waveReports = new ArrayList<>();
         long failed = 0;
         for (int w = 0; w < waves; w++) {

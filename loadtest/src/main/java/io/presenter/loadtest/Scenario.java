@@ -126,6 +126,13 @@ abstract class Scenario implements Callable<Integer> {
             + "time and RSS before and after each phase (from /proc).")
     Long serverPid;
 
+    @Option(names = "--warmup-connections", defaultValue = "0",
+            description = "Before measuring, ramp this many connections at --connect-rate and close them, "
+                    + "unreported: a fresh client JVM is still compiling during its first few thousand "
+                    + "handshakes and its own queueing would show as server latency. With --resumption "
+                    + "SHARED this also seeds the session cache (default: ${DEFAULT-VALUE}).")
+    int warmupConnections;
+
     @Option(names = "--out", description = "Write the results as JSON to this file.")
     Path out;
 
@@ -395,9 +402,28 @@ abstract class Scenario implements Callable<Integer> {
         return ramp.done.get(boundMillis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The unreported warm-up ramp, if asked for. Its failures are kept in the report's "warmup"
+     * section, not among the run's errors.
+     */
+    void warmUp(Couples couples) throws Exception {
+        if (warmupConnections <= 0) {
+            return;
+        }
+        Ramp warm = ramp(warmupConnections, couples, ClientConnection.NO_LISTENER);
+        awaitRamp(warm);
+        closeAll(warm.clients);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connections", warmupConnections);
+        m.put("succeeded", warm.succeeded.sum());
+        m.put("failed", warm.failed.sum());
+        report.put("warmup", m);
+        errors.clear();
+    }
+
     /** Rejects parameters that would make a run unbounded or meaningless. */
     void validate() {
-        if (connections < 0 || !(connectRate > 0) || connectTimeout.isNegative() || connectTimeout.isZero()) {
+        if (connections < 0 || warmupConnections < 0 || !(connectRate > 0) || connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--connections must be >= 0, --connect-rate and --connect-timeout > 0");
         }

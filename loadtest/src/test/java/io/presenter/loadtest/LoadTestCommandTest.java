@@ -152,12 +152,14 @@ class LoadTestCommandTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void connectionsSpreadOverSeveralLoopbackSourceAddresses() throws Exception {
+    void connectionsSpreadOverSeveralLoopbackSourceAddressesAfterAnUnreportedWarmup() throws Exception {
         Run run = run("connect", "--connections", "6", "--hold", "PT0S", "--source-addresses", "127.0.0.1-127.0.0.3",
-                "--quiet");
+                "--warmup-connections", "4", "--quiet");
 
         assertThat(run.exitCode()).as(run.stdout()).isZero();
-        assertThat((Map<String, Object>) run.scenario().report.get("result")).containsEntry("succeeded", 6L);
+        assertThat((Map<String, Object>) run.scenario().report.get("result")).containsEntry("succeeded", 6L)
+                .containsEntry("attempted", 6);
+        assertThat((Map<String, Object>) run.scenario().report.get("warmup")).containsEntry("succeeded", 4L);
     }
 
     @Test

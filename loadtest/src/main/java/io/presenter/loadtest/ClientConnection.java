@@ -1,0 +1,267 @@
+package io.presenter.loadtest;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.presenter.protocol.codec.ClientPacketCodec;
+import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.protocol.wire.AuthPacket;
+import io.presenter.protocol.wire.AuthStatus;
+import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.protocol.wire.Delivery;
+import java.lang.reflect.Method;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+
+/**
+ * One load-test client: TCP connect (optionally from a chosen local address), TLS handshake, the
+ * auth packet, then chat packets. {@link #established()} completes once the server accepted the
+ * auth packet, or completes exceptionally with a {@link Failure} whose reason is a stable tag for
+ * the report (every way a connection can fail lands in exactly one bucket). Timings are taken on
+ * the channel's event loop with {@link System#nanoTime()}.
+ */
+final class ClientConnection {
+
+    /** Why a connection did not get to an authenticated session. */
+    static final class Failure extends RuntimeException {
+        final String reason;
+
+        Failure(String reason, String detail) {
+            super(reason + ": " + detail, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    /** What a chat scenario wants to hear about; called on the connection's event loop. */
+    interface Listener {
+        void delivered(ClientConnection to, Delivery delivery);
+
+        default void acked(ClientConnection from) {}
+
+        default void closedAfterAuth(ClientConnection connection) {}
+    }
+
+    static final Listener NO_LISTENER = (to, delivery) -> {};
+
+    private final int index;
+    private final long startNanos = System.nanoTime();
+    private final CompletableFuture<ClientConnection> established = new CompletableFuture<>();
+    private final Listener listener;
+    private volatile Channel channel;
+    private long tcpNanos;
+    private long handshakeNanos;
+    private long authNanos;
+    private long authSentAt;
+    private Boolean resumed;
+    private String protocol;
+
+    private ClientConnection(int index, Listener listener) {
+        this.index = index;
+        this.listener = listener;
+    }
+
+    /**
+     * Starts connecting; never blocks. {@code local} may be null (the kernel picks the source
+     * address). The whole attempt (connect + handshake + auth) is bounded by {@code timeout}.
+     */
+    static ClientConnection open(int index, Bootstrap prototype, SslContext tls, boolean resume, InetSocketAddress target,
+            SocketAddress local, AuthPacket auth, Duration timeout, Listener listener) {
+        ClientConnection c = new ClientConnection(index, listener);
+        Bootstrap b = prototype.clone().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                // Host and port name the client session cache entry: that is what lets a reconnect
+                // to the same endpoint offer its previous session (resumption). Without them the
+                // engine has no cache key, so every handshake is full (and no SNI is sent).
+                SslHandler ssl = resume ? tls.newHandler(ch.alloc(), target.getHostString(), target.getPort())
+                        : tls.newHandler(ch.alloc());
+                ssl.setHandshakeTimeoutMillis(timeout.toMillis());
+                ch.pipeline().addLast(ssl,
+                        new ClientPacketFrameDecoder(ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH),
+                        new ClientPacketCodec(), c.new Handler(ssl, auth));
+            }
+        });
+        ChannelFuture connect = local == null ? b.connect(target) : b.connect(target, local);
+        c.channel = connect.channel();
+        ScheduledFuture<?> deadline = connect.channel().eventLoop().schedule(
+                () -> c.fail("timeout", "no authenticated session within " + timeout), timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+        c.established.whenComplete((ok, error) -> deadline.cancel(false));
+        connect.addListener(f -> {
+            if (f.isSuccess()) {
+                if (c.tcpNanos == 0) {
+                    c.tcpNanos = System.nanoTime() - c.startNanos;
+                }
+            } else {
+                Throwable cause = f.cause();
+                String reason = cause instanceof ConnectTimeoutException ? "timeout"
+                        : cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("refused")
+                                ? "connect_refused" : "connect_failed";
+                c.fail(reason, String.valueOf(cause));
+            }
+        });
+        return c;
+    }
+
+    private void fail(String reason, String detail) {
+        if (established.completeExceptionally(new Failure(reason, detail))) {
+            channel.close();
+        }
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<ClientPacket> {
+        private final SslHandler ssl;
+        private final AuthPacket auth;
+
+        Handler(SslHandler ssl, AuthPacket auth) {
+            this.ssl = ssl;
+            this.auth = auth;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            // The TCP connection is up now, whichever of this and the connect listener runs first.
+            if (tcpNanos == 0) {
+                tcpNanos = System.nanoTime() - startNanos;
+            }
+            ssl.handshakeFuture().addListener(f -> {
+                if (!f.isSuccess()) {
+                    fail("handshake_failed", String.valueOf(f.cause()));
+                    return;
+                }
+                long now = System.nanoTime();
+                handshakeNanos = now - startNanos - tcpNanos;
+                resumed = isSessionReused(ssl.engine());
+                protocol = ssl.engine().getSession().getProtocol();
+                authSentAt = now;
+                ctx.writeAndFlush(ClientPacket.auth(auth));
+            });
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ClientPacket packet) {
+            switch (packet.getSetField()) {
+                case AUTH_RESULT -> {
+                    AuthStatus status = packet.getAuthResult().getStatus();
+                    if (status == AuthStatus.OK) {
+                        authNanos = System.nanoTime() - authSentAt;
+                        established.complete(ClientConnection.this);
+                    } else {
+                        fail("auth_" + status.name().toLowerCase(), String.valueOf(packet.getAuthResult().getReason()));
+                    }
+                }
+                case DELIVERY -> listener.delivered(ClientConnection.this, packet.getDelivery());
+                case SEND_ACK -> listener.acked(ClientConnection.this);
+                case ERROR -> {
+                    if (!established.isDone()) {
+                        fail("server_error_" + packet.getError().getCode().name().toLowerCase(),
+                                String.valueOf(packet.getError().getReason()));
+                    }
+                }
+                default -> { } // presence, pong: not measured
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!established.isDone()) {
+                fail(handshakeNanos == 0 && ssl.handshakeFuture().isDone() ? "handshake_failed" : "closed_before_auth",
+                        "connection closed");
+            } else if (!established.isCompletedExceptionally()) {
+                listener.closedAfterAuth(ClientConnection.this);
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(handshakeNanos == 0 ? "handshake_failed" : "protocol_error", String.valueOf(cause));
+            ctx.close();
+        }
+    }
+
+    /**
+     * Whether BoringSSL resumed a session. Netty keeps {@code isSessionReused()} package-private,
+     * and no public API tells a resumed handshake from a full one, so we ask it reflectively and
+     * report "unknown" (null) if a Netty upgrade takes it away.
+     */
+    private static Boolean isSessionReused(SSLEngine engine) {
+        Method m = SESSION_REUSED;
+        if (m == null) {
+            return null;
+        }
+        try {
+            return (Boolean) m.invoke(engine);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static final Method SESSION_REUSED = findSessionReused();
+
+    private static Method findSessionReused() {
+        try {
+            Method m = Class.forName("io.netty.handler.ssl.ReferenceCountedOpenSslEngine")
+                    .getDeclaredMethod("isSessionReused");
+            m.setAccessible(true);
+            return m;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    int index() {
+        return index;
+    }
+
+    CompletableFuture<ClientConnection> established() {
+        return established;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    long tcpConnectNanos() {
+        return tcpNanos;
+    }
+
+    long handshakeNanos() {
+        return handshakeNanos;
+    }
+
+    long authNanos() {
+        return authNanos;
+    }
+
+    /** True resumed, false full, null unknown. */
+    Boolean resumed() {
+        return resumed;
+    }
+
+    String protocol() {
+        return protocol;
+    }
+
+    void send(ClientPacket packet) {
+        channel.writeAndFlush(packet, channel.voidPromise());
+    }
+
+    /** Closes the connection; the future completes when it is closed. */
+    ChannelFuture close() {
+        return channel.close();
+    }
+}

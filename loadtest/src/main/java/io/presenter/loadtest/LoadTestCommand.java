@@ -1,0 +1,38 @@
+package io.presenter.loadtest;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+
+/** {@code loadtest}: the load-test harness's command line; each scenario is a subcommand. */
+@Command(name = "loadtest", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+        subcommands = {ConnectScenario.class, ChatScenario.class, CommandLine.HelpCommand.class},
+        usageHelpAutoWidth = true,
+        description = "Load-test a TLS endpoint that speaks the Presenter client protocol (a presenter, a "
+                + "chat server's direct port, or a TCP balancer in front of one). Loopback or lab use: "
+                + "every run is bounded in connections, rate and time.",
+        footer = {"", "Exit codes: 0 all good; 1 connection failures or chat check failed "
+                + "(loss/duplicate/reorder); 2 bad command line."})
+public final class LoadTestCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LoadTestCommand()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: connect or chat");
+    }
+
+    /** The version Maven wrote into the jar's manifest ("dev" when run from classes). */
+    public static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = LoadTestCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"presenter-loadtest " + (version == null ? "dev" : version)};
+        }
+    }
+}

@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
@@ -173,12 +174,13 @@ public final class ChatServer implements AutoCloseable {
         log.info("chat server {} draining: {} sessions", config.serverId(), service.sessionCount());
         CompletableFuture<Integer> drained = new CompletableFuture<>();
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-        bossGroup.next().scheduleAtFixedRate(() -> {
+        ScheduledFuture<?> check = bossGroup.next().scheduleAtFixedRate(() -> {
             int left = service.sessionCount();
             if (left == 0 || System.nanoTime() >= deadline) {
                 drained.complete(left);
             }
         }, 0, 100, TimeUnit.MILLISECONDS);
+        drained.whenComplete((left, error) -> check.cancel(false));
         return drained;
     }
 

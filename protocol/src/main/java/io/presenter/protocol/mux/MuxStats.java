@@ -4,7 +4,7 @@ import io.presenter.protocol.wire.ResetCode;
 
 /**
  * Receives a mux connection's counters, always on the connection's event loop; turn them into
- * meters (see {@link MuxCounters} for a ready-made, thread-safe tally). Methods must not block.
+ * meters ({@link MuxMeters} does that for Micrometer). Methods must not block.
  */
 public interface MuxStats {
 

@@ -2,6 +2,7 @@ package io.presenter.protocol.mux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -47,10 +48,10 @@ class MuxSessionTest {
 
     private static final int WINDOW = 4096;
 
-    private final MuxCounters counters = new MuxCounters();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final MuxSettings settings = MuxSettings.builder().initialStreamWindow(WINDOW)
             .maxFramePayload(1024).initialConnectionWindow(8192).keepaliveInterval(Duration.ofSeconds(10))
-            .stats(counters).build();
+            .stats(new MuxMeters(registry)).build();
     /** Streams the accepting session created, with their probes. */
     private final List<MuxStreamChannel> streams = new ArrayList<>();
     private final List<StreamProbe> probes = new ArrayList<>();
@@ -82,6 +83,10 @@ class MuxSessionTest {
         if (peer != null) {
             peer.close();
         }
+    }
+
+    private double count(String name, String... tags) {
+        return registry.get(name).tags(tags).counter().count();
     }
 
     @Test
@@ -171,7 +176,7 @@ class MuxSessionTest {
 
         assertThat(probes.get(0).event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.INTERNAL);
         assertThat(peer.connection().channel().isActive()).isTrue();
-        assertThat(counters.resetsReceived(ResetCode.INTERNAL)).isEqualTo(1);
+        assertThat(count("mux.resets", "direction", "received", "code", "internal")).isEqualTo(1);
     }
 
     @Test
@@ -184,7 +189,7 @@ class MuxSessionTest {
         assertThat(event.remote()).isTrue();
         assertThat(probes.get(0).inactive).isTrue();
         assertThat(peer.frames()).isEmpty();
-        assertThat(counters.resetsReceived(ResetCode.CANCEL)).isEqualTo(1);
+        assertThat(count("mux.resets", "direction", "received", "code", "cancel")).isEqualTo(1);
     }
 
     @Test
@@ -205,7 +210,7 @@ class MuxSessionTest {
         assertThat(peer.readFrame().getReset().getCode()).isEqualTo(ResetCode.CANCEL);
         peer.data(1, "late");
         assertThat(peer.channel.isOpen()).isTrue();
-        assertThat(counters.bytesDroppedAfterReset.sum()).isEqualTo(4);
+        assertThat(count("mux.dropped.after.reset")).isEqualTo(4);
     }
 
     static Stream<Arguments> protocolErrors() {
@@ -239,7 +244,7 @@ class MuxSessionTest {
         accepting().handshake(FramePeer.settings(WINDOW));
         scenario.play(peer);
         peer.assertGoAway(ResetCode.PROTOCOL_ERROR, reason);
-        assertThat(counters.connectionErrors(ResetCode.PROTOCOL_ERROR)).isEqualTo(1);
+        assertThat(count("mux.connection.errors", "code", "protocol_error")).isEqualTo(1);
     }
 
     @Test
@@ -379,7 +384,7 @@ class MuxSessionTest {
         assertThat(peer.frames()).containsExactly(new Data(1, "z".repeat(1024)), new Data(1, "z".repeat(476)));
         assertThat(written.isDone()).as("promise waits for the last byte").isFalse();
         assertThat(stream.isWritable()).as("no send window").isFalse();
-        assertThat(counters.windowStalls.sum()).isEqualTo(1);
+        assertThat(count("mux.window.stalls")).isEqualTo(1);
 
         peer.send(MuxFrame.windowUpdate(new WindowUpdate(1, 1000)));
         assertThat(peer.frames()).containsExactly(new Data(1, "z".repeat(500)));
@@ -404,7 +409,7 @@ class MuxSessionTest {
         peer.channel.runPendingTasks();
         assertThat(waiting.getNow().streamId()).isEqualTo(3);
         assertThat(peer.frames()).hasSize(2).allMatch(f -> f instanceof MuxFrame m && (m.isSetReset() || m.isSetOpen()));
-        assertThat(counters.streamsRefused.sum()).isEqualTo(1);
+        assertThat(count("mux.streams.refused")).isEqualTo(1);
     }
 
     @Test

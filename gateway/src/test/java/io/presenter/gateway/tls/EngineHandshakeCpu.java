@@ -4,13 +4,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
-import io.presenter.gateway.tls.SelfSignedCertificates.KeyType;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -41,23 +38,19 @@ public final class EngineHandshakeCpu {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
-        Path dir = Files.createTempDirectory("tls-engine-cpu");
-        CertificateFiles ec = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, AbstractTlsTest.NAMES);
-        CertificateFiles rsa = SelfSignedCertificates.generate(dir, "rsa", KeyType.RSA_2048, AbstractTlsTest.NAMES);
-        Path keys = dir.resolve("ticket.keys");
-        TicketKeys.generate(keys, 2);
+        MeasurementFiles files = MeasurementFiles.create("tls-engine-cpu");
         System.out.printf("%d handshakes each after %d warm-up; server engine CPU only, in memory%n", n, n / 2);
         for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
-            for (CertificateFiles cert : List.of(ec, rsa)) {
+            for (CertificateFiles cert : files.certificates()) {
                 TlsSettings settings = TlsSettings.defaults(List.of(cert)).withProtocols(List.of(protocol))
-                        .withTicketKeyFile(keys);
+                        .withTicketKeyFile(files.ticketKeys());
                 try (ServerTls tls = new ServerTlsContextFactory().create(settings, new SimpleMeterRegistry())) {
                     run(tls.sslContext(), cert, protocol, false, n / 2);
                     double full = run(tls.sslContext(), cert, protocol, false, n);
                     run(tls.sslContext(), cert, protocol, true, n / 2);
                     double resumed = run(tls.sslContext(), cert, protocol, true, n);
                     System.out.printf("%s %-5s full %6.1f us   resumed %6.1f us%n", protocol,
-                            cert == ec ? "ECDSA" : "RSA", full, resumed);
+                            files.kind(cert), full, resumed);
                 }
             }
         }

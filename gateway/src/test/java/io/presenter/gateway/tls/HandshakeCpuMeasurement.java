@@ -1,12 +1,9 @@
 package io.presenter.gateway.tls;
 
 import io.netty.handler.ssl.SslContext;
-import io.presenter.gateway.tls.SelfSignedCertificates.KeyType;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -31,21 +28,17 @@ public final class HandshakeCpuMeasurement {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        Path dir = Files.createTempDirectory("tls-cpu");
-        CertificateFiles ec = SelfSignedCertificates.generate(dir, "ec", KeyType.ECDSA_P256, AbstractTlsTest.NAMES);
-        CertificateFiles rsa = SelfSignedCertificates.generate(dir, "rsa", KeyType.RSA_2048, AbstractTlsTest.NAMES);
-        Path keys = dir.resolve("ticket.keys");
-        TicketKeys.generate(keys, 2);
+        MeasurementFiles files = MeasurementFiles.create("tls-cpu");
         System.out.printf("%d handshakes each, after %d warm-up; server event-loop thread CPU%n", n, n / 2);
         plainTcpBaseline(n / 2);
         double plain = plainTcpBaseline(n);
         System.out.printf("baseline: plain TCP accept + 1-byte write + close: %6.1f us per connection%n", plain);
         try (HandshakeClient client = new HandshakeClient()) {
             for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
-                for (CertificateFiles cert : List.of(ec, rsa)) {
-                    String kind = cert == ec ? "ECDSA P-256" : "RSA 2048";
+                for (CertificateFiles cert : files.certificates()) {
+                    String kind = files.kind(cert);
                     TlsSettings settings = TlsSettings.defaults(List.of(cert)).withProtocols(List.of(protocol))
-                            .withTicketKeyFile(keys);
+                            .withTicketKeyFile(files.ticketKeys());
                     try (TlsTestServer server = new TlsTestServer(settings)) {
                         long thread = serverThread(server);
                         measure(client, server, thread, cert, protocol, false, n / 2);

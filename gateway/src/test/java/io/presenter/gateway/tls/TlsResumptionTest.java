@@ -27,6 +27,14 @@ class TlsResumptionTest extends AbstractTlsTest {
         return HandshakeClient.clientContext(cert.chain(), List.of(protocol), null);
     }
 
+    /** One client: a full handshake with {@code a}, then back to {@code a}, then to {@code b}. */
+    private static void returnToAThenGoToB(String protocol, TlsTestServer a, TlsTestServer b) throws Exception {
+        SslContext ctx = newClient(protocol);
+        client.handshake(ctx, a.address());
+        client.handshake(ctx, a.address());
+        client.handshake(ctx, b.address());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
     void sharedKeyFileResumesOnAnyPresenter(String protocol) throws Exception {
@@ -34,11 +42,7 @@ class TlsResumptionTest extends AbstractTlsTest {
         TicketKeys.generate(keys, 1);
         try (TlsTestServer a = new TlsTestServer(settings(protocol, keys));
                 TlsTestServer b = new TlsTestServer(settings(protocol, keys))) {
-            SslContext ctx = newClient(protocol);
-
-            client.handshake(ctx, a.address());
-            client.handshake(ctx, a.address());
-            client.handshake(ctx, b.address());
+            returnToAThenGoToB(protocol, a, b);
 
             assertThat(a.handshakes("full")).isEqualTo(1.0);
             assertThat(a.handshakes("resumed")).isEqualTo(1.0);
@@ -58,11 +62,7 @@ class TlsResumptionTest extends AbstractTlsTest {
     void withoutKeyFileTicketsAreProcessLocal(String protocol) throws Exception {
         try (TlsTestServer a = new TlsTestServer(settings(protocol, null));
                 TlsTestServer b = new TlsTestServer(settings(protocol, null))) {
-            SslContext ctx = newClient(protocol);
-
-            client.handshake(ctx, a.address());
-            client.handshake(ctx, a.address());
-            client.handshake(ctx, b.address());
+            returnToAThenGoToB(protocol, a, b);
 
             assertThat(a.handshakes("full")).isEqualTo(1.0);
             assertThat(a.handshakes("resumed")).isEqualTo(1.0);

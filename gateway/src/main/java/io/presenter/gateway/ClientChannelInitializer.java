@@ -10,8 +10,9 @@ import io.presenter.gateway.tls.TlsStage;
 import io.presenter.protocol.auth.TokenVerifier;
 
 /**
- * The client pipeline, top to bottom: admission (the connection limit), TLS, then the auth stage,
- * which later replaces itself with the relay. Nothing else is ever added to a client pipeline.
+ * The client pipeline, top to bottom: admission (the connection limits, before any handler), the
+ * idle timeout, TLS, then the auth stage, which later replaces itself with the relay. Nothing else
+ * is ever added to a client pipeline.
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -38,6 +39,9 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel client) {
         if (!connections.admit(client)) {
             return;
+        }
+        if (!settings.idleTimeout().isZero()) {
+            client.pipeline().addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(settings.idleTimeout()));
         }
         TlsStage.addTo(client, tls, tlsMeters);
         client.pipeline().addLast(AuthStage.NAME, new AuthStage(settings.authTimeout(),

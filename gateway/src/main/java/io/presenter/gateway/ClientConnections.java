@@ -6,49 +6,76 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.presenter.gateway.drain.DrainTarget;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Admits client connections up to a limit and counts why each one closed. Whoever closes a client
- * on purpose says why with {@link #close(Channel, String)}; a connection closed without a reason
- * was closed by the client (or its TCP connection broke).
+ * Admits client connections up to a limit, in total and per source address, and counts why each
+ * one closed. Whoever closes a client on purpose says why with {@link #close(Channel, String)}; a
+ * connection closed without a reason was closed by the client (or its TCP connection broke).
  */
-public final class ClientConnections {
+public final class ClientConnections implements DrainTarget {
 
     /** Close reason of a connection refused because the presenter is full. */
     public static final String OVER_LIMIT = "over_limit";
+    /** Close reason of a connection refused because its source address has too many. */
+    public static final String OVER_ADDRESS_LIMIT = "over_address_limit";
     /** Close reason of a connection whose client went away. */
     public static final String CLIENT_CLOSED = "client_closed";
 
     private static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf(ClientConnections.class, "closeReason");
 
     private final int maxConnections;
+    private final int maxPerAddress;
     private final GatewayMeters meters;
     private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong lastAdmittedNanos = new AtomicLong(System.nanoTime());
+    /** Open connections per source address; an entry lives only while its address has one, so at most maxConnections. */
+    private final Map<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     /** Admitted clients; a closed channel leaves by itself. */
     private final ChannelGroup clients = new DefaultChannelGroup("presenter-clients", GlobalEventExecutor.INSTANCE);
 
-    public ClientConnections(int maxConnections, GatewayMeters meters) {
+    /**
+     * @param maxPerAddress connections allowed from one source address, 0 for no limit
+     */
+    public ClientConnections(int maxConnections, int maxPerAddress, GatewayMeters meters) {
         this.maxConnections = maxConnections;
+        this.maxPerAddress = maxPerAddress;
         this.meters = meters;
         Gauge.builder(GatewayMeters.CONNECTIONS_ACTIVE, active, AtomicInteger::get)
                 .description("client connections open now").register(meters.registry());
     }
 
     /**
-     * Counts {@code client} in, or closes it at once when the presenter is full: refusing early
-     * costs no TLS handshake, and the client's reconnect goes to another presenter.
+     * Counts {@code client} in, or closes it at once when the presenter or its source address is
+     * full: refusing early costs no TLS handshake, and the client's reconnect goes to another presenter.
      */
     public boolean admit(Channel client) {
         if (active.incrementAndGet() > maxConnections) {
             active.decrementAndGet();
-            meters.connectionClosed(OVER_LIMIT);
-            client.close();
+            refuse(client, OVER_LIMIT);
+            return false;
+        }
+        InetAddress address = maxPerAddress > 0 && client.remoteAddress() instanceof InetSocketAddress remote
+                ? remote.getAddress() : null;
+        if (address != null && !admitFrom(address)) {
+            active.decrementAndGet();
+            refuse(client, OVER_ADDRESS_LIMIT);
             return false;
         }
         meters.connectionOpened();
+        lastAdmittedNanos.set(System.nanoTime());
         clients.add(client);
         client.closeFuture().addListener(closed -> {
+            if (address != null) {
+                perAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() == 0 ? null : count);
+            }
             active.decrementAndGet();
             String reason = client.attr(CLOSE_REASON).get();
             meters.connectionClosed(reason == null ? CLIENT_CLOSED : reason);
@@ -56,7 +83,49 @@ public final class ClientConnections {
         return true;
     }
 
-    /** Closes every client now, counting {@code reason} (shutdown; a drain comes later). */
+    private boolean admitFrom(InetAddress address) {
+        boolean[] admitted = {false};
+        perAddress.compute(address, (a, count) -> {
+            AtomicInteger current = count == null ? new AtomicInteger() : count;
+            admitted[0] = current.get() < maxPerAddress;
+            if (admitted[0]) {
+                current.incrementAndGet();
+            }
+            return current.get() == 0 ? null : current;
+        });
+        return admitted[0];
+    }
+
+    private void refuse(Channel client, String reason) {
+        meters.connectionClosed(reason);
+        client.close();
+    }
+
+    @Override
+    public int active() {
+        return active.get();
+    }
+
+    /** {@link System#nanoTime()} when the last client was admitted (construction time before any). */
+    @Override
+    public long lastAdmittedNanos() {
+        return lastAdmittedNanos.get();
+    }
+
+    @Override
+    public int closeSome(int count, String reason) {
+        int closed = 0;
+        for (Iterator<Channel> it = clients.iterator(); it.hasNext() && closed < count; ) {
+            Channel client = it.next();
+            if (client.isActive()) {
+                close(client, reason);
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /** Closes every client now, counting {@code reason} (shutdown). */
     void closeAll(String reason) {
         clients.forEach(client -> client.attr(CLOSE_REASON).setIfAbsent(reason));
         clients.close().awaitUninterruptibly();

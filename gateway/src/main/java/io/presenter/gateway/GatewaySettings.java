@@ -7,13 +7,16 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The limits and sizes of one presenter. Configuration files and the command line come later;
- * until then this record, with {@link #defaults(String)} and the {@code with...} copies, is it.
+ * The limits and sizes of one presenter's client listener and backend pool. The daemon builds it
+ * from the config file ({@code io.presenter.gateway.config}); tests start from {@link #defaults}.
  *
  * @param listenAddress where clients connect (TLS)
+ * @param backlog accept queue length (the kernel caps it at {@code net.core.somaxconn})
  * @param maxConnections client connections beyond which new ones are closed at once
+ * @param maxConnectionsPerAddress client connections from one source IP; 0 for no limit
  * @param authTimeout time from accept to a routed auth packet, TLS handshake included
  * @param maxAuthPacketBytes cap on the auth packet, length prefix included
+ * @param idleTimeout a client with no bytes either way for this long is closed; zero disables it
  * @param wrongShardRetries streams opened again per client after wrong-shard / refused / going-away
  * @param ringCatchUp how long a retry waits for this presenter's ring to reach the chat server's
  * @param connectionsPerLoop mux connections per chat server per event loop
@@ -22,11 +25,17 @@ import java.util.Objects;
  * @param backendBackoff pause between failed connects to one chat server
  * @param presenterId this presenter's name in open-stream frames and mux settings
  */
-public record GatewaySettings(InetSocketAddress listenAddress, int maxConnections, Duration authTimeout,
-        int maxAuthPacketBytes, int wrongShardRetries, Duration ringCatchUp, int connectionsPerLoop,
-        int eventLoops, Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId) {
+public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int maxConnections,
+        int maxConnectionsPerAddress, Duration authTimeout, int maxAuthPacketBytes, Duration idleTimeout,
+        int wrongShardRetries, Duration ringCatchUp, int connectionsPerLoop, int eventLoops,
+        Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId) {
 
+    public static final int DEFAULT_BACKLOG = 4096;
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
+    /** Generous: mobile carriers put many clients behind one address (CGNAT). */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 2_000;
+    /** Clients ping every few minutes; a connection silent for much longer is dead or hostile. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(15);
     public static final int DEFAULT_WRONG_SHARD_RETRIES = 2;
     public static final Duration DEFAULT_RING_CATCH_UP = Duration.ofSeconds(2);
     public static final int DEFAULT_CONNECTIONS_PER_LOOP = 1;
@@ -36,18 +45,23 @@ public record GatewaySettings(InetSocketAddress listenAddress, int maxConnection
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(presenterId, "presenterId");
         Objects.requireNonNull(backendBackoff, "backendBackoff");
+        positive("backlog", backlog);
         positive("maxConnections", maxConnections);
         positive("connectionsPerLoop", connectionsPerLoop);
         positive("eventLoops", eventLoops);
+        if (maxConnectionsPerAddress < 0) {
+            throw new IllegalArgumentException("maxConnectionsPerAddress " + maxConnectionsPerAddress);
+        }
         if (maxAuthPacketBytes <= Integer.BYTES + 1) {
             throw new IllegalArgumentException("maxAuthPacketBytes " + maxAuthPacketBytes);
         }
         if (wrongShardRetries < 0) {
             throw new IllegalArgumentException("wrongShardRetries " + wrongShardRetries);
         }
-        if (authTimeout.isNegative() || authTimeout.isZero() || ringCatchUp.isNegative() || backendConnectTimeout.isNegative() || backendConnectTimeout.isZero()) {
-            throw new IllegalArgumentException("durations: auth " + authTimeout + ", ring catch-up "
-                    + ringCatchUp + ", connect " + backendConnectTimeout);
+        if (authTimeout.isNegative() || authTimeout.isZero() || ringCatchUp.isNegative() || idleTimeout.isNegative()
+                || backendConnectTimeout.isNegative() || backendConnectTimeout.isZero()) {
+            throw new IllegalArgumentException("durations: auth " + authTimeout + ", idle " + idleTimeout
+                    + ", ring catch-up " + ringCatchUp + ", connect " + backendConnectTimeout);
         }
     }
 
@@ -59,35 +73,80 @@ public record GatewaySettings(InetSocketAddress listenAddress, int maxConnection
 
     /** Safe defaults, listening on every address on port 7443, one event loop per core. */
     public static GatewaySettings defaults(String presenterId) {
-        return new GatewaySettings(new InetSocketAddress(7443), DEFAULT_MAX_CONNECTIONS,
-                AuthStage.DEFAULT_AUTH_TIMEOUT, AuthStage.DEFAULT_MAX_AUTH_PACKET_BYTES,
-                DEFAULT_WRONG_SHARD_RETRIES, DEFAULT_RING_CATCH_UP, DEFAULT_CONNECTIONS_PER_LOOP,
-                Runtime.getRuntime().availableProcessors(), DEFAULT_BACKEND_CONNECT_TIMEOUT,
-                ConnectBackoff.DEFAULT, presenterId);
+        return new Builder(presenterId).build();
+    }
+
+    public static Builder builder(String presenterId) {
+        return new Builder(presenterId);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(presenterId).listenAddress(listenAddress).backlog(backlog).maxConnections(maxConnections)
+                .maxConnectionsPerAddress(maxConnectionsPerAddress).authTimeout(authTimeout)
+                .maxAuthPacketBytes(maxAuthPacketBytes).idleTimeout(idleTimeout).wrongShardRetries(wrongShardRetries)
+                .ringCatchUp(ringCatchUp).connectionsPerLoop(connectionsPerLoop).eventLoops(eventLoops)
+                .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff);
     }
 
     public GatewaySettings withListenAddress(InetSocketAddress value) {
-        return new GatewaySettings(value, maxConnections, authTimeout, maxAuthPacketBytes, wrongShardRetries,
-                ringCatchUp, connectionsPerLoop, eventLoops, backendConnectTimeout, backendBackoff, presenterId);
+        return toBuilder().listenAddress(value).build();
     }
 
     public GatewaySettings withMaxConnections(int value) {
-        return new GatewaySettings(listenAddress, value, authTimeout, maxAuthPacketBytes, wrongShardRetries,
-                ringCatchUp, connectionsPerLoop, eventLoops, backendConnectTimeout, backendBackoff, presenterId);
+        return toBuilder().maxConnections(value).build();
     }
 
     public GatewaySettings withAuthTimeout(Duration value) {
-        return new GatewaySettings(listenAddress, maxConnections, value, maxAuthPacketBytes, wrongShardRetries,
-                ringCatchUp, connectionsPerLoop, eventLoops, backendConnectTimeout, backendBackoff, presenterId);
+        return toBuilder().authTimeout(value).build();
     }
 
     public GatewaySettings withConnectionsPerLoop(int value) {
-        return new GatewaySettings(listenAddress, maxConnections, authTimeout, maxAuthPacketBytes, wrongShardRetries,
-                ringCatchUp, value, eventLoops, backendConnectTimeout, backendBackoff, presenterId);
+        return toBuilder().connectionsPerLoop(value).build();
     }
 
     public GatewaySettings withEventLoops(int value) {
-        return new GatewaySettings(listenAddress, maxConnections, authTimeout, maxAuthPacketBytes, wrongShardRetries,
-                ringCatchUp, connectionsPerLoop, value, backendConnectTimeout, backendBackoff, presenterId);
+        return toBuilder().eventLoops(value).build();
+    }
+
+    /** Builds {@link GatewaySettings}; every value starts at its default. */
+    public static final class Builder {
+        private final String presenterId;
+        private InetSocketAddress listenAddress = new InetSocketAddress(7443);
+        private int backlog = DEFAULT_BACKLOG;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private Duration authTimeout = AuthStage.DEFAULT_AUTH_TIMEOUT;
+        private int maxAuthPacketBytes = AuthStage.DEFAULT_MAX_AUTH_PACKET_BYTES;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private int wrongShardRetries = DEFAULT_WRONG_SHARD_RETRIES;
+        private Duration ringCatchUp = DEFAULT_RING_CATCH_UP;
+        private int connectionsPerLoop = DEFAULT_CONNECTIONS_PER_LOOP;
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private Duration backendConnectTimeout = DEFAULT_BACKEND_CONNECT_TIMEOUT;
+        private ConnectBackoff backendBackoff = ConnectBackoff.DEFAULT;
+
+        private Builder(String presenterId) {
+            this.presenterId = presenterId;
+        }
+
+        public Builder listenAddress(InetSocketAddress value) { listenAddress = value; return this; }
+        public Builder backlog(int value) { backlog = value; return this; }
+        public Builder maxConnections(int value) { maxConnections = value; return this; }
+        public Builder maxConnectionsPerAddress(int value) { maxConnectionsPerAddress = value; return this; }
+        public Builder authTimeout(Duration value) { authTimeout = value; return this; }
+        public Builder maxAuthPacketBytes(int value) { maxAuthPacketBytes = value; return this; }
+        public Builder idleTimeout(Duration value) { idleTimeout = value; return this; }
+        public Builder wrongShardRetries(int value) { wrongShardRetries = value; return this; }
+        public Builder ringCatchUp(Duration value) { ringCatchUp = value; return this; }
+        public Builder connectionsPerLoop(int value) { connectionsPerLoop = value; return this; }
+        public Builder eventLoops(int value) { eventLoops = value; return this; }
+        public Builder backendConnectTimeout(Duration value) { backendConnectTimeout = value; return this; }
+        public Builder backendBackoff(ConnectBackoff value) { backendBackoff = value; return this; }
+
+        public GatewaySettings build() {
+            return new GatewaySettings(listenAddress, backlog, maxConnections, maxConnectionsPerAddress, authTimeout,
+                    maxAuthPacketBytes, idleTimeout, wrongShardRetries, ringCatchUp, connectionsPerLoop, eventLoops,
+                    backendConnectTimeout, backendBackoff, presenterId);
+        }
     }
 }

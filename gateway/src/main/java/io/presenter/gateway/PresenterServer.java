@@ -45,11 +45,12 @@ public final class PresenterServer implements AutoCloseable {
         directory.addListener(backends);
         StreamRouter router = new StreamRouter(directory, backends, settings.presenterId(),
                 settings.wrongShardRetries(), settings.ringCatchUp());
-        connections = new ClientConnections(settings.maxConnections(), meters);
+        connections = new ClientConnections(settings.maxConnections(), settings.maxConnectionsPerAddress(), meters);
         acceptor = transport.newGroup(1);
         loops = transport.newGroup(settings.eventLoops());
         listener = new ServerBootstrap().group(acceptor, loops)
                 .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, settings.backlog())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ClientChannelInitializer(settings, connections, tls, new TlsMeters(registry),
                         verifier, router, meters))
@@ -77,7 +78,17 @@ public final class PresenterServer implements AutoCloseable {
         return backends;
     }
 
-    /** Stops accepting, closes every client and backend connection. Not a drain: that comes later. */
+    /** The clients: how many are open, when the last one came, and closing them for a drain. */
+    public ClientConnections connections() {
+        return connections;
+    }
+
+    /** The ring this presenter routes on. */
+    public ShardDirectory directory() {
+        return directory;
+    }
+
+    /** Stops accepting, closes every client and backend connection at once: the end of a drain, or a hard stop. */
     @Override
     public void close() {
         directory.removeListener(backends);

@@ -76,6 +76,11 @@ public record ZooKeeperConfig(String connectString, String basePath, Duration se
                 retryBaseSleep, retryMaxSleep, retryMaxAttempts);
     }
 
+    public ZooKeeperConfig withConnectionTimeout(Duration newConnectionTimeout) {
+        return new ZooKeeperConfig(connectString, basePath, sessionTimeout, newConnectionTimeout,
+                retryBaseSleep, retryMaxSleep, retryMaxAttempts);
+    }
+
     /** The servers, without the chroot. */
     String servers() {
         int chroot = connectString.indexOf('/');

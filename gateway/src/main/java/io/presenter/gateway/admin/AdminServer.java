@@ -1,0 +1,112 @@
+package io.presenter.gateway.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.presenter.gateway.drain.DrainController;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The presenter's admin HTTP endpoint, on its own port and thread, never on the client event loops:
+ * <ul>
+ *   <li>{@code GET /health}: 200 while the process runs.</li>
+ *   <li>{@code GET /ready}: 200 when the ring is known and a chat server is reachable and the
+ *       presenter is not draining; 503 with the reason otherwise.</li>
+ *   <li>{@code GET /metrics}: every meter, Prometheus text format.</li>
+ *   <li>{@code GET /drain}: the drain status as JSON; {@code POST /drain} starts the drain and
+ *       answers 202 with it. With a token configured, {@code POST /drain} needs
+ *       {@code Authorization: Bearer <token>}.</li>
+ * </ul>
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private AdminServer(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /**
+     * @param readiness null when ready, else why not
+     * @param drainToken the bearer token {@code POST /drain} needs, or null for none
+     */
+    public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
+            Supplier<String> readiness, DrainController drain, String drainToken) throws IOException {
+        HttpServer server = HttpServer.create(address, 64);
+        server.createContext("/health", exchange -> respond(exchange, "GET", 200, "text/plain", "ok\n"));
+        server.createContext("/ready", exchange -> {
+            String notReady = readiness.get();
+            respond(exchange, "GET", notReady == null ? 200 : 503, "text/plain",
+                    notReady == null ? "ready\n" : notReady + "\n");
+        });
+        server.createContext("/metrics", exchange -> respond(exchange, "GET", 200,
+                "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+        server.createContext("/drain", exchange -> {
+            if ("POST".equals(exchange.getRequestMethod())) {
+                if (!authorized(exchange, drainToken)) {
+                    log.warn("POST /drain from {} refused: bad or missing credential", exchange.getRemoteAddress());
+                    respond(exchange, "POST", 401, "text/plain", "bearer token required\n");
+                    return;
+                }
+                log.info("POST /drain from {}", exchange.getRemoteAddress());
+                respond(exchange, "POST", 202, "application/json", drain.start().toJson() + "\n");
+            } else {
+                respond(exchange, "GET", 200, "application/json", drain.status().toJson() + "\n");
+            }
+        });
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "presenter-admin");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.start();
+        return new AdminServer(server, executor);
+    }
+
+    private static boolean authorized(HttpExchange exchange, String token) {
+        if (token == null) {
+            return true;
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        byte[] given = (header == null ? "" : header).getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(given, ("Bearer " + token).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    private static void respond(HttpExchange exchange, String method, int status, String contentType, String body)
+            throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        boolean allowed = method.equals(exchange.getRequestMethod());
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(allowed ? status : 405, allowed ? bytes.length : -1);
+        if (allowed) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

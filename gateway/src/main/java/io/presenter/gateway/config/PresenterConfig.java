@@ -1,0 +1,81 @@
+package io.presenter.gateway.config;
+
+import static io.presenter.gateway.config.PresenterSettings.*;
+
+import io.presenter.gateway.GatewaySettings;
+import io.presenter.gateway.admin.AdminSettings;
+import io.presenter.gateway.backend.ConnectBackoff;
+import io.presenter.gateway.drain.DrainSettings;
+import io.presenter.gateway.tls.TlsSettings;
+import io.presenter.ring.ZooKeeperConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A presenter's whole configuration, checked: what {@code presenter run} starts and
+ * {@code presenter check-config} validates.
+ *
+ * @param tokenKeyFile token keys for edge verification, or null to leave it to the chat servers
+ */
+public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
+        Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, AdminSettings admin,
+        DrainSettings drain, ConfigValues values) {
+
+    /** Reads {@code file} (or defaults when null) with the environment and {@code --set} overrides. */
+    public static PresenterConfig load(Path file, Map<String, String> env, List<String> overrides)
+            throws ConfigException {
+        return from(ConfigValues.load(PresenterSettings.ALL, file, env, overrides));
+    }
+
+    /** Builds the settings; a cross-setting rule broken is reported like a bad value. */
+    public static PresenterConfig from(ConfigValues v) throws ConfigException {
+        try {
+            String id = v.get(ID) != null ? v.get(ID) : hostName();
+            int loops = v.get(EVENT_LOOPS) == 0 ? Runtime.getRuntime().availableProcessors() : v.get(EVENT_LOOPS);
+            GatewaySettings gateway = GatewaySettings.builder(id)
+                    .listenAddress(new InetSocketAddress(v.get(LISTEN_ADDRESS), v.get(LISTEN_PORT)))
+                    .backlog(v.get(LISTEN_BACKLOG))
+                    .eventLoops(loops)
+                    .maxConnections(v.get(MAX_CONNECTIONS))
+                    .maxConnectionsPerAddress(v.get(MAX_CONNECTIONS_PER_IP))
+                    .authTimeout(v.get(AUTH_TIMEOUT))
+                    .maxAuthPacketBytes(v.get(MAX_AUTH_PACKET_BYTES))
+                    .idleTimeout(v.get(IDLE_TIMEOUT))
+                    .connectionsPerLoop(v.get(BACKEND_CONNECTIONS_PER_LOOP))
+                    .backendConnectTimeout(v.get(BACKEND_CONNECT_TIMEOUT))
+                    .backendBackoff(new ConnectBackoff(v.get(BACKEND_BACKOFF_MIN), v.get(BACKEND_BACKOFF_MAX)))
+                    .wrongShardRetries(v.get(BACKEND_WRONG_SHARD_RETRIES))
+                    .ringCatchUp(v.get(BACKEND_RING_CATCH_UP))
+                    .build();
+            TlsSettings tls = new TlsSettings(v.get(TLS_CERTIFICATES), v.get(TLS_PROTOCOLS),
+                    v.get(TLS_HANDSHAKE_TIMEOUT), TlsSettings.Engine.fromConfig(v.get(TLS_ENGINE)),
+                    v.get(TLS_TICKET_KEY_FILE), v.get(TLS_TICKET_KEY_RELOAD_INTERVAL), v.get(TLS_SESSION_CACHE_SIZE),
+                    v.get(TLS_SESSION_TIMEOUT));
+            ZooKeeperConfig zooKeeper = ZooKeeperConfig.of(v.get(ZK_CONNECT)).withBasePath(v.get(ZK_BASE_PATH))
+                    .withSessionTimeout(v.get(ZK_SESSION_TIMEOUT))
+                    .withConnectionTimeout(v.get(ZK_CONNECTION_TIMEOUT));
+            AdminSettings admin = new AdminSettings(v.get(ADMIN_ENABLED),
+                    new InetSocketAddress(v.get(ADMIN_ADDRESS), v.get(ADMIN_PORT)), v.get(ADMIN_TOKEN_FILE));
+            Duration quiet = v.get(DRAIN_QUIET_PERIOD).isZero() ? v.get(WEIGHT_TTL).multipliedBy(2)
+                    : v.get(DRAIN_QUIET_PERIOD);
+            DrainSettings drain = new DrainSettings(quiet, v.get(DRAIN_MAX_TIME), v.get(DRAIN_CLOSE_RATE));
+            return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
+                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, admin, drain, v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("presenter.id is not set and the host name is unknown: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.presenter.gateway.config;
+
+import static io.presenter.gateway.config.Setting.bool;
+import static io.presenter.gateway.config.Setting.duration;
+import static io.presenter.gateway.config.Setting.fraction;
+import static io.presenter.gateway.config.Setting.integer;
+import static io.presenter.gateway.config.Setting.path;
+import static io.presenter.gateway.config.Setting.string;
+import static io.presenter.gateway.config.Setting.stringList;
+
+import io.presenter.gateway.GatewaySettings;
+import io.presenter.gateway.auth.AuthStage;
+import io.presenter.gateway.backend.ConnectBackoff;
+import io.presenter.gateway.tls.TlsSettings;
+import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
+import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.ring.ZooKeeperConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of the presenter's config file, in the order {@code deploy/presenter.example.yaml}
+ * lists them. This is the schema: a key not here is an error, and a test checks the example file
+ * against it.
+ */
+public final class PresenterSettings {
+
+    private PresenterSettings() {}
+
+    public static final Setting<String> ID = string("presenter.id", null,
+            "This presenter's name: its ring peer id, its Route53 set identifier. Default: the host name.");
+
+    public static final Setting<String> LISTEN_ADDRESS = string("listen.address", "0.0.0.0",
+            "Address the client TLS listener binds.");
+    public static final Setting<Integer> LISTEN_PORT = integer("listen.port", 7443, 0, 65_535,
+            "Client TLS port (0 picks a free one).");
+    public static final Setting<Integer> LISTEN_BACKLOG = integer("listen.backlog", 4096, 1, 1 << 20,
+            "Accept queue length (SO_BACKLOG). The kernel silently caps it at net.core.somaxconn: raise both.");
+    public static final Setting<Integer> EVENT_LOOPS = integer("listen.event-loops", 0, 0, 1024,
+            "Event loop threads shared by clients and chat-server connections; 0 means one per core.");
+
+    public static final Setting<Integer> MAX_CONNECTIONS = integer("limits.max-connections",
+            GatewaySettings.DEFAULT_MAX_CONNECTIONS, 1, Integer.MAX_VALUE,
+            "Client connections beyond which new ones are closed at accept, before any TLS work. Keep it "
+                    + "under the process's open-file limit.");
+    public static final Setting<Integer> MAX_CONNECTIONS_PER_IP = integer("limits.max-connections-per-ip",
+            GatewaySettings.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, 0, Integer.MAX_VALUE,
+            "Client connections from one source IP; 0 disables the limit. Mobile carriers put many clients "
+                    + "behind one address (CGNAT), so keep it generous.");
+    public static final Setting<Duration> AUTH_TIMEOUT = duration("limits.auth-timeout",
+            AuthStage.DEFAULT_AUTH_TIMEOUT,
+            "Time from accept to a routed auth packet, TLS handshake included.");
+    public static final Setting<Integer> MAX_AUTH_PACKET_BYTES = integer("limits.max-auth-packet-bytes",
+            AuthStage.DEFAULT_MAX_AUTH_PACKET_BYTES, 16, 1 << 20,
+            "Largest auth packet, length prefix included; a longer one is rejected before it is read.");
+    public static final Setting<Duration> IDLE_TIMEOUT = duration("limits.idle-timeout",
+            GatewaySettings.DEFAULT_IDLE_TIMEOUT,
+            "A client connection with no bytes either way for this long is closed. Longer than the "
+                    + "clients' ping interval; 0s disables it.");
+
+    public static final Setting<List<CertificateFiles>> TLS_CERTIFICATES = Setting.custom("tls.certificates",
+            null, null, PresenterSettings::certificates,
+            "One or two {chain, key} PEM file pairs (e.g. ECDSA and RSA); each client gets the one it "
+                    + "supports. As an override: chain.pem:key.pem[,chain2.pem:key2.pem].").required();
+    public static final Setting<List<String>> TLS_PROTOCOLS = stringList("tls.protocols",
+            TlsSettings.DEFAULT_PROTOCOLS, "TLSv1.3 and/or TLSv1.2; nothing older is accepted.");
+    public static final Setting<Duration> TLS_HANDSHAKE_TIMEOUT = duration("tls.handshake-timeout",
+            TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT, "A handshake not finished by then is closed and counted.");
+    public static final Setting<String> TLS_ENGINE = string("tls.engine", TlsSettings.Engine.OPENSSL.configValue(),
+            "openssl (netty-tcnative BoringSSL) or jdk. The daemon refuses to start when BoringSSL cannot "
+                    + "load, unless jdk is chosen here.");
+    public static final Setting<Path> TLS_TICKET_KEY_FILE = path("tls.ticket-key-file",
+            "Session ticket keys shared by every presenter behind the DNS name, re-read periodically so "
+                    + "they rotate without a restart. None: process-local keys (resumption only on this process).");
+    public static final Setting<Duration> TLS_TICKET_KEY_RELOAD_INTERVAL = duration("tls.ticket-key-reload-interval",
+            TlsSettings.DEFAULT_TICKET_KEY_RELOAD_INTERVAL, "How often the ticket key file is re-read.");
+    public static final Setting<Integer> TLS_SESSION_CACHE_SIZE = integer("tls.session-cache-size",
+            TlsSettings.DEFAULT_SESSION_CACHE_SIZE, 0, 10_000_000,
+            "Server-side sessions kept for TLS 1.2 session-id resumption; 0 disables the cache.");
+    public static final Setting<Duration> TLS_SESSION_TIMEOUT = duration("tls.session-timeout",
+            TlsSettings.DEFAULT_SESSION_TIMEOUT, "How long a session (cache entry or ticket) may be resumed.");
+
+    public static final Setting<Path> AUTH_TOKEN_KEY_FILE = path("auth.token-key-file",
+            "Token keys (id = base64 lines, signing = id) to verify tokens at the edge, re-read "
+                    + "periodically. None: the chat servers alone verify tokens.");
+    public static final Setting<Duration> AUTH_TOKEN_KEY_RELOAD_INTERVAL = duration("auth.token-key-reload-interval",
+            Duration.ofSeconds(30), "How often the token key file is re-read.");
+    public static final Setting<Duration> AUTH_ALLOWED_SKEW = duration("auth.allowed-skew",
+            TokenVerifier.DEFAULT_ALLOWED_SKEW, "Clock skew tolerated on token expiry.");
+
+    public static final Setting<String> ZK_CONNECT = string("zookeeper.connect", null,
+            "The ensemble holding the ring: host:port[,host:port...][/chroot].").required();
+    public static final Setting<String> ZK_BASE_PATH = string("zookeeper.base-path",
+            ZooKeeperConfig.DEFAULT_BASE_PATH, "Root of the ring's nodes; members live under <base-path>/members.");
+    public static final Setting<Duration> ZK_SESSION_TIMEOUT = duration("zookeeper.session-timeout",
+            ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT, "ZooKeeper session timeout.");
+    public static final Setting<Duration> ZK_CONNECTION_TIMEOUT = duration("zookeeper.connection-timeout",
+            ZooKeeperConfig.DEFAULT_CONNECTION_TIMEOUT, "Timeout of one connection attempt.");
+
+    public static final Setting<Integer> BACKEND_CONNECTIONS_PER_LOOP = integer("backend.connections-per-loop",
+            GatewaySettings.DEFAULT_CONNECTIONS_PER_LOOP, 1, 64,
+            "Mux connections per chat server per event loop: internal connections = this x event loops per chat server.");
+    public static final Setting<Duration> BACKEND_CONNECT_TIMEOUT = duration("backend.connect-timeout",
+            GatewaySettings.DEFAULT_BACKEND_CONNECT_TIMEOUT, "TCP connect timeout towards chat servers.");
+    public static final Setting<Duration> BACKEND_BACKOFF_MIN = duration("backend.backoff-min",
+            ConnectBackoff.DEFAULT.base(), "First pause after a failed connect to a chat server (jittered, doubling).");
+    public static final Setting<Duration> BACKEND_BACKOFF_MAX = duration("backend.backoff-max",
+            ConnectBackoff.DEFAULT.max(), "Longest pause between connects to a chat server that keeps failing.");
+    public static final Setting<Integer> BACKEND_WRONG_SHARD_RETRIES = integer("backend.wrong-shard-retries",
+            GatewaySettings.DEFAULT_WRONG_SHARD_RETRIES, 0, 10,
+            "Streams opened again per client after a wrong-shard, refused or going-away reset.");
+    public static final Setting<Duration> BACKEND_RING_CATCH_UP = duration("backend.ring-catch-up",
+            GatewaySettings.DEFAULT_RING_CATCH_UP,
+            "How long a retry waits for this presenter's ring to reach the chat server's version.");
+
+    public static final Setting<Boolean> ADMIN_ENABLED = bool("admin.enabled", true,
+            "Serve /health, /ready, /metrics and /drain over HTTP.");
+    public static final Setting<String> ADMIN_ADDRESS = string("admin.address", "127.0.0.1",
+            "Admin listen address. Anything but loopback requires admin.token-file.");
+    public static final Setting<Integer> ADMIN_PORT = integer("admin.port", 9090, 0, 65_535,
+            "Admin HTTP port (0 picks a free one).");
+    public static final Setting<Path> ADMIN_TOKEN_FILE = path("admin.token-file",
+            "A file holding the bearer token POST /drain requires. None: drain needs no credential "
+                    + "(only allowed on loopback).");
+
+    public static final Setting<Duration> DRAIN_QUIET_PERIOD = duration("drain.quiet-period", Duration.ZERO,
+            "While draining, exit once no client is left and none has connected for this long. 0s: twice weight.ttl, "
+                    + "the time for resolvers to forget this presenter.");
+    public static final Setting<Duration> DRAIN_MAX_TIME = duration("drain.max-time", Duration.ofMinutes(30),
+            "After this long draining, the remaining clients are closed, gradually.");
+    public static final Setting<Integer> DRAIN_CLOSE_RATE = integer("drain.close-rate", 100, 1, 1_000_000,
+            "Clients closed per second after drain.max-time: never all at once, which would start a reconnect storm.");
+
+    public static final Setting<Boolean> WEIGHT_ENABLED = bool("weight.enabled", false,
+            "Publish this presenter's load as its Route53 record weight. Off: nothing is published.");
+    public static final Setting<String> WEIGHT_HOSTED_ZONE_ID = string("weight.hosted-zone-id", null,
+            "Route53 hosted zone of the record (required when weight.enabled).");
+    public static final Setting<String> WEIGHT_RECORD_NAME = string("weight.record-name", null,
+            "The DNS name clients resolve, e.g. chat.example.com. (required when weight.enabled).");
+    public static final Setting<List<String>> WEIGHT_RECORD_TYPES = stringList("weight.record-types", List.of("A"),
+            "A and/or AAAA.");
+    public static final Setting<List<String>> WEIGHT_ADDRESSES = stringList("weight.addresses", null,
+            "This presenter's public IPv4/IPv6 addresses: the value of its record(s) (required when weight.enabled).");
+    public static final Setting<String> WEIGHT_SET_IDENTIFIER = string("weight.set-identifier", null,
+            "The record's set identifier. Default: presenter.id.");
+    public static final Setting<Duration> WEIGHT_TTL = duration("weight.ttl", Duration.ofSeconds(60),
+            "TTL of the record.");
+    public static final Setting<Duration> WEIGHT_INTERVAL = duration("weight.interval", Duration.ofSeconds(10),
+            "How often load is sampled and the weight recomputed.");
+    public static final Setting<Duration> WEIGHT_REFRESH_INTERVAL = duration("weight.refresh-interval",
+            Duration.ofMinutes(5), "Republish the weight this often even when it has not changed.");
+    public static final Setting<Double> WEIGHT_JITTER = fraction("weight.jitter", 0.2,
+            "Random spread of each interval, as a fraction, so a fleet does not call Route53 in step.");
+    public static final Setting<Integer> WEIGHT_THRESHOLD = integer("weight.threshold", 8, 1, 255,
+            "Smallest weight change worth publishing (hysteresis).");
+    public static final Setting<Integer> WEIGHT_MAX = integer("weight.max", 200, 1, 255,
+            "Weight of an idle presenter.");
+    public static final Setting<Integer> WEIGHT_CAPACITY = integer("weight.capacity", 0, 0, Integer.MAX_VALUE,
+            "Connections counted as full load; 0: limits.max-connections.");
+    public static final Setting<Double> WEIGHT_CPU_TARGET = fraction("weight.cpu-target", 0.8,
+            "Process CPU (fraction of all cores) counted as full load.");
+    public static final Setting<Double> WEIGHT_SMOOTHING = fraction("weight.smoothing", 0.3,
+            "EWMA factor of the load: higher follows faster.");
+    public static final Setting<String> WEIGHT_ENDPOINT = string("weight.endpoint", null,
+            "Route53 API endpoint override (tests, moto). Default: the AWS endpoint.");
+    public static final Setting<String> WEIGHT_REGION = string("weight.region", "aws-global",
+            "AWS region of the Route53 client.");
+
+    /** Every setting, in file order. */
+    public static final List<Setting<?>> ALL = List.of(ID,
+            LISTEN_ADDRESS, LISTEN_PORT, LISTEN_BACKLOG, EVENT_LOOPS,
+            MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, AUTH_TIMEOUT, MAX_AUTH_PACKET_BYTES, IDLE_TIMEOUT,
+            TLS_CERTIFICATES, TLS_PROTOCOLS, TLS_HANDSHAKE_TIMEOUT, TLS_ENGINE, TLS_TICKET_KEY_FILE,
+            TLS_TICKET_KEY_RELOAD_INTERVAL, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT,
+            AUTH_TOKEN_KEY_FILE, AUTH_TOKEN_KEY_RELOAD_INTERVAL, AUTH_ALLOWED_SKEW,
+            ZK_CONNECT, ZK_BASE_PATH, ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT,
+            BACKEND_CONNECTIONS_PER_LOOP, BACKEND_CONNECT_TIMEOUT, BACKEND_BACKOFF_MIN, BACKEND_BACKOFF_MAX,
+            BACKEND_WRONG_SHARD_RETRIES, BACKEND_RING_CATCH_UP,
+            ADMIN_ENABLED, ADMIN_ADDRESS, ADMIN_PORT, ADMIN_TOKEN_FILE,
+            DRAIN_QUIET_PERIOD, DRAIN_MAX_TIME, DRAIN_CLOSE_RATE,
+            WEIGHT_ENABLED, WEIGHT_HOSTED_ZONE_ID, WEIGHT_RECORD_NAME, WEIGHT_RECORD_TYPES, WEIGHT_ADDRESSES,
+            WEIGHT_SET_IDENTIFIER, WEIGHT_TTL, WEIGHT_INTERVAL, WEIGHT_REFRESH_INTERVAL, WEIGHT_JITTER,
+            WEIGHT_THRESHOLD, WEIGHT_MAX, WEIGHT_CAPACITY, WEIGHT_CPU_TARGET, WEIGHT_SMOOTHING, WEIGHT_ENDPOINT,
+            WEIGHT_REGION);
+
+    /** {@code [{chain: a.pem, key: a.key}, ...]} in YAML, or {@code a.pem:a.key,b.pem:b.key} as an override. */
+    private static List<CertificateFiles> certificates(Object value) {
+        if (value instanceof List<?> list) {
+            return list.stream().map(item -> {
+                if (!(item instanceof Map<?, ?> pair) || pair.get("chain") == null || pair.get("key") == null) {
+                    throw new IllegalArgumentException("each entry needs chain and key, got " + item);
+                }
+                return new CertificateFiles(Path.of(pair.get("chain").toString()), Path.of(pair.get("key").toString()));
+            }).toList();
+        }
+        return Arrays.stream(Setting.text(value).split(",")).map(String::trim).map(pair -> {
+            String[] files = pair.split(":");
+            if (files.length != 2) {
+                throw new IllegalArgumentException("expected chain.pem:key.pem, got '" + pair + "'");
+            }
+            return new CertificateFiles(Path.of(files[0]), Path.of(files[1]));
+        }).toList();
+    }
+}

@@ -1,0 +1,123 @@
+package io.presenter.gateway.daemon;
+
+import io.presenter.gateway.config.ConfigException;
+import io.presenter.gateway.config.ConfigReference;
+import io.presenter.gateway.config.PresenterConfig;
+import io.presenter.gateway.config.PresenterSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code presenter}: the daemon's command line. */
+@Command(name = "presenter", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
+        usageHelpAutoWidth = true,
+        description = "Edge gateway for chat services: terminates clients' TLS, routes each client by its couple "
+                + "to the chat server that owns it, and relays it as one stream over a few pooled connections.",
+        subcommands = {PresenterCommand.Run.class, PresenterCommand.CheckConfig.class,
+                PresenterCommand.Reference.class})
+public final class PresenterCommand {
+
+    /** Exit code of a config that cannot run. */
+    static final int CONFIG_ERROR = 2;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new PresenterCommand());
+    }
+
+    /** Where the config comes from: the file, then the environment, then {@code --set}. */
+    static class ConfigOptions {
+        @Option(names = {"-c", "--config"}, description = "YAML config file (see deploy/presenter.example.yaml).")
+        Path file;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "Override one setting, e.g. --set listen.port=8443 (repeatable; wins over the file "
+                        + "and over PRESENTER_* environment variables).")
+        List<String> overrides = new ArrayList<>();
+
+        PresenterConfig load() throws ConfigException {
+            return PresenterConfig.load(file, System.getenv(), overrides);
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
+            description = "Run the presenter until SIGTERM or POST /drain, then drain and exit 0.")
+    static final class Run implements Callable<Integer> {
+        private static final Logger log = LoggerFactory.getLogger(Run.class);
+
+        @CommandLine.Mixin
+        ConfigOptions config = new ConfigOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            PresenterConfig loaded;
+            try {
+                loaded = config.load();
+            } catch (ConfigException e) {
+                System.err.println("presenter: " + e.getMessage());
+                return CONFIG_ERROR;
+            }
+            PresenterDaemon daemon = PresenterDaemon.start(loaded);
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                log.info("SIGTERM: draining");
+                daemon.drain();
+                // The JVM halts when hooks return: hold it until the main thread has drained and closed.
+                closed.join();
+            }, "drain-on-sigterm"));
+            daemon.drained().join();
+            log.info("drained: closing");
+            daemon.close();
+            closed.complete(null);
+            return 0;
+        }
+    }
+
+    @Command(name = "check-config", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
+            description = "Check a config without starting anything; exits 2 listing every problem.")
+    static final class CheckConfig implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions config = new ConfigOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try {
+                PresenterConfig loaded = config.load();
+                spec.commandLine().getOut().printf("config OK: presenter %s on %s, ZooKeeper %s%n",
+                        loaded.gateway().presenterId(), loaded.gateway().listenAddress(),
+                        loaded.zooKeeper().connectString());
+                return 0;
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("presenter: " + e.getMessage());
+                return CONFIG_ERROR;
+            }
+        }
+    }
+
+    @Command(name = "config-reference", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
+            description = "Print every setting with its default and meaning, as a YAML config file.")
+    static final class Reference implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().print(ConfigReference.yaml(PresenterSettings.ALL));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.presenter.gateway.daemon;
+
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.presenter.gateway.PresenterServer;
+import io.presenter.gateway.admin.AdminServer;
+import io.presenter.gateway.config.PresenterConfig;
+import io.presenter.gateway.drain.DrainController;
+import io.presenter.gateway.drain.DrainStatus;
+import io.presenter.gateway.tls.ServerTls;
+import io.presenter.gateway.tls.ServerTlsContextFactory;
+import io.presenter.protocol.auth.TokenKeys;
+import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.ring.ZooKeeperClients;
+import io.presenter.ring.ZooKeeperShardDirectory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A whole presenter process built from its config: metrics, the ring from ZooKeeper, client TLS,
+ * edge token checks, the client listener and backend pool, weight publishing, the drain and the
+ * admin endpoint. {@link #close()} stops everything in reverse order.
+ */
+public final class PresenterDaemon implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PresenterDaemon.class);
+
+    private final PresenterConfig config;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "presenter-housekeeping");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** What to close, last started first. */
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private ZooKeeperShardDirectory directory;
+    private PresenterServer server;
+    private DrainController drain;
+    private AdminServer admin;
+
+    private PresenterDaemon(PresenterConfig config) {
+        this.config = config;
+    }
+
+    /** Starts every part; on failure, closes what had started and rethrows. */
+    public static PresenterDaemon start(PresenterConfig config) throws Exception {
+        PresenterDaemon daemon = new PresenterDaemon(config);
+        try {
+            daemon.startParts();
+            return daemon;
+        } catch (Exception | Error e) {
+            daemon.close();
+            throw e;
+        }
+    }
+
+    private void startParts() throws Exception {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        started.push(housekeeping::shutdownNow);
+
+        ServerTls tls = new ServerTlsContextFactory().create(config.tls(), registry);
+        started.push(tls);
+        TokenVerifier verifier = tokenVerifier();
+
+        CuratorFramework curator = ZooKeeperClients.start(config.zooKeeper(), registry);
+        started.push(curator);
+        directory = new ZooKeeperShardDirectory(curator, config.zooKeeper().basePath(), registry);
+        directory.start();
+        started.push(directory);
+
+        server = PresenterServer.start(config.gateway(), tls, directory, verifier, registry);
+        started.push(server);
+
+        log.info("weight publishing is off (weight.enabled: false): this presenter publishes no Route53 weight");
+        drain = new DrainController(config.drain(), server.connections(), () -> CompletableFuture.completedFuture(null),
+                housekeeping, System::nanoTime, registry);
+
+        if (config.admin().enabled()) {
+            admin = AdminServer.start(config.admin().address(), registry, this::notReadyReason, drain, adminToken());
+            started.push(admin);
+            log.info("admin on http://{}:{}/ (health, ready, metrics, drain)",
+                    admin.address().getHostString(), admin.address().getPort());
+        }
+    }
+
+    private TokenVerifier tokenVerifier() throws IOException {
+        if (config.tokenKeyFile() == null) {
+            log.info("no auth.token-key-file: tokens are checked by the chat servers only");
+            return null;
+        }
+        TokenKeys keys = TokenKeys.load(config.tokenKeyFile());
+        long period = config.tokenKeyReloadInterval().toMillis();
+        housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                keys.reload();
+            } catch (IOException | RuntimeException e) {
+                log.warn("token keys not reloaded from {}, keeping the current ones: {}", config.tokenKeyFile(),
+                        e.getMessage());
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        log.info("verifying tokens at the edge with keys {} from {}", keys.keyIds(), config.tokenKeyFile());
+        return new TokenVerifier(keys, Clock.systemUTC(), config.allowedSkew());
+    }
+
+    private String adminToken() throws IOException {
+        if (config.admin().tokenFile() == null) {
+            return null;
+        }
+        String token = Files.readString(config.admin().tokenFile(), StandardCharsets.UTF_8).strip();
+        if (token.length() < 16) {
+            throw new IOException("admin.token-file " + config.admin().tokenFile() + " holds fewer than 16 characters");
+        }
+        return token;
+    }
+
+    /** Null when ready for clients, else why not. */
+    private String notReadyReason() {
+        if (drain.isDraining()) {
+            return "draining";
+        }
+        if (directory.ring().members().isEmpty()) {
+            return "ring unknown: no chat server registered in ZooKeeper";
+        }
+        if (server.backends().openConnections() == 0) {
+            return "no chat server reachable";
+        }
+        return null;
+    }
+
+    /** Starts the drain (SIGTERM, POST /drain, the lifecycle hook); idempotent. */
+    public DrainStatus drain() {
+        return drain.start();
+    }
+
+    /** Completes when a drain has finished. */
+    public CompletableFuture<Void> drained() {
+        return drain.drained();
+    }
+
+    public PresenterServer server() {
+        return server;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The admin endpoint's address, when enabled. */
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                log.warn("while stopping: {}", e.toString());
+            }
+        }
+    }
+}

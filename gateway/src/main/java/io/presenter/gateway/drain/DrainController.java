@@ -1,0 +1,142 @@
+package io.presenter.gateway.drain;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a presenter out of the fleet without cutting anyone off (DESIGN: scale-in). On
+ * {@link #start()}: publish weight 0 and wait until Route53 has it, so no resolver learns this
+ * presenter anew; keep accepting and serving, because resolvers and clients cache the old answer;
+ * finish when no client is left and none has connected for the quiet period. Clients still here
+ * after the maximum drain time are closed at a bounded rate, never all at once: a mass close is
+ * the reconnect storm the presenter exists to avoid.
+ *
+ * <p>After {@link #start()} every step runs on the scheduler's thread, checked every {@link #TICK}.
+ */
+public final class DrainController {
+
+    private static final Logger log = LoggerFactory.getLogger(DrainController.class);
+
+    /** How often the drain looks at its clients. */
+    static final Duration TICK = Duration.ofMillis(100);
+    /** Close reason of the clients closed after the maximum drain time. */
+    public static final String CLOSE_REASON = "drain";
+    public static final String PHASE_GAUGE = "presenter.drain.phase";
+
+    private final DrainSettings settings;
+    private final DrainTarget clients;
+    private final Supplier<CompletableFuture<Void>> zeroWeight;
+    private final ScheduledExecutorService scheduler;
+    private final LongSupplier nanoTime;
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+
+    private volatile DrainPhase phase = DrainPhase.SERVING;
+    private volatile long phaseStartNanos;
+    private long drainingSinceNanos;
+    private double closeCredit;
+    private ScheduledFuture<?> ticks;
+
+    /**
+     * @param zeroWeight publishes weight 0; its future completes once the change is in sync
+     * @param scheduler runs the drain's steps; one thread is enough
+     */
+    public DrainController(DrainSettings settings, DrainTarget clients, Supplier<CompletableFuture<Void>> zeroWeight,
+            ScheduledExecutorService scheduler, LongSupplier nanoTime, MeterRegistry registry) {
+        this.settings = settings;
+        this.clients = clients;
+        this.zeroWeight = zeroWeight;
+        this.scheduler = scheduler;
+        this.nanoTime = nanoTime;
+        this.phaseStartNanos = nanoTime.getAsLong();
+        Gauge.builder(PHASE_GAUGE, this, c -> c.phase.ordinal())
+                .description("drain phase: 0 serving, 1 zeroing weight, 2 draining, 3 closing, 4 drained")
+                .register(registry);
+    }
+
+    /** Starts the drain, once; later calls do nothing. Returns the status after the call. */
+    public DrainStatus start() {
+        if (!started.compareAndSet(false, true)) {
+            return status();
+        }
+        enter(DrainPhase.ZEROING_WEIGHT);
+        scheduler.execute(() -> {
+            CompletableFuture<Void> zeroed;
+            try {
+                zeroed = zeroWeight.get();
+            } catch (RuntimeException e) {
+                zeroed = CompletableFuture.failedFuture(e);
+            }
+            // Bounded: a Route53 outage must not keep the presenter from draining at all.
+            zeroed.orTimeout(settings.maxTime().toMillis(), TimeUnit.MILLISECONDS)
+                    .whenCompleteAsync((ok, error) -> {
+                        if (error != null) {
+                            log.warn("weight 0 not confirmed in sync, draining anyway: {}", error.toString());
+                        }
+                        drainingSinceNanos = nanoTime.getAsLong();
+                        enter(DrainPhase.DRAINING);
+                        ticks = scheduler.scheduleWithFixedDelay(this::tick, 0, TICK.toNanos(), TimeUnit.NANOSECONDS);
+                    }, scheduler);
+        });
+        return status();
+    }
+
+    /** One look at the clients; package-private so tests can step it. */
+    void tick() {
+        long now = nanoTime.getAsLong();
+        int active = clients.active();
+        if (phase == DrainPhase.DRAINING) {
+            long quietSince = Math.max(clients.lastAdmittedNanos(), drainingSinceNanos);
+            if (active == 0 && now - quietSince >= settings.quietPeriod().toNanos()) {
+                finish();
+            } else if (now - drainingSinceNanos >= settings.maxTime().toNanos()) {
+                log.info("drain: {} clients left after {}, closing {} per second", active, settings.maxTime(),
+                        settings.closeRate());
+                enter(DrainPhase.CLOSING);
+            }
+        } else if (phase == DrainPhase.CLOSING) {
+            if (active == 0) {
+                finish();
+                return;
+            }
+            closeCredit = Math.min(closeCredit + settings.closeRate() * (TICK.toNanos() / 1e9), settings.closeRate());
+            int closed = clients.closeSome((int) closeCredit, CLOSE_REASON);
+            closeCredit -= closed;
+        }
+    }
+
+    private void finish() {
+        enter(DrainPhase.DRAINED);
+        ticks.cancel(false);
+        drained.complete(null);
+    }
+
+    private void enter(DrainPhase next) {
+        log.info("drain: {} -> {} ({} clients)", phase, next, clients.active());
+        phase = next;
+        phaseStartNanos = nanoTime.getAsLong();
+    }
+
+    public DrainStatus status() {
+        return new DrainStatus(phase, clients.active(), (nanoTime.getAsLong() - phaseStartNanos) / 1e9);
+    }
+
+    public boolean isDraining() {
+        return phase != DrainPhase.SERVING;
+    }
+
+    /** Completes when the drain has finished: no clients left. */
+    public CompletableFuture<Void> drained() {
+        return drained;
+    }
+}

@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.presenter.gateway.backend.BackendPool;
 import io.presenter.gateway.backend.StreamRouter;
 import io.presenter.gateway.tls.ServerTls;
@@ -13,6 +15,9 @@ import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
 import io.presenter.protocol.transport.Transport;
+import io.presenter.ring.RingListener;
+import io.presenter.ring.RingMember;
+import io.presenter.ring.RingSnapshot;
 import io.presenter.ring.ShardDirectory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -32,11 +37,14 @@ public final class PresenterServer implements AutoCloseable {
     private final EventLoopGroup loops;
     private final BackendPool backends;
     private final ClientConnections connections;
+    private final int connectionsPerLoop;
     private final Channel listener;
+    private final RingListener warmUp = this::connectAll;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
             TokenVerifier verifier, MeterRegistry registry) throws InterruptedException {
         this.directory = directory;
+        this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
         GatewayMeters meters = new GatewayMeters(registry);
         MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId()).stats(new MuxMeters(registry)).build();
@@ -55,9 +63,27 @@ public final class PresenterServer implements AutoCloseable {
                 .childHandler(new ClientChannelInitializer(settings, connections, tls, new TlsMeters(registry),
                         verifier, router, meters))
                 .bind(settings.listenAddress()).sync().channel();
+        directory.addListener(warmUp);
+        connectAll(directory.ring());
         log.info("presenter {} listening on {} ({} transport, {} event loops, {} connection(s) per chat server per loop)",
                 settings.presenterId(), listener.localAddress(), transport, settings.eventLoops(),
                 settings.connectionsPerLoop());
+    }
+
+    /**
+     * Opens the pool's connections to every member on every event loop as soon as the ring names
+     * it: the first clients after a start or a scale-out pay no connect, internal connections are
+     * pool size x event loops per chat server whatever the client count, and readiness means a
+     * chat server really answered. A member that cannot be reached backs off in the pool.
+     */
+    private void connectAll(RingSnapshot ring) {
+        for (EventExecutor executor : loops) {
+            for (RingMember member : ring.members()) {
+                for (int i = 0; i < connectionsPerLoop; i++) {
+                    backends.acquire((EventLoop) executor, member);
+                }
+            }
+        }
     }
 
     /**
@@ -91,6 +117,7 @@ public final class PresenterServer implements AutoCloseable {
     /** Stops accepting, closes every client and backend connection at once: the end of a drain, or a hard stop. */
     @Override
     public void close() {
+        directory.removeListener(warmUp);
         directory.removeListener(backends);
         listener.close().syncUninterruptibly();
         connections.closeAll("shutdown");

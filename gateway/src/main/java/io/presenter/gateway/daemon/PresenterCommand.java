@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code presenter}: the daemon's command line. */
 @Command(name = "presenter", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
@@ -51,7 +51,8 @@ public final class PresenterCommand {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
-            description = "Run the presenter until SIGTERM or POST /drain, then drain and exit 0.")
+            description = "Run the presenter. SIGTERM or POST /drain drains it; it exits 0 when drained. "
+                    + "Ctrl-C (SIGINT) stops it at once.")
     static final class Run implements Callable<Integer> {
         private static final Logger log = LoggerFactory.getLogger(Run.class);
 
@@ -68,17 +69,16 @@ public final class PresenterCommand {
                 return CONFIG_ERROR;
             }
             PresenterDaemon daemon = PresenterDaemon.start(loaded);
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // SIGTERM (systemd stop, the ASG's termination) drains; the JVM does not begin to shut
+            // down, so the process exits 0 when the drain is done. SIGINT (Ctrl-C) stops at once.
+            Signal.handle(new Signal("TERM"), signal -> {
                 log.info("SIGTERM: draining");
                 daemon.drain();
-                // The JVM halts when hooks return: hold it until the main thread has drained and closed.
-                closed.join();
-            }, "drain-on-sigterm"));
+            });
+            Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "presenter-stop"));
             daemon.drained().join();
             log.info("drained: closing");
             daemon.close();
-            closed.complete(null);
             return 0;
         }
     }

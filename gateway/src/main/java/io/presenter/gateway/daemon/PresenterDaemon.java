@@ -173,7 +173,7 @@ public final class PresenterDaemon implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         while (!started.isEmpty()) {
             try {
                 started.pop().close();

@@ -1,0 +1,129 @@
+package io.presenter.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PresenterConfigTest {
+
+    private static final List<String> REQUIRED = List.of("tls.certificates=c.pem:k.pem", "zookeeper.connect=zk:2181");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsApplyWhenOnlyRequiredSettingsAreGiven() throws ConfigException {
+        PresenterConfig config = PresenterConfig.load(null, Map.of(), REQUIRED);
+
+        assertThat(config.gateway().listenAddress().getPort()).isEqualTo(7443);
+        assertThat(config.gateway().maxConnectionsPerAddress()).isEqualTo(2000);
+        assertThat(config.gateway().eventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(config.tls().certificates()).singleElement()
+                .satisfies(pair -> assertThat(pair.chain()).isEqualTo(Path.of("c.pem")));
+        assertThat(config.drain().quietPeriod()).as("twice the record TTL").isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.admin().address().getAddress().isLoopbackAddress()).isTrue();
+        assertThat(config.tokenKeyFile()).isNull();
+    }
+
+    @Test
+    void yamlSectionsBecomeDottedKeys() throws Exception {
+        Path file = write("""
+                presenter:
+                  id: edge-1
+                listen:
+                  port: 8443
+                  backlog: 128
+                limits:
+                  idle-timeout: 90s
+                tls:
+                  certificates:
+                    - chain: ec.pem
+                      key: ec.key
+                    - chain: rsa.pem
+                      key: rsa.key
+                  protocols: [TLSv1.3]
+                zookeeper:
+                  connect: zk1:2181,zk2:2181/chat
+                drain:
+                  quiet-period: 250ms
+                """);
+
+        PresenterConfig config = PresenterConfig.load(file, Map.of(), List.of());
+
+        assertThat(config.gateway().presenterId()).isEqualTo("edge-1");
+        assertThat(config.gateway().listenAddress().getPort()).isEqualTo(8443);
+        assertThat(config.gateway().backlog()).isEqualTo(128);
+        assertThat(config.gateway().idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(config.tls().certificates()).hasSize(2);
+        assertThat(config.tls().protocols()).containsExactly("TLSv1.3");
+        assertThat(config.zooKeeper().connectString()).isEqualTo("zk1:2181,zk2:2181/chat");
+        assertThat(config.drain().quietPeriod()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void setBeatsEnvironmentWhichBeatsTheFile() throws Exception {
+        Path file = write("listen:\n  port: 1000\nlimits:\n  max-connections: 10\n");
+        Map<String, String> env = Map.of("PRESENTER_LISTEN_PORT", "2000", "PRESENTER_LIMITS_MAX_CONNECTIONS", "20");
+
+        PresenterConfig config = PresenterConfig.load(file, env,
+                List.of("listen.port=3000", "tls.certificates=c.pem:k.pem", "zookeeper.connect=zk:2181"));
+
+        assertThat(config.gateway().listenAddress().getPort()).isEqualTo(3000);
+        assertThat(config.gateway().maxConnections()).isEqualTo(20);
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceWithItsKeyAndSource() throws Exception {
+        Path file = write("listen:\n  port: seventy\n  colour: blue\nlimits:\n  idle-timeout: soon\n");
+
+        assertThatThrownBy(() -> PresenterConfig.load(file, Map.of("PRESENTER_DRAIN_CLOSE_RATE", "-1"),
+                List.of("nonsense=1")))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
+                        "listen.colour: unknown setting",
+                        "--set nonsense: unknown setting",
+                        "listen.port (" + file + "): expected a whole number, got 'seventy'",
+                        "limits.idle-timeout (" + file + "): expected a duration like 250ms, 10s, 5m or 24h, got 'soon'",
+                        "drain.close-rate (environment PRESENTER_DRAIN_CLOSE_RATE): must be 1..1000000, got -1",
+                        "tls.certificates is required",
+                        "zookeeper.connect is required"));
+    }
+
+    @Test
+    void anExposedAdminEndpointNeedsACredential() {
+        assertThatThrownBy(() -> PresenterConfig.load(null, Map.of(),
+                List.of("tls.certificates=c.pem:k.pem", "zookeeper.connect=zk:2181", "admin.address=0.0.0.0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("admin.token-file");
+    }
+
+    @Test
+    void crossSettingRulesAreConfigErrors() {
+        assertThatThrownBy(() -> PresenterConfig.load(null, Map.of(),
+                List.of("tls.certificates=c.pem:k.pem", "zookeeper.connect=zk:2181", "tls.protocols=TLSv1.1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tls.protocols");
+    }
+
+    @Test
+    void durationsReadTheUnitsOperatorsWrite() {
+        assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Durations.parse("PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.format(Duration.ofHours(24))).isEqualTo("1d");
+        assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("90s");
+    }
+
+    private Path write(String yaml) throws IOException {
+        return Files.writeString(dir.resolve("presenter.yaml"), yaml);
+    }
+}

@@ -14,7 +14,8 @@ import java.util.Set;
  *
  * @param enabled {@code weight.enabled}, default {@code false}: nothing is published (and the
  *     daemon says so at startup) unless this is {@code true}
- * @param hostedZoneId {@code weight.hosted-zone-id}, no default; required when enabled
+ * @param hostedZoneId {@code weight.hosted-zone-id}, no default; required when enabled. A
+ *     {@code /hostedzone/} prefix, as the API returns ids, is dropped
  * @param recordName {@code weight.record-name}, e.g. {@code chat.example.com.}; required when
  *     enabled. Stored with its trailing dot, the form Route53 answers with
  * @param recordTypes {@code weight.record-types}, default {@code [A]}: {@code A} and/or
@@ -71,6 +72,9 @@ public record WeightSettings(
     public static final int ROUTE53_MAX_WEIGHT = 255;
     /** Route53's longest set identifier. */
     public static final int ROUTE53_MAX_SET_IDENTIFIER = 128;
+
+    /** The prefix of the ids the Route53 API returns; stripped, so either form may be configured. */
+    private static final String HOSTED_ZONE_PREFIX = "/hostedzone/";
 
     public static final List<RecordType> DEFAULT_RECORD_TYPES = List.of(RecordType.A);
     /** Short, so clients stop arriving soon after a weight change or a drain. */
@@ -139,6 +143,9 @@ public record WeightSettings(
         Objects.requireNonNull(region, "weight.region");
         if (region.isBlank()) {
             throw new IllegalArgumentException("weight.region must not be blank");
+        }
+        if (hostedZoneId != null && hostedZoneId.startsWith(HOSTED_ZONE_PREFIX)) {
+            hostedZoneId = hostedZoneId.substring(HOSTED_ZONE_PREFIX.length());
         }
         if (recordName != null && !recordName.isBlank() && !recordName.endsWith(".")) {
             recordName = recordName + ".";

@@ -8,12 +8,12 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -46,9 +46,9 @@ import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
  * {@code PriorRequestNotComplete}, 5xx and I/O errors are retried here with jittered exponential
  * backoff ({@link PublishRetry}), each try counted in {@code presenter.weight.publishes}.
  *
- * <p>A newer publish supersedes an older one still waiting to retry (its future fails with a
- * {@link CancellationException}): only the newest weight is worth sending, and a drain must not
- * wait behind a throttled load update.
+ * <p>A newer publish supersedes an older one still pending: the older future fails at once with a
+ * {@link CancellationException} and its queued retry or poll does nothing. Only the newest weight
+ * is worth sending, and a drain must not wait behind a throttled load update.
  */
 public final class Route53WeightPublisher implements AutoCloseable {
 
@@ -63,7 +63,8 @@ public final class Route53WeightPublisher implements AutoCloseable {
     private final PublishRetry retry;
     private final WeightMeters meters;
     private final ScheduledExecutorService executor;
-    private final AtomicLong generation = new AtomicLong();
+    /** The newest publish; any other still pending is superseded. */
+    private final AtomicReference<Publish> latest = new AtomicReference<>();
     private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
 
     /**
@@ -85,11 +86,14 @@ public final class Route53WeightPublisher implements AutoCloseable {
         this.setIdentifier = settings.setIdentifierOr(presenterId);
         this.retry = retry;
         this.meters = new WeightMeters(registry);
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "presenter-weight");
             t.setDaemon(true);
             return t;
         });
+        // A cancelled tick leaves the queue at once instead of when it would have been due.
+        thread.setRemoveOnCancelPolicy(true);
+        this.executor = thread;
     }
 
     /**
@@ -127,16 +131,22 @@ public final class Route53WeightPublisher implements AutoCloseable {
      *
      * @param awaitInSync whether the future waits until Route53 reports the change INSYNC (applied
      *     on all its name servers), polling {@code GetChange}; otherwise it completes once accepted
-     * @return completes when done; fails when the tries are used up, INSYNC does not come in time,
-     *     a newer publish superseded this one, or the publisher was closed
+     * @return completes when done; fails when the tries are used up or INSYNC does not come in
+     *     time; is cancelled when a newer publish supersedes this one or the publisher is closed
      */
     public CompletableFuture<Void> publish(int weight, boolean awaitInSync) {
         if (weight < 0 || weight > WeightSettings.ROUTE53_MAX_WEIGHT) {
             throw new IllegalArgumentException("weight " + weight);
         }
-        Publish p = new Publish(weight, awaitInSync, generation.incrementAndGet(), System.nanoTime());
+        Publish p = new Publish(weight, awaitInSync, System.nanoTime());
         pending.add(p.future);
         p.future.whenComplete((v, e) -> pending.remove(p.future));
+        Publish previous = latest.getAndSet(p);
+        if (previous != null) {
+            // Its queued retry or poll sees it is no longer the latest and stops.
+            previous.future.completeExceptionally(new CancellationException(
+                    "weight " + previous.weight + " superseded by weight " + weight));
+        }
         run(p, () -> attempt(p, 1), 0);
         return p.future;
     }
@@ -147,9 +157,7 @@ public final class Route53WeightPublisher implements AutoCloseable {
     }
 
     private void attempt(Publish p, int attempt) {
-        if (p.generation != generation.get()) {
-            p.future.completeExceptionally(new CancellationException(
-                    "weight " + p.weight + " superseded by a newer publish"));
+        if (latest.get() != p) {
             return;
         }
         ChangeInfo change;
@@ -181,6 +189,9 @@ public final class Route53WeightPublisher implements AutoCloseable {
 
     /** Polls {@code GetChange} until INSYNC; errors (throttling included) only mean "poll again". */
     private void poll(Publish p, String changeId, int poll, long deadline) {
+        if (latest.get() != p) {
+            return;
+        }
         String problem;
         try {
             ChangeStatus status = client.getChange(b -> b.id(changeId)).changeInfo().status();
@@ -278,14 +289,12 @@ public final class Route53WeightPublisher implements AutoCloseable {
     private static final class Publish {
         final int weight;
         final boolean awaitInSync;
-        final long generation;
         final long startNanos;
         final CompletableFuture<Void> future = new CompletableFuture<>();
 
-        Publish(int weight, boolean awaitInSync, long generation, long startNanos) {
+        Publish(int weight, boolean awaitInSync, long startNanos) {
             this.weight = weight;
             this.awaitInSync = awaitInSync;
-            this.generation = generation;
             this.startNanos = startNanos;
         }
     }

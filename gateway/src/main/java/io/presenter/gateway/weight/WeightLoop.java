@@ -76,8 +76,9 @@ final class WeightLoop implements WeightPublishing {
     }
 
     /**
-     * One sample: publishes if the policy wants a new weight, the refresh interval has passed, or
-     * a drain has not been confirmed yet. Returns the publish started (or the one still in flight),
+     * One sample: publishes if the policy wants a new weight, the refresh interval has passed (a
+     * drained presenter keeps refreshing its 0, in case the record was edited), or a drain has not
+     * been confirmed INSYNC yet. Returns the publish started (or the one still in flight),
      * or a completed future when there was nothing to do.
      */
     synchronized CompletableFuture<Void> tick() {
@@ -96,8 +97,9 @@ final class WeightLoop implements WeightPublishing {
         }
         lastSample = sample;
         int weight = policy.next(sample, published);
-        if (policy.draining()) {
-            return drained.isDone() ? CompletableFuture.completedFuture(null) : publish(0, true);
+        if (policy.draining() && !drained.isDone()) {
+            // The drain's own publish failed: try again until 0 is INSYNC.
+            return publish(0, true);
         }
         boolean refresh = published != WeightPolicy.UNPUBLISHED
                 && nanoTime.getAsLong() - lastPublishNanos >= settings.refreshInterval().toNanos();
@@ -115,7 +117,7 @@ final class WeightLoop implements WeightPublishing {
         if (!policy.draining()) {
             policy.drain();
             log.info("Drain: publishing weight 0 for {} (was {}) and waiting for INSYNC", publisher.setIdentifier(),
-                    published);
+                    published == WeightPolicy.UNPUBLISHED ? "none" : published);
             publish(0, true);
         }
         return drained.copy();
@@ -145,7 +147,8 @@ final class WeightLoop implements WeightPublishing {
         lastPublishNanos = nanoTime.getAsLong();
         if (weight != before) {
             log.info("Route53 weight {} -> {} for {} (smoothed load {}; last sample: {}/{} connections, "
-                            + "process CPU {}%, system CPU {}%)", before, weight, publisher.setIdentifier(),
+                            + "process CPU {}%, system CPU {}%)",
+                    before == WeightPolicy.UNPUBLISHED ? "none" : before, weight, publisher.setIdentifier(),
                     String.format("%.3f", policy.smoothedLoad()),
                     sample == null ? "-" : sample.activeConnections(), sample == null ? "-" : sample.capacity(),
                     sample == null ? "-" : Math.round(sample.processCpu() * 100),

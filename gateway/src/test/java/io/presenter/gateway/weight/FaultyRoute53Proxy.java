@@ -18,6 +18,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An HTTP proxy in front of moto that answers chosen {@code ChangeResourceRecordSets} calls with
@@ -59,6 +60,7 @@ final class FaultyRoute53Proxy implements AutoCloseable {
     private final HttpServer server;
     private final Queue<Fault> faults = new ArrayDeque<>();
     private final List<Long> changeCallNanos = new CopyOnWriteArrayList<>();
+    private final AtomicInteger getChangeCalls = new AtomicInteger();
     private volatile boolean reportPending;
 
     FaultyRoute53Proxy(URI target) throws IOException {
@@ -96,10 +98,18 @@ final class FaultyRoute53Proxy implements AutoCloseable {
         return List.copyOf(changeCallNanos);
     }
 
+    /** How many GetChange calls went through. */
+    int getChangeCalls() {
+        return getChangeCalls.get();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String path = exchange.getRequestURI().getRawPath();
+            if ("GET".equals(exchange.getRequestMethod()) && path.contains("/change/")) {
+                getChangeCalls.incrementAndGet();
+            }
             boolean change = "POST".equals(exchange.getRequestMethod())
                     && (path.endsWith("/rrset") || path.endsWith("/rrset/"));
             if (change) {

@@ -131,9 +131,11 @@ final class WeightLoop implements WeightPublishing {
     private CompletableFuture<Void> publish(int weight, boolean awaitInSync) {
         int before = published;
         LoadSample sample = lastSample;
-        CompletableFuture<Void> publish = publisher.publish(weight, awaitInSync);
+        // The returned stage completes after the bookkeeping, so whoever waits on it sees the new
+        // published weight.
+        CompletableFuture<Void> publish = publisher.publish(weight, awaitInSync)
+                .whenComplete((v, failure) -> published(weight, before, sample, awaitInSync, failure));
         inFlight = publish;
-        publish.whenComplete((v, failure) -> published(weight, before, sample, awaitInSync, failure));
         return publish;
     }
 

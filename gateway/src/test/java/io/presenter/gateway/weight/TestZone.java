@@ -8,6 +8,8 @@ import java.util.UUID;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.Change;
+import software.amazon.awssdk.services.route53.model.ChangeAction;
 import software.amazon.awssdk.services.route53.model.RRType;
 import software.amazon.awssdk.services.route53.model.ResourceRecord;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
@@ -65,6 +67,15 @@ final class TestZone {
     /** The weight of that record, or -1 when there is none. */
     long weight(Route53Client client, RRType type, String setIdentifier) {
         return record(client, type, setIdentifier).map(ResourceRecordSet::weight).orElse(-1L);
+    }
+
+    /** UPSERTs a weighted record directly, as an operator in the console would. */
+    void setWeightByHand(Route53Client client, RRType type, String setIdentifier, String address, long weight) {
+        client.changeResourceRecordSets(b -> b.hostedZoneId(id).changeBatch(c -> c.changes(Change.builder()
+                .action(ChangeAction.UPSERT)
+                .resourceRecordSet(r -> r.name(RECORD_NAME).type(type).setIdentifier(setIdentifier).weight(weight)
+                        .ttl(60L).resourceRecords(ResourceRecord.builder().value(address).build()))
+                .build())));
     }
 
     static List<String> values(ResourceRecordSet record) {

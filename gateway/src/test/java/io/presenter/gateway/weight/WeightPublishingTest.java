@@ -119,8 +119,7 @@ class WeightPublishingTest {
         WeightLoop loop = manualLoop(zone.settings(moto.endpoint(), "192.0.2.10"));
         await(loop.tick());
         // Someone edits the record by hand; the weight is not due to change, so it stays wrong...
-        new Route53WeightPublisher(client, zone.settings(moto.endpoint(), "192.0.2.10"), ID, new SimpleMeterRegistry())
-                .publish(3, false).thenRun(() -> { }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        zone.setWeightByHand(client, RRType.A, ID, "192.0.2.10", 3);
         clock.addAndGet(Duration.ofMinutes(4).toNanos());
         await(loop.tick());
         assertThat(publishes()).isEqualTo(1);

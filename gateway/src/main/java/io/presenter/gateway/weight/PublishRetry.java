@@ -19,9 +19,10 @@ record PublishRetry(Duration base, Duration max, int attempts, Duration firstPol
         Duration syncTimeout) {
 
     /**
-     * 1s doubling to 20s over 5 tries spans about a minute, longer than Route53 usually takes to
-     * apply a change (the cause of PriorRequestNotComplete); INSYNC usually comes within 60s, and a
-     * poll every 2-10s costs the fleet's shared API budget little.
+     * 5 tries with pauses from 1s doubling (half of each pause random) span up to 15s, about as
+     * long as Route53 takes to apply a change (the cause of PriorRequestNotComplete); after that the
+     * next tick starts over, so a long throttle costs one request per try, not a tight loop. INSYNC
+     * usually comes within 60s, and a poll every 2-10s costs the fleet's shared API budget little.
      */
     static final PublishRetry DEFAULT = new PublishRetry(Duration.ofSeconds(1), Duration.ofSeconds(20), 5,
             Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofMinutes(3));

@@ -29,9 +29,12 @@ public enum RecordType {
 
     /** The type whose records hold {@code address}, or fails if it is not an IP literal. */
     static RecordType of(String address) {
-        for (RecordType type : values()) {
-            if (type.holds(address)) {
-                return type;
+        // Netty also accepts "[2001:db8::1]" and "fe80::1%eth0"; neither is a value Route53 takes.
+        if (address.indexOf('[') < 0 && address.indexOf('%') < 0) {
+            for (RecordType type : values()) {
+                if (type.holds(address)) {
+                    return type;
+                }
             }
         }
         throw new IllegalArgumentException(

@@ -173,14 +173,14 @@ class WeightPublishingTest {
     }
 
     @Test
-    void closeStopsTheThreadAndFailsADrainNotYetInSync() {
+    void closeStopsTheThreadAndRemovesTheGauge() {
         WeightSettings settings = zone.settings(moto.endpoint(), "192.0.2.10");
         Route53WeightPublisher publisher = new Route53WeightPublisher(client, settings, ID, registry);
         WeightLoop loop = WeightLoop.start(settings, probe, publisher, registry, null);
         loop.close();
 
         assertThat(publisher.executor().isTerminated()).isTrue();
-        assertThat(loop.drain()).isCompletedExceptionally();
+        assertThat(loop.drain()).as("a drain after close").isCompletedExceptionally();
         assertThat(registry.find(WeightMeters.WEIGHT).gauge()).isNull();
     }
 

@@ -67,6 +67,10 @@ class WeightSettingsTest {
                 .hasMessageContaining("IPv4 or IPv6 literals");
         assertThatThrownBy(() -> with(List.of(RecordType.A), List.of("192.0.2.300")))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> with(List.of(RecordType.AAAA), List.of("[2001:db8::1]")))
+                .hasMessageContaining("literals");
+        assertThatThrownBy(() -> with(List.of(RecordType.AAAA), List.of("fe80::1%eth0")))
+                .hasMessageContaining("literals");
     }
 
     @Test

@@ -129,15 +129,24 @@ public final class LifecycleHookCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         InstanceMetadata imds = new InstanceMetadata(imdsUrl, requestTimeout);
-        String instance;
-        String regionName;
-        String group;
+        String instance = instanceId;
+        String regionName = region;
+        String group = asgName;
+        String wanted = "the instance id";
         try {
-            instance = instanceId != null ? instanceId : resolve(imds, InstanceMetadata.INSTANCE_ID);
-            regionName = region != null ? region : resolve(imds, InstanceMetadata.REGION);
-            group = asgName != null ? asgName : resolve(imds, InstanceMetadata.ASG_NAME_TAG);
+            if (instance == null) {
+                instance = resolve(imds, InstanceMetadata.INSTANCE_ID);
+            }
+            wanted = "the region";
+            if (regionName == null) {
+                regionName = resolve(imds, InstanceMetadata.REGION);
+            }
+            wanted = "the Auto Scaling group name (pass --asg-name, or allow tags in instance metadata)";
+            if (group == null) {
+                group = resolve(imds, InstanceMetadata.ASG_NAME_TAG);
+            }
         } catch (IOException e) {
-            log.error("cannot learn {} from instance metadata at {}: {}", missingWhat(), imdsUrl, e.getMessage());
+            log.error("cannot learn {} from instance metadata at {}: {}", wanted, imdsUrl, e.getMessage());
             return LifecycleHandler.EXIT_FAILED;
         }
         log.info("lifecycle hook {} of group {} for instance {} in {}", hookName, group, instance, regionName);
@@ -167,11 +176,6 @@ public final class LifecycleHookCommand implements Callable<Integer> {
         if (now && once) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--now and --once exclude each other");
         }
-    }
-
-    private String missingWhat() {
-        return instanceId == null ? "the instance id" : region == null ? "the region"
-                : "the Auto Scaling group name (pass --asg-name, or enable tags in instance metadata)";
     }
 
     /** A metadata item, retried a few times with backoff: IMDS can be slow to answer right after boot. */

@@ -48,6 +48,11 @@ final class FakeImds implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
+    /** Forgets every issued token, as when tokens expire: the next GETs get 401. */
+    void revokeTokens() {
+        tokens.clear();
+    }
+
     int tokenRequests() {
         return tokenRequests.get();
     }

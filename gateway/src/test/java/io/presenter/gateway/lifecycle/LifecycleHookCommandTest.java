@@ -143,8 +143,8 @@ class LifecycleHookCommandTest {
         VirtualClock clock = new VirtualClock();
         admin.phase("DRAINING", 12);
         Future<Integer> run = run(clock, "--now", "--asg-name", GROUP,
-                "--poll-interval", "5s", "--heartbeat-interval", "60s", "--max-wait", "10m");
-        assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(0);
+                "--poll-interval", "15s", "--heartbeat-interval", "60s", "--max-wait", "10m");
+        assertThat(run.get(45, TimeUnit.SECONDS)).isEqualTo(0);
 
         assertThat(admin.phase()).as("the presenter never drained").isEqualTo("DRAINING");
         assertThat(clock.elapsed()).isEqualTo(Duration.ofMinutes(10));
@@ -152,8 +152,40 @@ class LifecycleHookCommandTest {
                 .hasSize(10);
         assertThat(autoscaling.calls("CompleteLifecycleAction")).singleElement()
                 .satisfies(c -> assertThat(c.params()).containsEntry("LifecycleActionResult", "CONTINUE"));
-        assertThat(admin.count("GET", 200)).as("status read every 5 s").isBetween(115L, 120L);
+        assertThat(admin.count("GET", 200)).as("status read every 15 s").isEqualTo(39);
         assertThat(admin.count("POST", 202)).isEqualTo(1);
+    }
+
+    @Test
+    void expiredMetadataTokenIsRenewed() throws Exception {
+        imds.set(InstanceMetadata.TARGET_LIFECYCLE_STATE, "InService");
+        Future<Integer> run = run(LifecycleClock.SYSTEM, fastIntervals("--asg-name", GROUP));
+        Await.until(WAIT, () -> imds.gets(InstanceMetadata.TARGET_LIFECYCLE_STATE) >= 2, () -> "polling");
+        assertThat(imds.tokenRequests()).isEqualTo(1);
+        imds.revokeTokens();
+        int seen = imds.gets(InstanceMetadata.TARGET_LIFECYCLE_STATE);
+        Await.until(WAIT, () -> imds.gets(InstanceMetadata.TARGET_LIFECYCLE_STATE) >= seen + 2,
+                () -> "polling again with a new token, rejected so far: " + imds.rejected());
+        assertThat(imds.tokenRequests()).as("one new token").isEqualTo(2);
+        assertThat(imds.rejected()).as("one GET with the revoked token").isEqualTo(1);
+
+        admin.phase("DRAINED", 0);
+        imds.set(InstanceMetadata.TARGET_LIFECYCLE_STATE, "Terminated");
+        assertThat(run.get(20, TimeUnit.SECONDS)).isEqualTo(0);
+        assertThat(autoscaling.calls("CompleteLifecycleAction")).hasSize(1);
+    }
+
+    @Test
+    void presenterRestartedMidDrainIsAskedAgain() throws Exception {
+        Future<Integer> run = run(LifecycleClock.SYSTEM, fastIntervals("--now", "--asg-name", GROUP));
+        Await.until(WAIT, () -> admin.count("POST", 202) == 1, () -> "drain requested");
+        admin.phase("SERVING", 5); // the presenter restarted and serves again
+        Await.until(WAIT, () -> admin.count("POST", 202) == 2, () -> "drain requested again, got " + admin.requests());
+        assertThat(admin.phase()).isEqualTo("ZEROING_WEIGHT");
+        admin.phase("DRAINED", 0);
+        assertThat(run.get(20, TimeUnit.SECONDS)).isEqualTo(0);
+        assertThat(admin.count("POST", 202)).isEqualTo(2);
+        assertThat(autoscaling.calls("CompleteLifecycleAction")).hasSize(1);
     }
 
     @Test

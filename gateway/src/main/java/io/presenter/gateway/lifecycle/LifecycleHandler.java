@@ -198,9 +198,18 @@ final class LifecycleHandler {
                     return complete("presenter drained");
                 }
             } catch (UnauthorizedException e) {
-                log.error("presenter admin endpoint refused the credential: {}. Not completing the lifecycle action;"
-                        + " the hook's heartbeat timeout will apply its default result", e.getMessage());
-                return EXIT_UNAUTHORIZED;
+                if (!drainStarted) {
+                    log.error("presenter admin endpoint refused the credential: {}. Not completing the lifecycle"
+                            + " action; the hook's heartbeat timeout will apply its default result", e.getMessage());
+                    return EXIT_UNAUTHORIZED;
+                }
+                // The drain runs already (the token changed since?): keep the hook alive and keep watching for
+                // the presenter's exit, which needs no credential; --max-wait still bounds the wait.
+                adminFailures++;
+                if (adminFailures == 1 || adminFailures % 20 == 0) {
+                    log.warn("presenter admin endpoint refuses the credential during the drain ({} in a row): {}",
+                            adminFailures, e.getMessage());
+                }
             } catch (ConnectException e) {
                 if (drainStarted) {
                     log.info("presenter admin port refuses connections after the drain started: the presenter has"

@@ -26,7 +26,7 @@ final class FakePresenterAdmin implements AutoCloseable {
     record Request(String method, String path, String authorization, int status) {}
 
     private final HttpServer server;
-    private final String token;
+    private volatile String token;
     private final AtomicReference<String> phase = new AtomicReference<>("SERVING");
     private final AtomicLong connections = new AtomicLong(1000);
     private final List<Request> requests = new CopyOnWriteArrayList<>();
@@ -45,6 +45,11 @@ final class FakePresenterAdmin implements AutoCloseable {
     void phase(String newPhase, long connectionsLeft) {
         connections.set(connectionsLeft);
         phase.set(newPhase);
+    }
+
+    /** The operator rotates the admin credential. */
+    void token(String newToken) {
+        token = newToken;
     }
 
     String phase() {

@@ -205,6 +205,25 @@ class LifecycleHookCommandTest {
     }
 
     @Test
+    void tokenRefusedDuringTheDrainKeepsTheHookAliveUntilThePresenterExits() throws Exception {
+        Future<Integer> run = run(LifecycleClock.SYSTEM, fastIntervals("--now", "--asg-name", GROUP));
+        Await.until(WAIT, () -> admin.count("POST", 202) == 1, () -> "drain requested");
+        admin.phase("DRAINING", 7);
+        admin.token("rotated-token");
+        Await.until(WAIT, () -> admin.count("GET", 401) >= 3, () -> "status reads refused, got " + admin.requests());
+        int beats = autoscaling.calls("RecordLifecycleActionHeartbeat").size();
+        Await.until(WAIT, () -> autoscaling.calls("RecordLifecycleActionHeartbeat").size() >= beats + 2,
+                () -> "heartbeats go on while the status cannot be read");
+        assertThat(run).isNotDone();
+        assertThat(autoscaling.calls("CompleteLifecycleAction")).isEmpty();
+
+        admin.exit();
+        assertThat(run.get(20, TimeUnit.SECONDS)).isEqualTo(0);
+        assertThat(autoscaling.calls("CompleteLifecycleAction")).singleElement()
+                .satisfies(c -> assertThat(c.params()).containsEntry("LifecycleActionResult", "CONTINUE"));
+    }
+
+    @Test
     void noPresenterListeningCompletesAfterTheGrace() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -1,5 +1,6 @@
 package io.presenter.gateway.lifecycle;
 
+import io.presenter.gateway.config.Durations;
 import io.presenter.gateway.lifecycle.LifecycleActions.LifecycleActionException;
 import io.presenter.gateway.lifecycle.PresenterAdmin.DrainStatus;
 import io.presenter.gateway.lifecycle.PresenterAdmin.UnauthorizedException;

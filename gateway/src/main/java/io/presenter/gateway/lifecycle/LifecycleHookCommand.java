@@ -1,5 +1,6 @@
 package io.presenter.gateway.lifecycle;
 
+import io.presenter.gateway.config.Durations;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -78,29 +79,29 @@ public final class LifecycleHookCommand implements Callable<Integer> {
             description = "Override the Auto Scaling API endpoint (tests, VPC endpoints).")
     URI autoscalingEndpoint;
 
-    @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "5s", converter = Durations.class,
+    @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
             description = "How often to read the lifecycle state and, while draining, the drain status "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration pollInterval;
 
-    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "60s", converter = Durations.class,
+    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
             description = "How often to send a lifecycle heartbeat while draining; keep it well under the hook's "
                     + "heartbeat timeout (default: ${DEFAULT-VALUE}).")
     Duration heartbeatInterval;
 
-    @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "1h", converter = Durations.class,
+    @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "1h", converter = DurationConverter.class,
             description = "Longest drain to wait for; after it the lifecycle action is completed with CONTINUE anyway. "
                     + "Longer than the presenter's maximum drain time, shorter than the hook's global timeout "
                     + "(default: ${DEFAULT-VALUE}, at most 48h).")
     Duration maxWait;
 
     @Option(names = "--admin-unreachable-grace", paramLabel = "DURATION", defaultValue = "2m",
-            converter = Durations.class,
+            converter = DurationConverter.class,
             description = "If nothing listens on the admin port for this long before the drain could be started, "
                     + "there is no presenter to drain: complete at once (default: ${DEFAULT-VALUE}).")
     Duration adminUnreachableGrace;
 
-    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = Durations.class,
+    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
             description = "Timeout of each metadata and admin request, and of each Auto Scaling attempt "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration requestTimeout;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Register as {@code @RegisterExtension static final MotoServerExtension moto = new MotoServerExtension();}.
  */
-final class MotoServerExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+public final class MotoServerExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
 
     private static final Duration STARTUP = Duration.ofSeconds(60);
     private static final Duration STOP = Duration.ofSeconds(10);
@@ -33,7 +33,7 @@ final class MotoServerExtension implements BeforeAllCallback, BeforeEachCallback
     private URI endpoint;
 
     /** Where the SDK (or a proxy) should send Route53 calls. */
-    URI endpoint() {
+    public URI endpoint() {
         if (endpoint == null) {
             throw new IllegalStateException("moto_server is not running");
         }
@@ -119,6 +119,7 @@ final class MotoServerExtension implements BeforeAllCallback, BeforeEachCallback
         }
     }
 
+    /** moto_server from PATH, else installed for this user by deploy/dev/install-moto.sh. */
     private static String findOnPath(String name) {
         String path = System.getenv("PATH");
         if (path != null) {
@@ -129,7 +130,25 @@ final class MotoServerExtension implements BeforeAllCallback, BeforeEachCallback
                 }
             }
         }
-        throw new IllegalStateException(name + " is not on PATH; the Route53 weight tests run against moto's "
-                + "Route53 server: pip install 'moto[server]'");
+        return install(name);
+    }
+
+    private static String install(String name) {
+        File script = new File("../deploy/dev/install-moto.sh");
+        try {
+            Process installer = new ProcessBuilder("bash", script.getPath())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String installed = new String(installer.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (installer.waitFor() == 0 && new File(installed).canExecute()) {
+                return installed;
+            }
+            throw new IllegalStateException(name + " is not on PATH and " + script + " failed (see its output above)");
+        } catch (IOException e) {
+            throw new IllegalStateException(name + " is not on PATH and " + script + " could not run; the Route53 "
+                    + "weight tests run against moto's Route53 server: pip install 'moto[server]'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted installing " + name, e);
+        }
     }
 }

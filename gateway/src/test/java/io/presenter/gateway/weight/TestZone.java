@@ -15,24 +15,24 @@ import software.amazon.awssdk.services.route53.model.ResourceRecord;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 
 /** A hosted zone in moto, created through the SDK, and what the weight tests read back from it. */
-final class TestZone {
+public final class TestZone {
 
     static final String ZONE_NAME = "example.com.";
-    static final String RECORD_NAME = "chat.example.com.";
+    public static final String RECORD_NAME = "chat.example.com.";
 
-    final String id;
+    public final String id;
 
     private TestZone(String id) {
         this.id = id;
     }
 
     /** A client for moto (or a proxy in front of it): fake credentials, the production client settings. */
-    static Route53Client client(URI endpoint) {
+    public static Route53Client client(URI endpoint) {
         return Route53WeightPublisher.newClient(WeightSettings.defaults().withEndpoint(endpoint),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")));
     }
 
-    static TestZone create(Route53Client client) {
+    public static TestZone create(Route53Client client) {
         String id = client.createHostedZone(b -> b.name(ZONE_NAME).callerReference(UUID.randomUUID().toString()))
                 .hostedZone().id();
         return new TestZone(id);
@@ -65,7 +65,7 @@ final class TestZone {
     }
 
     /** The weight of that record, or -1 when there is none. */
-    long weight(Route53Client client, RRType type, String setIdentifier) {
+    public long weight(Route53Client client, RRType type, String setIdentifier) {
         return record(client, type, setIdentifier).map(ResourceRecordSet::weight).orElse(-1L);
     }
 

@@ -214,6 +214,8 @@ final class ChatFleet implements AutoCloseable {
         volatile Channel channel;
         volatile boolean online;
         volatile long lastCloseNanos;
+        /** When the server first closed this client (0: never). */
+        volatile long firstCloseNanos;
         private int failuresInARow;
 
         Member(Couple couple, int side) {
@@ -309,6 +311,9 @@ final class ChatFleet implements AutoCloseable {
             public void channelInactive(ChannelHandlerContext ctx) {
                 if (!closing) {
                     closes.incrementAndGet();
+                    if (firstCloseNanos == 0) {
+                        firstCloseNanos = System.nanoTime();
+                    }
                 }
                 disconnected();
                 ctx.fireChannelInactive();

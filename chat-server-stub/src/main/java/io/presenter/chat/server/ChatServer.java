@@ -184,6 +184,14 @@ public final class ChatServer implements AutoCloseable {
         return drained;
     }
 
+    /**
+     * This server's ZooKeeper client, whose session keeps its member node alive; null when it runs
+     * without ZooKeeper. For tests and tools that must inspect or expire the session; do not close it.
+     */
+    public CuratorFramework zooKeeperClient() {
+        return zooKeeper;
+    }
+
     /** Completes when {@link #close()} has finished. */
     public CompletableFuture<Void> closeFuture() {
         return closed;

@@ -66,6 +66,7 @@ class ChatServerKillTest {
         long started = System.nanoTime();
         List<Couple> all = fleet.connect(LongStream.range(0, COUPLES).map(i -> 100_000 + i).boxed().toList());
         fleet.awaitAuthenticated(all, SETTLE);
+        long connectedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         for (int round = 0; round < 3; round++) {
             fleet.sendRound(all);
         }
@@ -83,6 +84,7 @@ class ChatServerKillTest {
         // Traffic on every couple, continuously, while the server dies.
         pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, TRAFFIC_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        long killed = System.nanoTime();
         victim.close();
 
         Await.until(SETTLE, () -> orphans.stream().allMatch(c -> c.online() && c.sides[0].authenticated.get() >= 2
@@ -93,6 +95,7 @@ class ChatServerKillTest {
                         || c.sides[0].authenticated.get() < 2 || c.sides[1].authenticated.get() < 2).limit(3)
                         .flatMap(c -> Stream.of(c.sides)).toList() + "; violations " + fleet.violations()
                         + "; presenter closes " + ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"));
+        long backMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
         pump.shutdown();
         assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         fleet.sendRound(all);
@@ -130,6 +133,7 @@ class ChatServerKillTest {
                 "messagesSent", messages, "skippedRounds", fleet.skippedRounds(), "orphanGaps", lost, "violations", fleet.violations().size(),
                 "presenterClosed", ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"),
                 "authRejected", ChaosReport.byTag(cluster.registry, GatewayMeters.AUTH_REJECTED, "reason"),
+                "connectMs", connectedMillis, "allBackAfterKillMs", backMillis,
                 "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
     }
 

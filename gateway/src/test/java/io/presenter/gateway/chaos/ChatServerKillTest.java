@@ -121,8 +121,14 @@ class ChatServerKillTest {
         List<Long> delays = fleet.backoffDelaysMillis();
         LongSummaryStatistics delayStats = delays.stream().mapToLong(Long::longValue).summaryStatistics();
         assertThat(delayStats.getMin()).isGreaterThanOrEqualTo(ChatFleet.BACKOFF_BASE.toMillis() / 2);
+        // First attempts draw from [base/2, base] in whole milliseconds: spread over that range, not synchronised.
+        long jitterRange = ChatFleet.BACKOFF_BASE.toMillis() / 2;
+        assertThat(delays).as("one scheduled reconnect per disconnect at least").hasSizeGreaterThanOrEqualTo(
+                (int) disconnectedCount(all));
         assertThat(delays.stream().distinct().count()).as("distinct reconnect delays (jitter) of %s", delays.size())
-                .isGreaterThan(delays.size() / 4L);
+                .isGreaterThan(Math.min(delays.size(), jitterRange + 1) / 4);
+        assertThat(delayStats.getMax() - delayStats.getMin()).as("spread of reconnect delays")
+                .isGreaterThanOrEqualTo(jitterRange / 2);
 
         long reconnects = all.stream().flatMap(c -> Stream.of(c.sides)).mapToLong(m -> m.connects.get() - 1).sum();
         long messages = all.stream().flatMap(c -> Stream.of(c.sides)).mapToLong(m -> m.sent).sum();
@@ -135,6 +141,10 @@ class ChatServerKillTest {
                 "authRejected", ChaosReport.byTag(cluster.registry, GatewayMeters.AUTH_REJECTED, "reason"),
                 "connectMs", connectedMillis, "allBackAfterKillMs", backMillis,
                 "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+    }
+
+    private static long disconnectedCount(List<Couple> couples) {
+        return ChaosAssertions.disconnectedClients(couples);
     }
 
     private static String owner(RingSnapshot ring, Couple couple) {

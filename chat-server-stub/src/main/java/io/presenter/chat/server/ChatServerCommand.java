@@ -14,6 +14,7 @@ import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.ZooKeeperConfig;
+import io.presenter.protocol.mux.MuxTls;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +28,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import io.presenter.protocol.mux.MuxTls;
 
 /** {@code chat-server}: runs one chat-server stub until SIGTERM, then drains and exits. */
 @Command(name = "chat-server", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,

@@ -14,6 +14,7 @@ import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.transport.Transport;
 import io.presenter.ring.RingListener;
 import io.presenter.ring.RingMember;
@@ -42,14 +43,14 @@ public final class PresenterServer implements AutoCloseable {
     private final RingListener warmUp = this::connectAll;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
-            TokenVerifier verifier, MeterRegistry registry) throws InterruptedException {
+            TokenVerifier verifier, MuxTls backendTls, MeterRegistry registry) throws InterruptedException {
         this.directory = directory;
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
         GatewayMeters meters = new GatewayMeters(registry);
         MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId()).stats(new MuxMeters(registry)).build();
         backends = new BackendPool(transport, mux, settings.connectionsPerLoop(), settings.backendConnectTimeout(),
-                settings.backendBackoff(), registry);
+                settings.backendBackoff(), backendTls, registry);
         directory.addListener(backends);
         StreamRouter router = new StreamRouter(directory, backends, settings.presenterId(),
                 settings.wrongShardRetries(), settings.ringCatchUp());
@@ -93,7 +94,18 @@ public final class PresenterServer implements AutoCloseable {
      */
     public static PresenterServer start(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
             TokenVerifier verifier, MeterRegistry registry) throws InterruptedException {
-        return new PresenterServer(settings, tls, directory, verifier, registry);
+        return new PresenterServer(settings, tls, directory, verifier, null, registry);
+    }
+
+    /**
+     * As {@link #start(GatewaySettings, ServerTls, ShardDirectory, TokenVerifier, MeterRegistry)},
+     * with mutual TLS on the mux connections to chat servers.
+     *
+     * @param backendTls the client side of the mux links' TLS, or null for plaintext
+     */
+    public static PresenterServer start(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
+            TokenVerifier verifier, MuxTls backendTls, MeterRegistry registry) throws InterruptedException {
+        return new PresenterServer(settings, tls, directory, verifier, backendTls, registry);
     }
 
     public InetSocketAddress address() {

@@ -145,7 +145,8 @@ public final class PresenterCluster implements AutoCloseable {
     public static GatewaySettings settings() {
         return GatewaySettings.defaults("presenter-test")
                 .withListenAddress(new InetSocketAddress("127.0.0.1", 0))
-                .withEventLoops(EVENT_LOOPS);
+                .withEventLoops(EVENT_LOOPS)
+                .toBuilder().maxConnectionsPerAddress(0).build();  // every test client comes from 127.0.0.1
     }
 
     /** A presenter on {@link #registry}, routing on {@code ring}, verifying tokens at the edge. */

@@ -67,8 +67,9 @@ class RoutingTest {
                 .findFirst().orElseThrow();
         RingMember chat1 = ring.member("chat-1").orElseThrow();
         RingSnapshot beforeChat2Joined = RingSnapshot.of(ring.version() - 1, List.of(chat1));
-        PresenterServer presenter = cluster.startPresenter(PresenterCluster.settings(),
-                new StaleOnceDirectory(cluster.directory, beforeChat2Joined));
+        StaleOnceDirectory staleOnce = new StaleOnceDirectory(cluster.directory, beforeChat2Joined);
+        PresenterServer presenter = cluster.startPresenter(PresenterCluster.settings(), staleOnce);
+        staleOnce.serveStaleOnce();
 
         TestChatClient misrouted = cluster.authenticated(presenter, 1, couple);
         TestChatClient partner = cluster.authenticated(presenter, 2, couple);

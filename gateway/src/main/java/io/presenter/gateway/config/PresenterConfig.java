@@ -24,10 +24,14 @@ import java.util.Map;
  * {@code presenter check-config} validates.
  *
  * @param tokenKeyFile token keys for edge verification, or null to leave it to the chat servers
+ * @param backendTls mutual TLS files of the mux links, or null for plaintext
  */
 public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
         Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, AdminSettings admin,
-        DrainSettings drain, WeightSettings weight) {
+        DrainSettings drain, WeightSettings weight, BackendTlsFiles backendTls) {
+
+    /** This presenter's certificate and key for the mux links, and the CA chat servers' certificates chain to. */
+    public record BackendTlsFiles(Path certificate, Path key, Path ca) {}
 
     /** Reads {@code file} (or defaults when null) with the environment and {@code --set} overrides. */
     public static PresenterConfig load(Path file, Map<String, String> env, List<String> overrides)
@@ -75,10 +79,23 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     v.get(WEIGHT_SMOOTHING), v.get(WEIGHT_ENDPOINT) == null ? null : URI.create(v.get(WEIGHT_ENDPOINT)),
                     v.get(WEIGHT_REGION));
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
-                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, admin, drain, weight);
+                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, admin, drain, weight, backendTls(v));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
+    }
+
+    private static BackendTlsFiles backendTls(ConfigValues v) {
+        List<Path> files = java.util.Arrays.asList(v.get(BACKEND_TLS_CERTIFICATE), v.get(BACKEND_TLS_KEY),
+                v.get(BACKEND_TLS_CA));
+        if (files.stream().allMatch(java.util.Objects::isNull)) {
+            return null;
+        }
+        if (files.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new IllegalArgumentException("backend.tls-certificate, backend.tls-key and backend.tls-ca go together: "
+                    + "set all three for mutual TLS, or none for plaintext");
+        }
+        return new BackendTlsFiles(files.get(0), files.get(1), files.get(2));
     }
 
     private static String hostName() {

@@ -118,6 +118,13 @@ public final class PresenterSettings {
     public static final Setting<Duration> BACKEND_RING_CATCH_UP = duration("backend.ring-catch-up",
             GatewaySettings.DEFAULT_RING_CATCH_UP,
             "How long a retry waits for this presenter's ring to reach the chat server's version.");
+    public static final Setting<Path> BACKEND_TLS_CERTIFICATE = path("backend.tls-certificate",
+            "Mutual TLS on the mux links to chat servers: this presenter's client certificate chain (PEM). "
+                    + "None: plaintext, for a private network. Needs backend.tls-key and backend.tls-ca too.");
+    public static final Setting<Path> BACKEND_TLS_KEY = path("backend.tls-key",
+            "Private key (PEM) of backend.tls-certificate.");
+    public static final Setting<Path> BACKEND_TLS_CA = path("backend.tls-ca",
+            "CA certificates (PEM) a chat server's certificate must chain to.");
 
     public static final Setting<Boolean> ADMIN_ENABLED = bool("admin.enabled", true,
             "Serve /health, /ready, /metrics and /drain over HTTP.");
@@ -181,7 +188,7 @@ public final class PresenterSettings {
             AUTH_TOKEN_KEY_FILE, AUTH_TOKEN_KEY_RELOAD_INTERVAL, AUTH_ALLOWED_SKEW,
             ZK_CONNECT, ZK_BASE_PATH, ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT,
             BACKEND_CONNECTIONS_PER_LOOP, BACKEND_CONNECT_TIMEOUT, BACKEND_BACKOFF_MIN, BACKEND_BACKOFF_MAX,
-            BACKEND_WRONG_SHARD_RETRIES, BACKEND_RING_CATCH_UP,
+            BACKEND_WRONG_SHARD_RETRIES, BACKEND_RING_CATCH_UP, BACKEND_TLS_CERTIFICATE, BACKEND_TLS_KEY, BACKEND_TLS_CA,
             ADMIN_ENABLED, ADMIN_ADDRESS, ADMIN_PORT, ADMIN_TOKEN_FILE,
             DRAIN_QUIET_PERIOD, DRAIN_MAX_TIME, DRAIN_CLOSE_RATE,
             WEIGHT_ENABLED, WEIGHT_HOSTED_ZONE_ID, WEIGHT_RECORD_NAME, WEIGHT_RECORD_TYPES, WEIGHT_ADDRESSES,

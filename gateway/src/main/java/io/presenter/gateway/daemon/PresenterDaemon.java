@@ -19,6 +19,7 @@ import io.presenter.gateway.weight.WeightPublishing;
 import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.mux.MuxTls;
 import io.presenter.ring.ZooKeeperClients;
 import io.presenter.ring.ZooKeeperShardDirectory;
 import java.io.IOException;
@@ -93,7 +94,11 @@ public final class PresenterDaemon implements AutoCloseable {
         directory.start();
         started.push(directory);
 
-        server = PresenterServer.start(config.gateway(), tls, directory, verifier, registry);
+        MuxTls backendTls = config.backendTls() == null ? null : MuxTls.client(config.backendTls().certificate(),
+                config.backendTls().key(), config.backendTls().ca());
+        log.info(backendTls == null ? "mux links to chat servers are plaintext (no backend.tls-*)"
+                : "mux links to chat servers use mutual TLS");
+        server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
         started.push(server);
 
         WeightSettings weightSettings = config.weight();

@@ -33,20 +33,20 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * A throwaway private CA and the certificates it signs, as PEM files (certificate, PKCS#8 key, CA),
  * the way an operator would hand them to a presenter and a chat server for mux mutual TLS.
  */
-final class TestCertificates {
+public final class TestCertificates {
 
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
     /** A certificate and its key on disk. */
-    record Pem(Path certificate, Path privateKey) {}
+    public record Pem(Path certificate, Path privateKey) {}
 
     private final String name;
     private final KeyPair caKeys;
     private final X509Certificate ca;
     private final Path directory;
-    final Path caFile;
+    public final Path caFile;
 
-    TestCertificates(String name, Path directory) throws Exception {
+    public TestCertificates(String name, Path directory) throws Exception {
         this.name = name;
         this.directory = directory;
         caKeys = keyPair();
@@ -59,7 +59,7 @@ final class TestCertificates {
     }
 
     /** A leaf certificate for {@code commonName} (also as a SAN: 127.0.0.1), signed by this CA. */
-    Pem issue(String commonName) throws Exception {
+    public Pem issue(String commonName) throws Exception {
         KeyPair keys = keyPair();
         X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + commonName), keys);
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));

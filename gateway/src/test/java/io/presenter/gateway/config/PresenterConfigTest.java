@@ -106,6 +106,17 @@ class PresenterConfigTest {
     }
 
     @Test
+    void mutualTlsOnTheMuxLinksNeedsAllThreeFiles() throws ConfigException {
+        assertThat(PresenterConfig.load(null, Map.of(), REQUIRED).backendTls()).as("plaintext by default").isNull();
+        List<String> partial = new java.util.ArrayList<>(REQUIRED);
+        partial.add("backend.tls-certificate=p.pem");
+        assertThatThrownBy(() -> PresenterConfig.load(null, Map.of(), partial))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("go together");
+        partial.addAll(List.of("backend.tls-key=p.key", "backend.tls-ca=ca.pem"));
+        assertThat(PresenterConfig.load(null, Map.of(), partial).backendTls().ca()).isEqualTo(Path.of("ca.pem"));
+    }
+
+    @Test
     void crossSettingRulesAreConfigErrors() {
         assertThatThrownBy(() -> PresenterConfig.load(null, Map.of(),
                 List.of("tls.certificates=c.pem:k.pem", "zookeeper.connect=zk:2181", "tls.protocols=TLSv1.1")))

@@ -9,12 +9,14 @@ import io.netty.channel.nio.NioIoHandler;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
 import io.presenter.gateway.config.PresenterConfig;
+import io.presenter.gateway.chaos.TestCertificates;
 import io.presenter.gateway.drain.DrainPhase;
 import io.presenter.gateway.weight.MotoServerExtension;
 import io.presenter.gateway.weight.TestZone;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.ring.ZooKeeperConfig;
@@ -199,6 +201,28 @@ class PresenterDaemonTest {
         } finally {
             System.clearProperty("aws.accessKeyId");
             System.clearProperty("aws.secretAccessKey");
+        }
+    }
+
+    @Test
+    void muxLinksUseMutualTlsWhenConfigured() throws Exception {
+        TestCertificates ca = new TestCertificates("mux-ca", dir);
+        TestCertificates.Pem chatPem = ca.issue("chat-tls");
+        TestCertificates.Pem presenterPem = ca.issue("presenter");
+        try (ChatServer tlsChat = ChatServer.start(ChatServerConfig.loopback("chat-tls")
+                        .withZooKeeper(ZooKeeperConfig.of(zooKeeper.getConnectString()).withBasePath("/tls"))
+                        .withMuxTls(MuxTls.server(chatPem.certificate(), chatPem.privateKey(), ca.caFile)),
+                TestTls.server(), auth -> AuthStatus.OK, new SimpleMeterRegistry())) {
+            PresenterDaemon daemon = start(settings("zookeeper.base-path=/tls",
+                    "backend.tls-certificate=" + presenterPem.certificate(), "backend.tls-key=" + presenterPem.privateKey(),
+                    "backend.tls-ca=" + ca.caFile));
+
+            TestChatClient alice = client(daemon, 1, 10);
+            TestChatClient bob = client(daemon, 2, 10);
+            alice.sendMessage(1, "over mutual TLS");
+
+            assertThat(bob.next(ClientPacket::isSetDelivery).getDelivery().getClientMessageId()).isEqualTo(1);
+            assertThat(daemon.server().backends().openConnections("chat-tls")).isEqualTo(2);
         }
     }
 

@@ -52,6 +52,7 @@ public final class PresenterServer implements AutoCloseable {
         backends = new BackendPool(transport, mux, settings.connectionsPerLoop(), settings.backendConnectTimeout(),
                 settings.backendBackoff(), backendTls, registry);
         directory.addListener(backends);
+        backends.ringChanged(directory.ring());
         StreamRouter router = new StreamRouter(directory, backends, settings.presenterId(),
                 settings.wrongShardRetries(), settings.ringCatchUp());
         connections = new ClientConnections(settings.maxConnections(), settings.maxConnectionsPerAddress(), meters);

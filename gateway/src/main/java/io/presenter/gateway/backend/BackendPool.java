@@ -50,6 +50,8 @@ public final class BackendPool implements RingListener, AutoCloseable {
 
     /** Gauge: mux connections to chat servers that are open now. */
     public static final String CONNECTIONS_GAUGE = "presenter.backend.connections";
+    /** Gauge per ring member (tag {@code member}): its open mux connections; removed when it leaves the ring. */
+    public static final String MEMBER_CONNECTIONS_GAUGE = "presenter.backend.member.connections";
     /** Counter: mux connections whose TLS handshake failed (chat server certificate refused, timeout...). */
     public static final String TLS_FAILURES = "presenter.backend.tls.failures";
 
@@ -68,6 +70,9 @@ public final class BackendPool implements RingListener, AutoCloseable {
     /** Open connections per member id; an entry goes away with the member's last connection. */
     private final ConcurrentMap<String, Integer> openByMember = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
+    /** One gauge per ring member; bounded by the ring. */
+    private final ConcurrentMap<String, Gauge> memberGauges = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
 
     /** A pool of plaintext mux connections (the default: a private network between presenters and chat servers). */
     public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop,
@@ -83,6 +88,7 @@ public final class BackendPool implements RingListener, AutoCloseable {
      */
     public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop,
             Duration connectTimeout, ConnectBackoff backoff, MuxTls tls, MeterRegistry registry) {
+        this.registry = registry;
         if (tls != null && tls.isServer()) {
             throw new IllegalArgumentException("BackendPool needs a client MuxTls, got " + tls);
         }
@@ -130,6 +136,19 @@ public final class BackendPool implements RingListener, AutoCloseable {
     @Override
     public void ringChanged(RingSnapshot ring) {
         loops.values().forEach(backends -> backends.loop.execute(() -> backends.retireAbsent(ring)));
+        memberGauges.entrySet().removeIf(entry -> {
+            boolean gone = ring.member(entry.getKey()).isEmpty();
+            if (gone) {
+                registry.remove(entry.getValue());
+            }
+            return gone;
+        });
+        for (RingMember member : ring.members()) {
+            memberGauges.computeIfAbsent(member.id(), id -> Gauge.builder(MEMBER_CONNECTIONS_GAUGE, openByMember,
+                            counts -> counts.getOrDefault(id, 0))
+                    .description("mux connections from this presenter to one chat server")
+                    .tag("member", id).register(registry));
+        }
     }
 
     /** Closes every connection now; their streams end, and with them their clients. */

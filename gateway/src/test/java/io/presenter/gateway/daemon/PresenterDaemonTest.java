@@ -140,7 +140,8 @@ class PresenterDaemonTest {
         assertThat(bob.next(ClientPacket::isSetDelivery).getDelivery().getClientMessageId()).isEqualTo(1);
 
         String metrics = get(daemon, "/metrics").body();
-        assertThat(metrics).contains("presenter_connections_active 2.0", "presenter_backend_connections",
+        assertThat(metrics).contains("presenter_connections_active 2.0", "presenter_backend_connections 2.0",
+                "presenter_backend_member_connections{member=\"chat-1\"} 2.0", "presenter_relay_frames_total",
                 "presenter_drain_phase 0.0", "jvm_memory_used_bytes", "process_cpu_usage");
         assertThat(get(daemon, "/drain").body()).contains("\"phase\":\"SERVING\"");
     }

@@ -202,6 +202,21 @@ final class Demo implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits (bounded) until the presenter has closed every client connection and counted why: the
+     * harness returns once its own sockets are closed, the presenter notices a moment later.
+     */
+    boolean awaitNoClients(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (presenter.server().connections().active() > 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
     /** {@code preferred} if it can be bound on loopback now, else 0 (a free port), with a note. */
     private int portOrFree(int preferred, String what) {
         if (preferred == 0) {

@@ -130,6 +130,7 @@ public final class DemoCommand implements Callable<Integer> {
                     clients, clients / 2, rate, human(duration));
             out.flush();
             Burst.Result burst = Burst.run(demo, clients, rate, duration, quiet);
+            demo.awaitNoClients(Duration.ofSeconds(10));
             printSummary(demo, burst, out);
             int code = burst.exactlyOnce() ? EXIT_OK : EXIT_BURST_FAILED;
             if (code != EXIT_OK) {

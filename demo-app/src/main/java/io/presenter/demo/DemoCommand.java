@@ -3,8 +3,12 @@ package io.presenter.demo;
 import io.micrometer.core.instrument.Counter;
 import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.tls.TlsMeters;
+import io.presenter.loadtest.LoadTestCommand;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -215,12 +219,31 @@ public final class DemoCommand implements Callable<Integer> {
                 : "Connect your own client while it runs:");
         out.printf("  see the TLS:  openssl s_client -connect %s -CAfile %s%n", hostPort(presenter),
                 demo.certificate().chain());
-        out.printf("  chat:         java -jar loadtest/target/loadtest.jar chat --target %s --token-keys %s --ca %s "
-                + "--connections 20 --rate 50 --duration PT30S%n", hostPort(presenter), demo.tokenKeyFile(),
+        out.printf("  chat:         %s chat --target %s --token-keys %s --ca %s --connections 20 --rate 50 "
+                + "--duration PT30S%n", loadHarness(), hostPort(presenter), demo.tokenKeyFile(),
                 demo.certificate().chain());
         out.printf("  your own:     speak the client protocol (README, \"The client protocol\"): TLS, then a framed "
                 + "AuthPacket whose token is signed with key '%s' from %s%n", Demo.TOKEN_KEY_ID, demo.tokenKeyFile());
         out.flush();
+    }
+
+    /**
+     * How to start the load harness from here: its own jar when run from the repository root, else
+     * this jar, which carries it.
+     */
+    static String loadHarness() {
+        if (Files.isRegularFile(Path.of("loadtest", "target", "loadtest.jar"))) {
+            return "java -jar loadtest/target/loadtest.jar";
+        }
+        try {
+            Path self = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isRegularFile(self)) {
+                return "java -cp " + self + " " + LoadTestCommand.class.getName();
+            }
+        } catch (URISyntaxException | RuntimeException e) {
+            // fall through to the build's path
+        }
+        return "java -jar loadtest/target/loadtest.jar";
     }
 
     private static String closedByReason(Demo demo) {

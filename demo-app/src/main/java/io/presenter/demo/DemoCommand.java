@@ -119,6 +119,10 @@ public final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--clients must be even and >= 2, --rate > 0, "
                     + "--duration >= 0, --chat-servers >= 1, ports 0-65535");
         }
+        if (overrides.stream().anyMatch(o -> o.strip().startsWith("weight."))) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "the demo runs without Route53: weight.* settings cannot be changed here");
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("Presenter demo %s: starting ZooKeeper, %d chat servers and a presenter in this JVM...%n",
                 Version.version(), chatServers);

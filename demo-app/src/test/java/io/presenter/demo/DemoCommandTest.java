@@ -89,6 +89,10 @@ class DemoCommandTest {
         assertThat(odd.err()).contains("--clients must be even");
         assertThat(odd.out()).doesNotContain("starting ZooKeeper");
 
+        Run weights = run("--set", "weight.enabled=true", "--exit-after-burst");
+        assertThat(weights.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(weights.err()).contains("the demo runs without Route53");
+
         Run duration = run("--duration", "ten", "--exit-after-burst");
         assertThat(duration.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(duration.err()).contains("not a duration: 'ten'");

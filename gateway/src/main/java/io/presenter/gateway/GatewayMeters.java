@@ -16,12 +16,15 @@ public final class GatewayMeters {
     public static final String AUTH_REJECTED = "presenter.auth.rejected";
     public static final String WRONG_SHARD_RETRIES = "presenter.wrong_shard.retries";
     public static final String RELAY_BYTES = "presenter.relay.bytes";
+    public static final String RELAY_FRAMES = "presenter.relay.frames";
 
     private final MeterRegistry registry;
     private final Counter opened;
     private final Counter wrongShardRetries;
     private final Counter bytesToStream;
     private final Counter bytesToClient;
+    private final Counter framesToStream;
+    private final Counter framesToClient;
 
     public GatewayMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -32,6 +35,15 @@ public final class GatewayMeters {
                 .register(registry);
         bytesToStream = relayBytes(registry, "to_stream");
         bytesToClient = relayBytes(registry, "to_client");
+        framesToStream = relayFrames(registry, "to_stream");
+        framesToClient = relayFrames(registry, "to_client");
+    }
+
+    /** One per mux DATA frame: a client read becomes one frame, a frame from the chat server one client write. */
+    private static Counter relayFrames(MeterRegistry registry, String direction) {
+        return Counter.builder(RELAY_FRAMES).tag("direction", direction)
+                .description("mux data frames relayed: client reads sent on streams, stream frames written to clients")
+                .register(registry);
     }
 
     private static Counter relayBytes(MeterRegistry registry, String direction) {
@@ -61,10 +73,12 @@ public final class GatewayMeters {
     }
 
     public void relayedToStream(int bytes) {
+        framesToStream.increment();
         bytesToStream.increment(bytes);
     }
 
     public void relayedToClient(int bytes) {
+        framesToClient.increment();
         bytesToClient.increment(bytes);
     }
 }

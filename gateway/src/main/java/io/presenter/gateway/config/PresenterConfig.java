@@ -7,9 +7,12 @@ import io.presenter.gateway.admin.AdminSettings;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.drain.DrainSettings;
 import io.presenter.gateway.tls.TlsSettings;
+import io.presenter.gateway.weight.RecordType;
+import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.ring.ZooKeeperConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +27,7 @@ import java.util.Map;
  */
 public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
         Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, AdminSettings admin,
-        DrainSettings drain, ConfigValues values) {
+        DrainSettings drain, WeightSettings weight) {
 
     /** Reads {@code file} (or defaults when null) with the environment and {@code --set} overrides. */
     public static PresenterConfig load(Path file, Map<String, String> env, List<String> overrides)
@@ -55,7 +58,7 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
             TlsSettings tls = new TlsSettings(v.get(TLS_CERTIFICATES), v.get(TLS_PROTOCOLS),
                     v.get(TLS_HANDSHAKE_TIMEOUT), TlsSettings.Engine.fromConfig(v.get(TLS_ENGINE)),
                     v.get(TLS_TICKET_KEY_FILE), v.get(TLS_TICKET_KEY_RELOAD_INTERVAL), v.get(TLS_SESSION_CACHE_SIZE),
-                    v.get(TLS_SESSION_TIMEOUT));
+                    v.get(TLS_SESSION_TIMEOUT), v.get(TLS_GROUPS));
             ZooKeeperConfig zooKeeper = ZooKeeperConfig.of(v.get(ZK_CONNECT)).withBasePath(v.get(ZK_BASE_PATH))
                     .withSessionTimeout(v.get(ZK_SESSION_TIMEOUT))
                     .withConnectionTimeout(v.get(ZK_CONNECTION_TIMEOUT));
@@ -64,8 +67,15 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
             Duration quiet = v.get(DRAIN_QUIET_PERIOD).isZero() ? v.get(WEIGHT_TTL).multipliedBy(2)
                     : v.get(DRAIN_QUIET_PERIOD);
             DrainSettings drain = new DrainSettings(quiet, v.get(DRAIN_MAX_TIME), v.get(DRAIN_CLOSE_RATE));
+            WeightSettings weight = new WeightSettings(v.get(WEIGHT_ENABLED), v.get(WEIGHT_HOSTED_ZONE_ID),
+                    v.get(WEIGHT_RECORD_NAME), v.get(WEIGHT_RECORD_TYPES).stream().map(RecordType::fromConfig).toList(),
+                    v.get(WEIGHT_ADDRESSES) == null ? List.of() : v.get(WEIGHT_ADDRESSES), v.get(WEIGHT_SET_IDENTIFIER),
+                    v.get(WEIGHT_TTL), v.get(WEIGHT_INTERVAL), v.get(WEIGHT_REFRESH_INTERVAL), v.get(WEIGHT_JITTER),
+                    v.get(WEIGHT_THRESHOLD), v.get(WEIGHT_MAX), v.get(WEIGHT_CAPACITY), v.get(WEIGHT_CPU_TARGET),
+                    v.get(WEIGHT_SMOOTHING), v.get(WEIGHT_ENDPOINT) == null ? null : URI.create(v.get(WEIGHT_ENDPOINT)),
+                    v.get(WEIGHT_REGION));
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
-                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, admin, drain, v);
+                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, admin, drain, weight);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }

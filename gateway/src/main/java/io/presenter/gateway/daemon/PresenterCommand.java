@@ -4,6 +4,7 @@ import io.presenter.gateway.config.ConfigException;
 import io.presenter.gateway.config.ConfigReference;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.config.PresenterSettings;
+import io.presenter.gateway.lifecycle.LifecycleHookCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,7 @@ import sun.misc.Signal;
         description = "Edge gateway for chat services: terminates clients' TLS, routes each client by its couple "
                 + "to the chat server that owns it, and relays it as one stream over a few pooled connections.",
         subcommands = {PresenterCommand.Run.class, PresenterCommand.CheckConfig.class,
-                PresenterCommand.Reference.class})
+                PresenterCommand.Reference.class, LifecycleHookCommand.class})
 public final class PresenterCommand {
 
     /** Exit code of a config that cannot run. */

@@ -14,6 +14,9 @@ import io.presenter.gateway.drain.DrainController;
 import io.presenter.gateway.drain.DrainStatus;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.ServerTlsContextFactory;
+import io.presenter.gateway.weight.DefaultLoadProbe;
+import io.presenter.gateway.weight.WeightPublishing;
+import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.ring.ZooKeeperClients;
@@ -93,9 +96,13 @@ public final class PresenterDaemon implements AutoCloseable {
         server = PresenterServer.start(config.gateway(), tls, directory, verifier, registry);
         started.push(server);
 
-        log.info("weight publishing is off (weight.enabled: false): this presenter publishes no Route53 weight");
-        drain = new DrainController(config.drain(), server.connections(), () -> CompletableFuture.completedFuture(null),
-                housekeeping, System::nanoTime, registry);
+        WeightSettings weightSettings = config.weight();
+        WeightPublishing weights = WeightPublishing.start(weightSettings, config.gateway().presenterId(),
+                new DefaultLoadProbe(server.connections()::active,
+                        weightSettings.capacityOr(config.gateway().maxConnections())), registry);
+        started.push(weights);
+        drain = new DrainController(config.drain(), server.connections(), weights::drain, housekeeping,
+                System::nanoTime, registry);
 
         if (config.admin().enabled()) {
             admin = AdminServer.start(config.admin().address(), registry, this::notReadyReason, drain, adminToken());

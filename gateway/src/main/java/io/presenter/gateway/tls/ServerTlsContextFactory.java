@@ -6,6 +6,7 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.OpenSslCredential;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslCredentialBuilder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -205,6 +206,9 @@ public final class ServerTlsContextFactory {
                 .sessionTimeout(settings.sessionTimeout().toSeconds())
                 // 0 means "library default" to Netty; we disable the cache after building instead.
                 .sessionCacheSize(Math.max(1, settings.sessionCacheSize()));
+        if (!settings.groups().isEmpty()) {
+            builder.option(OpenSslContextOption.GROUPS, settings.groups().toArray(String[]::new));
+        }
         List<OpenSslCredential> credentials = new ArrayList<>();
         try {
             if (provider != SslProvider.JDK && pairs.size() > 1) {

@@ -10,6 +10,8 @@ import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.drain.DrainPhase;
+import io.presenter.gateway.weight.MotoServerExtension;
+import io.presenter.gateway.weight.TestZone;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -35,7 +37,10 @@ import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.RRType;
 
 /**
  * The daemon as {@code presenter run} builds it from config, in front of a real chat server and a
@@ -46,6 +51,9 @@ class PresenterDaemonTest {
 
     static final Duration WAIT = Duration.ofSeconds(20);
     static final String ADMIN_TOKEN = "drain-secret-0123456789";
+
+    @RegisterExtension
+    static final MotoServerExtension moto = new MotoServerExtension();
 
     @TempDir
     Path dir;
@@ -162,6 +170,36 @@ class PresenterDaemonTest {
         assertThat(get(daemon, "/drain").body()).contains("\"phase\":\"DRAINED\"", "\"connections\":0");
         assertThat(daemon.registry().get("presenter.connections.closed").tag("reason", "client_closed")
                 .counter().count()).isEqualTo(3);
+    }
+
+    @Test
+    void drainPublishesWeightZeroInSyncBeforeWaitingForTheClients() throws Exception {
+        System.setProperty("aws.accessKeyId", "testing");
+        System.setProperty("aws.secretAccessKey", "testing");
+        try (Route53Client route53 = TestZone.client(moto.endpoint())) {
+            TestZone zone = TestZone.create(route53);
+            PresenterDaemon daemon = start(settings("weight.enabled=true", "weight.hosted-zone-id=" + zone.id,
+                    "weight.record-name=" + TestZone.RECORD_NAME, "weight.addresses=192.0.2.10",
+                    "weight.endpoint=" + moto.endpoint(), "weight.interval=50ms"));
+            Await.until(WAIT, () -> zone.weight(route53, RRType.A, "presenter-under-test") > 0,
+                    () -> "weight " + zone.weight(route53, RRType.A, "presenter-under-test"));
+            TestChatClient alice = client(daemon, 1, 10);
+            TestChatClient bob = client(daemon, 2, 10);
+
+            daemon.drain();
+            Await.until(WAIT, () -> daemon.drain().phase() == DrainPhase.DRAINING, () -> daemon.drain().toString());
+
+            assertThat(zone.weight(route53, RRType.A, "presenter-under-test")).as("zero before draining").isZero();
+            assertThat(daemon.registry().get("presenter.weight").gauge().value()).isZero();
+            alice.sendMessage(1, "weight is zero, we are still here");
+            assertThat(bob.next(ClientPacket::isSetDelivery).getDelivery().getClientMessageId()).isEqualTo(1);
+            alice.close();
+            bob.close();
+            daemon.drained().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
     }
 
     @Test

@@ -1,8 +1,12 @@
 package io.presenter.gateway.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.presenter.gateway.tls.SelfSignedCertificates.KeyType;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import java.nio.file.Files;
@@ -63,6 +67,21 @@ class TlsHandshakeTest extends AbstractTlsTest {
             assertThat(tls13.protocol()).isEqualTo("TLSv1.3");
             System.out.println("TLS 1.3 client offered every signature scheme and got: " + tls13);
             assertThat(server.handshakes("full")).isEqualTo(3.0);
+        }
+    }
+
+    @Test
+    void keyExchangeGroupsAreTheConfiguredOnes() throws Exception {
+        SslContext x25519Only = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .trustManager(cert.chain().toFile()).protocols("TLSv1.3")
+                .option(OpenSslContextOption.GROUPS, new String[] {"X25519"}).build();
+        try (TlsTestServer classical = new TlsTestServer(TlsSettings.defaults(List.of(cert))
+                .withGroups(List.of("X25519", "P-256")));
+             TlsTestServer p256Only = new TlsTestServer(TlsSettings.defaults(List.of(cert)).withGroups(List.of("P-256")))) {
+
+            assertThat(client.handshake(x25519Only, classical.address()).protocol()).isEqualTo("TLSv1.3");
+            assertThatThrownBy(() -> client.handshake(x25519Only, p256Only.address()))
+                    .as("no group in common").isInstanceOf(AssertionError.class);
         }
     }
 }

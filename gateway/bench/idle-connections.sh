@@ -22,8 +22,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
 echo "k1 = $(head -c 32 /dev/urandom | base64)" > "$WORK/tokens.keys"
 
-java -Dzookeeper.admin.enableServer=false -cp gateway/target/presenter.jar \
-  org.apache.zookeeper.server.ZooKeeperServerMain 2181 "$WORK/zk" > "$WORK/zk.log" 2>&1 &
+java -cp gateway/target/presenter.jar io.presenter.ring.EmbeddedZooKeeper 2181 "$WORK/zk" > "$WORK/zk.log" 2>&1 &
 PIDS+=($!)
 java -jar chat-server-stub/target/chat-server.jar --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
   --token-keys "$WORK/tokens.keys" --zookeeper 127.0.0.1:2181 --direct-port 7444 --mux-port 7100 \
@@ -40,7 +39,7 @@ for _ in $(seq 1 120); do
   curl -fs http://127.0.0.1:9090/ready >/dev/null 2>&1 && break
   sleep 0.5
 done
-curl -fs http://127.0.0.1:9090/ready
+curl -fs http://127.0.0.1:9090/ready || { for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1; }
 
 snapshot() {  # rss_kib heap_live_kib nmt_committed_kib
   jcmd "$PRESENTER" GC.run >/dev/null

@@ -44,13 +44,19 @@ import org.apache.curator.test.TestingServer;
  * A presenter in front of real chat servers, all on loopback: an in-process ZooKeeper, chat-server
  * stubs registered in it, presenters with real TLS watching the same ring, and TLS chat clients
  * with signed tokens. Chat servers verify every token; presenters verify at the edge too.
+ *
+ * <p>By default it runs its own single ZooKeeper server; {@link #PresenterCluster(String)} uses an
+ * ensemble the test runs itself (the chaos tests' 3-node {@code TestingCluster}). Each chat server
+ * has its own meter registry ({@link #chatRegistry}).
  */
-final class PresenterCluster implements AutoCloseable {
+public final class PresenterCluster implements AutoCloseable {
 
-    static final Duration CONVERGENCE = Duration.ofSeconds(20);
-    static final int EVENT_LOOPS = 2;
+    public static final Duration CONVERGENCE = Duration.ofSeconds(20);
+    public static final int EVENT_LOOPS = 2;
 
     private final TestingServer zooKeeper;
+    private final String connectString;
+    private final Map<String, MeterRegistry> chatRegistries = new java.util.concurrent.ConcurrentHashMap<>();
     private final CuratorFramework curator;
     private final TokenKeys keys = TokenKeys.of("k1", Map.of("k1", "0123456789abcdef0123456789abcdef"
             .getBytes(StandardCharsets.US_ASCII)));
@@ -59,87 +65,145 @@ final class PresenterCluster implements AutoCloseable {
     private final EventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final List<ChatServer> chatServers = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    final MeterRegistry registry = new SimpleMeterRegistry();
-    final ZooKeeperShardDirectory directory;
+    public final MeterRegistry registry = new SimpleMeterRegistry();
+    public final ZooKeeperShardDirectory directory;
     private final ServerTls tls;
 
-    PresenterCluster() throws Exception {
-        zooKeeper = new TestingServer(true);
-        curator = ZooKeeperClients.start(ZooKeeperConfig.of(zooKeeper.getConnectString()), new SimpleMeterRegistry());
+    public PresenterCluster() throws Exception {
+        this(null);
+    }
+
+    /** A cluster on the ZooKeeper ensemble at {@code zooKeeperConnectString}, or on its own server when null. */
+    public PresenterCluster(String zooKeeperConnectString) throws Exception {
+        zooKeeper = zooKeeperConnectString == null ? new TestingServer(true) : null;
+        connectString = zooKeeperConnectString == null ? zooKeeper.getConnectString() : zooKeeperConnectString;
+        curator = ZooKeeperClients.start(ZooKeeperConfig.of(connectString), new SimpleMeterRegistry());
         directory = newDirectory(ZooKeeperConfig.DEFAULT_BASE_PATH);
-        tls = new ServerTlsContextFactory().create(TlsSettings.defaults(List.of(new CertificateFiles(
-                TestTls.certificatePem().toPath(), TestTls.privateKeyPem().toPath()))), registry);
+        tls = newServerTls(TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
+    }
+
+    /** The presenters' TLS with another handshake timeout; closed with the cluster. */
+    public ServerTls newServerTls(Duration handshakeTimeout) throws Exception {
+        ServerTls created = new ServerTlsContextFactory().create(TlsSettings.defaults(List.of(new CertificateFiles(
+                TestTls.certificatePem().toPath(), TestTls.privateKeyPem().toPath())))
+                .withHandshakeTimeout(handshakeTimeout), registry);
+        if (tls != null) {
+            closeables.add(0, created::close);  // closed after every presenter
+        }
+        return created;
+    }
+
+    public String zooKeeperConnectString() {
+        return connectString;
+    }
+
+    /** The presenter-side ZooKeeper client (its directories use it). */
+    public CuratorFramework curator() {
+        return curator;
+    }
+
+    public TokenVerifier verifier() {
+        return verifier;
     }
 
     /** A directory of the members under {@code basePath} (one nobody registers under is an empty ring). */
-    ZooKeeperShardDirectory newDirectory(String basePath) {
+    public ZooKeeperShardDirectory newDirectory(String basePath) {
         ZooKeeperShardDirectory created = new ZooKeeperShardDirectory(curator, basePath, new SimpleMeterRegistry());
         created.start();
         closeables.add(created);
         return created;
     }
 
-    ChatServer startChatServer(String id) throws Exception {
-        ChatServer server = ChatServer.start(ChatServerConfig.loopback(id)
-                        .withZooKeeper(ZooKeeperConfig.of(zooKeeper.getConnectString()))
-                        .withMoveSpread(Duration.ofMillis(200)),
-                TestTls.server(), auth -> verifier.verify(auth).toAuthStatus(), new SimpleMeterRegistry());
+    public ChatServer startChatServer(String id) throws Exception {
+        return startChatServer(id, java.util.function.UnaryOperator.identity());
+    }
+
+    /** A chat server on loopback whose config, after the defaults of this cluster, {@code tweak} adjusts. */
+    public ChatServer startChatServer(String id, java.util.function.UnaryOperator<ChatServerConfig> tweak)
+            throws Exception {
+        MeterRegistry chatRegistry = new SimpleMeterRegistry();
+        ChatServer server = ChatServer.start(tweak.apply(ChatServerConfig.loopback(id)
+                        .withZooKeeper(ZooKeeperConfig.of(connectString))
+                        .withMoveSpread(Duration.ofMillis(200))),
+                TestTls.server(), auth -> verifier.verify(auth).toAuthStatus(), chatRegistry);
+        chatRegistries.put(id, chatRegistry);
         chatServers.add(server);
         return server;
     }
 
+    /** The meter registry of the chat server {@code id} (its latest incarnation). */
+    public MeterRegistry chatRegistry(String id) {
+        return chatRegistries.get(id);
+    }
+
+    /** The chat servers started so far, closed ones included. */
+    public List<ChatServer> chatServers() {
+        return List.copyOf(chatServers);
+    }
+
     /** Loopback, ephemeral port, {@value #EVENT_LOOPS} event loops, otherwise the defaults. */
-    static GatewaySettings settings() {
+    public static GatewaySettings settings() {
         return GatewaySettings.defaults("presenter-test")
                 .withListenAddress(new InetSocketAddress("127.0.0.1", 0))
                 .withEventLoops(EVENT_LOOPS);
     }
 
     /** A presenter on {@link #registry}, routing on {@code ring}, verifying tokens at the edge. */
-    PresenterServer startPresenter(GatewaySettings settings, ShardDirectory ring) throws InterruptedException {
-        PresenterServer presenter = PresenterServer.start(settings, tls, ring, verifier, registry);
+    public PresenterServer startPresenter(GatewaySettings settings, ShardDirectory ring) throws InterruptedException {
+        return startPresenter(settings, ring, tls);
+    }
+
+    /** A presenter as above, with its own TLS (see {@link #newServerTls}). */
+    public PresenterServer startPresenter(GatewaySettings settings, ShardDirectory ring, ServerTls serverTls)
+            throws InterruptedException {
+        PresenterServer presenter = PresenterServer.start(settings, serverTls, ring, verifier, registry);
         closeables.add(presenter);
         return presenter;
     }
 
     /** Waits until the presenter's directory and every chat server see {@code members} members on one version. */
-    RingSnapshot converged(int members) {
+    public RingSnapshot converged(int members) {
         Await.until(CONVERGENCE, () -> directory.ring().members().size() == members
-                        && chatServers.stream().allMatch(s -> s.ring().version() == directory.ring().version()
+                        && live().allMatch(s -> s.ring().version() == directory.ring().version()
                                 && s.ring().members().size() == members),
-                () -> "presenter ring " + directory.ring() + ", chat servers " + chatServers.stream().map(ChatServer::ring).toList());
+                () -> "presenter ring " + directory.ring() + ", chat servers " + live().map(ChatServer::ring).toList());
         return directory.ring();
     }
 
-    ChatServer chatServer(String id) {
-        return chatServers.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+    private java.util.stream.Stream<ChatServer> live() {
+        return chatServers.stream().filter(s -> !s.closeFuture().isDone());
+    }
+
+    /** The live chat server {@code id}. */
+    public ChatServer chatServer(String id) {
+        return live().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
     }
 
     /** The chat server that owns {@code couple} on the presenter's ring. */
-    ChatServer owner(long couple) {
+    public ChatServer owner(long couple) {
         return chatServer(directory.ring().owner(couple).orElseThrow().id());
     }
 
-    AuthPacket auth(long user, long couple) {
+    public AuthPacket auth(long user, long couple) {
         return TestChatClient.authPacket(user, couple, signer.sign(user, couple, Duration.ofHours(1)));
     }
 
     /** A TLS client of {@code presenter} that has not sent anything yet. */
-    TestChatClient connect(PresenterServer presenter) throws Exception {
+    public TestChatClient connect(PresenterServer presenter) throws Exception {
         TestChatClient client = TestChatClient.connect(clientLoops, presenter.address(), TestTls.client());
         closeables.add(client);
         return client;
     }
 
     /** A TLS client of {@code presenter} authenticated as {@code user} of {@code couple}. */
-    TestChatClient authenticated(PresenterServer presenter, long user, long couple) throws Exception {
+    public TestChatClient authenticated(PresenterServer presenter, long user, long couple) throws Exception {
         TestChatClient client = connect(presenter);
         assertThat(client.authenticate(auth(user, couple))).as("auth of user %d", user).isEqualTo(AuthStatus.OK);
         return client;
     }
 
     /** Sends {@code count} messages from {@code from}; {@code to} must receive exactly them, in order. */
-    static void assertChat(TestChatClient from, TestChatClient to, long firstMessageId, int count)
+    public static void assertChat(TestChatClient from, TestChatClient to, long firstMessageId, int count)
             throws InterruptedException {
         for (int i = 0; i < count; i++) {
             from.sendMessage(firstMessageId + i, "message " + (firstMessageId + i));
@@ -148,7 +212,7 @@ final class PresenterCluster implements AutoCloseable {
     }
 
     /** The next {@code count} deliveries to {@code to} are the messages from {@code firstMessageId} on, in order. */
-    static void assertDelivered(TestChatClient to, long firstMessageId, int count) throws InterruptedException {
+    public static void assertDelivered(TestChatClient to, long firstMessageId, int count) throws InterruptedException {
         List<Long> received = new ArrayList<>();
         while (received.size() < count) {
             received.add(to.next(ClientPacket::isSetDelivery).getDelivery().getClientMessageId());
@@ -157,13 +221,13 @@ final class PresenterCluster implements AutoCloseable {
                 .containsExactlyElementsOf(LongStream.range(firstMessageId, firstMessageId + count).boxed().toList());
     }
 
-    double counter(String name, String... tags) {
+    public double counter(String name, String... tags) {
         Counter counter = registry.find(name).tags(tags).counter();
         return counter == null ? 0 : counter.count();
     }
 
     /** Waits until the counter reaches {@code expected} (closes are counted when they complete). */
-    void awaitCounter(double expected, String name, String... tags) {
+    public void awaitCounter(double expected, String name, String... tags) {
         Await.until(CONVERGENCE, () -> counter(name, tags) == expected,
                 () -> name + " " + List.of(tags) + " is " + counter(name, tags) + ", expected " + expected);
     }
@@ -177,6 +241,8 @@ final class PresenterCluster implements AutoCloseable {
         clientLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         tls.close();
         curator.close();
-        zooKeeper.close();
+        if (zooKeeper != null) {
+            zooKeeper.close();
+        }
     }
 }

@@ -81,6 +81,18 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return zooKeeper;
     }
 
+    /**
+     * Runs a standalone embedded ZooKeeper until killed, for local runs and benchmark scripts:
+     * {@code java -cp gateway/target/presenter.jar io.presenter.ring.EmbeddedZooKeeper [port] [dataDir]}
+     * (default port 2181, data in a temporary directory deleted on exit).
+     */
+    public static void main(String[] args) throws Exception {
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : 2181;
+        EmbeddedZooKeeper zooKeeper = args.length > 1 ? start(port, Path.of(args[1])) : start(port);
+        Runtime.getRuntime().addShutdownHook(new Thread(zooKeeper::close, "zookeeper-stop"));
+        Thread.currentThread().join();
+    }
+
     /** The port clients connect to. */
     public int port() {
         return connections.getLocalPort();

@@ -1,5 +1,6 @@
 package io.presenter.chat.server;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -18,6 +19,7 @@ import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxInitializer;
 import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.ring.MemberRegistration;
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class ChatServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
+    /** Counter: presenter connections the mux door's TLS refused (only with {@link ChatServerConfig#muxTls()}). */
+    public static final String MUX_TLS_FAILURES = "chat.mux.tls.failures";
 
     private final ChatServerConfig config;
     private final EventLoopGroup bossGroup;
@@ -83,8 +87,24 @@ public final class ChatServer implements AutoCloseable {
                     new DirectClientInitializer(sslContext, service, config.maxPacketLength()));
             MuxSettings mux = MuxSettings.builder().peerId(config.serverId())
                     .stats(new MuxMeters(registry)).build();
-            muxListener = listen(transport, config.muxPort(), muxConnections, MuxInitializer.accepting(mux,
-                    new StreamAdmission(ownership, service, config.maxPacketLength())));
+            MuxInitializer muxDoor = MuxInitializer.accepting(mux,
+                    new StreamAdmission(ownership, service, config.maxPacketLength()));
+            MuxTls muxTls = config.muxTls();
+            Counter muxTlsFailures = Counter.builder(MUX_TLS_FAILURES)
+                    .description("presenter connections refused by mux TLS (no or untrusted certificate, timeout)")
+                    .register(registry);
+            muxListener = listen(transport, config.muxPort(), muxConnections, muxTls == null ? muxDoor
+                    : new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            muxTls.addTo(channel, null, 0, cause -> {
+                                muxTlsFailures.increment();
+                                log.warn("mux TLS handshake from {} failed: {}", channel.remoteAddress(),
+                                        cause.toString());
+                            });
+                            channel.pipeline().addLast(muxDoor);
+                        }
+                    });
             if (directory != null) {
                 directory.addListener(new CoupleMover(service, config.serverId(), bossGroup.next(),
                         config.moveSpread()));
@@ -94,8 +114,9 @@ public final class ChatServer implements AutoCloseable {
             close();
             throw e;
         }
-        log.info("chat server {} up: direct TLS on {}, mux on {} ({} transport), ring {}",
+        log.info("chat server {} up: direct TLS on {}, mux on {} ({} transport, {}), ring {}",
                 config.serverId(), directListener.localAddress(), muxListener.localAddress(), transport.name(),
+                config.muxTls() == null ? "plaintext" : "mutual TLS",
                 directory == null ? "off (owns every couple)" : "from ZooKeeper");
     }
 
@@ -182,6 +203,14 @@ public final class ChatServer implements AutoCloseable {
         }, 0, 100, TimeUnit.MILLISECONDS);
         drained.whenComplete((left, error) -> check.cancel(false));
         return drained;
+    }
+
+    /**
+     * This server's ZooKeeper client, whose session keeps its member node alive; null when it runs
+     * without ZooKeeper. For tests and tools that must inspect or expire the session; do not close it.
+     */
+    public CuratorFramework zooKeeperClient() {
+        return zooKeeper;
     }
 
     /** Completes when {@link #close()} has finished. */

@@ -12,6 +12,7 @@ import io.presenter.chat.ChatLimits;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.protocol.mux.MuxTls;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.ZooKeeperConfig;
 import java.net.InetSocketAddress;
@@ -106,6 +107,17 @@ public final class ChatServerCommand implements Callable<Integer> {
             description = "On SIGTERM, how long to wait for sessions to move away (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--mux-tls-cert", description = "Mutual TLS on the mux port: this server's PEM certificate "
+            + "chain. With --mux-tls-key and --mux-tls-ca; without them the mux port is plaintext.")
+    Path muxTlsCert;
+
+    @Option(names = "--mux-tls-key", description = "Mutual TLS on the mux port: the PEM (PKCS#8) private key.")
+    Path muxTlsKey;
+
+    @Option(names = "--mux-tls-ca", description = "Mutual TLS on the mux port: PEM CA certificate(s) that "
+            + "presenters' client certificates must chain to.")
+    Path muxTlsCa;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChatServerCommand()).execute(args));
     }
@@ -151,6 +163,19 @@ public final class ChatServerCommand implements Callable<Integer> {
         return drained;
     }
 
+    /** The mux door's mutual TLS from the three --mux-tls-* options, or null (plaintext) when none is given. */
+    MuxTls muxTls() throws javax.net.ssl.SSLException {
+        int given = (muxTlsCert == null ? 0 : 1) + (muxTlsKey == null ? 0 : 1) + (muxTlsCa == null ? 0 : 1);
+        if (given == 0) {
+            return null;
+        }
+        if (given != 3) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--mux-tls-cert, --mux-tls-key and --mux-tls-ca go together");
+        }
+        return MuxTls.server(muxTlsCert, muxTlsKey, muxTlsCa);
+    }
+
     /** Starts the server the options describe, with token verification from the key file. */
     ChatServer start() throws Exception {
         if (!OpenSsl.isAvailable()) {
@@ -164,7 +189,7 @@ public final class ChatServerCommand implements Callable<Integer> {
                 directPort, muxPort, eventLoops, ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH,
                 new ChatLimits(maxSessions, maxMessageBytes, maxPendingDeliveries), weight,
                 zooKeeper == null ? null : ZooKeeperConfig.of(zooKeeper).withBasePath(zkBasePath),
-                moveSpread, drainTimeout);
+                moveSpread, drainTimeout).withMuxTls(muxTls());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

@@ -2,6 +2,7 @@ package io.presenter.chat.server;
 
 import io.presenter.chat.ChatLimits;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.protocol.mux.MuxTls;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.ZooKeeperConfig;
 import java.time.Duration;
@@ -22,10 +23,12 @@ import java.util.Objects;
  * @param zooKeeper where the ring lives; null runs alone, owning every couple
  * @param moveSpread how long the sessions of couples that moved away take to be ended
  * @param drainTimeout how long a drain waits for sessions to leave before giving up
+ * @param muxTls mutual TLS on the mux door (a server {@link MuxTls}: this server's certificate and
+ *        the CA presenters' certificates must chain to); null, the default, is plaintext mux
  */
 public record ChatServerConfig(String serverId, String bindHost, String advertisedHost,
         int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
-        int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout) {
+        int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls) {
 
     public static final Duration DEFAULT_MOVE_SPREAD = Duration.ofSeconds(10);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(60);
@@ -40,6 +43,17 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
         if (eventLoopThreads < 1 || maxPacketLength < 2) {
             throw new IllegalArgumentException("eventLoopThreads and maxPacketLength must be positive");
         }
+        if (muxTls != null && !muxTls.isServer()) {
+            throw new IllegalArgumentException("the mux door needs a server MuxTls, got " + muxTls);
+        }
+    }
+
+    /** A server with plaintext mux (the form before mutual TLS existed). */
+    public ChatServerConfig(String serverId, String bindHost, String advertisedHost,
+            int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
+            int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout) {
+        this(serverId, bindHost, advertisedHost, directPort, muxPort, eventLoopThreads, maxPacketLength, limits,
+                weight, zooKeeper, moveSpread, drainTimeout, null);
     }
 
     /** A standalone server on loopback with free ports and default limits (tests, the demo). */
@@ -51,11 +65,17 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
 
     public ChatServerConfig withZooKeeper(ZooKeeperConfig zk) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
-                eventLoopThreads, maxPacketLength, limits, weight, zk, moveSpread, drainTimeout);
+                eventLoopThreads, maxPacketLength, limits, weight, zk, moveSpread, drainTimeout, muxTls);
     }
 
     public ChatServerConfig withMoveSpread(Duration spread) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
-                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, spread, drainTimeout);
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, spread, drainTimeout, muxTls);
+    }
+
+    /** The same server with mutual TLS on its mux door ({@code tls} from {@link MuxTls#server}), or plaintext when null. */
+    public ChatServerConfig withMuxTls(MuxTls tls) {
+        return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, tls);
     }
 }

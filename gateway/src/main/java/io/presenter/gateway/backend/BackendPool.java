@@ -1,11 +1,14 @@
 package io.presenter.gateway.backend;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -13,6 +16,7 @@ import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxInitializer;
 import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.ring.RingListener;
 import io.presenter.ring.RingMember;
@@ -46,6 +50,8 @@ public final class BackendPool implements RingListener, AutoCloseable {
 
     /** Gauge: mux connections to chat servers that are open now. */
     public static final String CONNECTIONS_GAUGE = "presenter.backend.connections";
+    /** Counter: mux connections whose TLS handshake failed (chat server certificate refused, timeout...). */
+    public static final String TLS_FAILURES = "presenter.backend.tls.failures";
 
     private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
 
@@ -54,14 +60,32 @@ public final class BackendPool implements RingListener, AutoCloseable {
     private final int connectionsPerLoop;
     private final Duration connectTimeout;
     private final ConnectBackoff backoff;
+    /** Mutual TLS towards chat servers, or null for plaintext mux. */
+    private final MuxTls tls;
+    private final Counter tlsFailures;
     /** One entry per event loop that ever acquired. */
     private final ConcurrentMap<EventLoop, LoopBackends> loops = new ConcurrentHashMap<>();
     /** Open connections per member id; an entry goes away with the member's last connection. */
     private final ConcurrentMap<String, Integer> openByMember = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
 
+    /** A pool of plaintext mux connections (the default: a private network between presenters and chat servers). */
     public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop,
             Duration connectTimeout, ConnectBackoff backoff, MeterRegistry registry) {
+        this(transport, muxSettings, connectionsPerLoop, connectTimeout, backoff, null, registry);
+    }
+
+    /**
+     * A pool whose mux connections run over {@code tls} (a client {@link MuxTls}: the presenter's
+     * certificate, the CA chat servers' certificates must chain to), or plaintext when null. With
+     * TLS a connection is handed out only after its handshake; a failed handshake counts as a
+     * failed connect (backoff) and in {@value #TLS_FAILURES}.
+     */
+    public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop,
+            Duration connectTimeout, ConnectBackoff backoff, MuxTls tls, MeterRegistry registry) {
+        if (tls != null && tls.isServer()) {
+            throw new IllegalArgumentException("BackendPool needs a client MuxTls, got " + tls);
+        }
         if (connectionsPerLoop < 1) {
             throw new IllegalArgumentException("connectionsPerLoop " + connectionsPerLoop);
         }
@@ -70,6 +94,9 @@ public final class BackendPool implements RingListener, AutoCloseable {
         this.connectionsPerLoop = connectionsPerLoop;
         this.connectTimeout = connectTimeout;
         this.backoff = backoff;
+        this.tls = tls;
+        this.tlsFailures = Counter.builder(TLS_FAILURES)
+                .description("mux connections to chat servers whose TLS handshake failed").register(registry);
         Gauge.builder(CONNECTIONS_GAUGE, open, AtomicInteger::get)
                 .description("mux connections from this presenter to chat servers")
                 .register(registry);
@@ -207,12 +234,23 @@ public final class BackendPool implements RingListener, AutoCloseable {
         }
 
         private ChannelFuture connect(int slot) {
-            ChannelFuture connect = new Bootstrap().group(loop)
+            ChannelFuture tcp = new Bootstrap().group(loop)
                     .channel(transport.channelClass())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                    .handler(MuxInitializer.opening(muxSettings))
+                    .handler(tls == null ? MuxInitializer.opening(muxSettings) : new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            tls.addTo(ch, member.host(), member.muxPort(), cause -> {
+                                tlsFailures.increment();
+                                log.warn("mux TLS handshake with {} at {}:{} failed: {}", member.id(), member.host(),
+                                        member.muxPort(), cause.toString());
+                            });
+                            ch.pipeline().addLast(MuxInitializer.opening(muxSettings));
+                        }
+                    })
                     .connect(member.host(), member.muxPort());
+            ChannelFuture connect = tls == null ? tcp : afterHandshake(tcp);
             slots[slot] = connect;
             // Registered before any acquirer's listener, so the slot state is current when they run.
             connect.addListener(done -> {
@@ -237,6 +275,26 @@ public final class BackendPool implements RingListener, AutoCloseable {
                 }
             });
             return connect;
+        }
+
+        /** Completes when the TCP connect and then the TLS handshake have succeeded; fails (and closes) otherwise. */
+        private ChannelFuture afterHandshake(ChannelFuture tcp) {
+            ChannelPromise ready = tcp.channel().newPromise();
+            tcp.addListener(connected -> {
+                if (!connected.isSuccess()) {
+                    ready.tryFailure(connected.cause());
+                    return;
+                }
+                MuxTls.handshakeOf(tcp.channel()).addListener(handshake -> {
+                    if (handshake.isSuccess()) {
+                        ready.trySuccess();
+                    } else {
+                        tcp.channel().close();
+                        ready.tryFailure(handshake.cause());
+                    }
+                });
+            });
+            return ready;
         }
 
         private boolean usable(ChannelFuture connection) {

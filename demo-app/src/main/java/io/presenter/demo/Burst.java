@@ -1,0 +1,91 @@
+package io.presenter.demo;
+
+import io.presenter.loadtest.LoadTestCommand;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+
+/**
+ * A burst of real TLS clients chatting in couples through the presenter: the load harness's
+ * {@code chat} scenario, driven through its command line exactly as a user would run it, its JSON
+ * result read back.
+ */
+final class Burst {
+
+    /**
+     * What the harness measured.
+     *
+     * @param exitCode the harness's exit code: 0 when every client connected and every message
+     *     reached its partner exactly once and in order
+     * @param latencyMicros delivery latency from the intended send time: p50, p99, max
+     */
+    record Result(int exitCode, long connected, long failed, Map<String, Object> failures, long clientFull,
+            long clientResumed, long sent, long delivered, long duplicates, long lost, long reordered,
+            long wrongSender, long p50Micros, long p99Micros, long maxMicros, Map<String, Object> errors,
+            String harnessSummary) {
+
+        boolean exactlyOnce() {
+            return exitCode == 0 && delivered == sent && duplicates == 0 && lost == 0 && reordered == 0
+                    && wrongSender == 0;
+        }
+    }
+
+    private Burst() {}
+
+    /**
+     * Runs the burst and returns its result. The harness's own summary (it prints to
+     * {@code System.out}) is captured into {@link Result#harnessSummary()}; its progress line goes
+     * to {@code System.err} unless {@code quiet}.
+     */
+    static Result run(Demo demo, int clients, double rate, Duration duration, boolean quiet) throws Exception {
+        InetSocketAddress target = demo.presenterAddress();
+        Path out = demo.dir().resolve("burst.json");
+        List<String> args = new ArrayList<>(List.of("chat",
+                "--target", "127.0.0.1:" + target.getPort(),
+                "--token-keys", demo.tokenKeyFile().toString(),
+                "--ca", demo.certificate().chain().toString(),
+                "--connections", Integer.toString(clients),
+                "--connect-rate", Double.toString(Math.max(500, clients * 2.0)),
+                "--rate", Double.toString(rate),
+                "--duration", duration.toString(),
+                "--out", out.toString()));
+        if (quiet) {
+            args.add("--quiet");
+        }
+        int code;
+        ByteArrayOutputStream harnessOut = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        synchronized (Burst.class) {
+            System.setOut(new PrintStream(harnessOut, true, StandardCharsets.UTF_8));
+            try {
+                code = new CommandLine(new LoadTestCommand()).execute(args.toArray(String[]::new));
+            } finally {
+                System.setOut(stdout);
+            }
+        }
+        String summary = harnessOut.toString(StandardCharsets.UTF_8);
+        if (!Files.exists(out)) {
+            throw new IllegalStateException("the load harness wrote no result (exit code " + code + "):\n" + summary);
+        }
+        Map<String, Object> report = Json.object(Json.parse(Files.readString(out, StandardCharsets.UTF_8)), "result");
+        Files.delete(out);
+        Map<String, Object> connect = Json.path(report, "connect");
+        Map<String, Object> handshakes = Json.path(connect, "handshakes");
+        Map<String, Object> messages = Json.path(report, "messages");
+        Map<String, Object> latency = Json.path(report, "latency_us", "delivery_from_intended_send");
+        return new Result(code, Json.number(connect, "succeeded"), Json.number(connect, "failed"),
+                Json.path(connect, "failures"), Json.number(handshakes, "full"), Json.number(handshakes, "resumed"),
+                Json.number(messages, "sent"), Json.number(messages, "delivered"), Json.number(messages, "duplicates"),
+                Json.number(messages, "lost"), Json.number(messages, "reordered"), Json.number(messages, "wrong_sender"),
+                Json.number(latency, "p50"), Json.number(latency, "p99"), Json.number(latency, "max"),
+                Json.path(report, "errors"), summary);
+    }
+}

@@ -206,7 +206,9 @@ class HostileInputTest {
             try (evil) {
                 var ring = cluster.newDirectory("/evil");
                 Await.until(SETTLE, () -> ring.ring().member("evil-1").isPresent(), () -> "no evil member");
-                PresenterServer victim = cluster.startPresenter(PresenterCluster.settings(), ring);
+                // One event loop: the presenter opens one mux connection per loop up front, and this fake
+                // chat server serves only the first it accepts.
+                PresenterServer victim = cluster.startPresenter(PresenterCluster.settings().withEventLoops(1), ring);
                 double resetsBefore = cluster.counter("mux.resets", "direction", "sent", "code", "flow_control_error");
                 CompletableFuture<Long> overrun = CompletableFuture.supplyAsync(() -> serveIgnoringFlowControl(listener));
                 try (SSLSocket stalled = stalledClient(victim.address(), cluster.auth(21, 901))) {

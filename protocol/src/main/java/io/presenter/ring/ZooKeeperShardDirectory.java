@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.Closeable;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -71,6 +72,8 @@ import org.slf4j.LoggerFactory;
 public final class ZooKeeperShardDirectory implements ShardDirectory, Closeable {
 
     static final String VERSION_GAUGE = "presenter.ring.version";
+    /** Pause before reading again while the member cache lags the members node. */
+    private static final Duration CATCH_UP_RETRY = Duration.ofMillis(200);
     static final String MEMBERS_GAUGE = "presenter.ring.members";
 
     private static final Logger logger = LoggerFactory.getLogger(ZooKeeperShardDirectory.class);
@@ -231,6 +234,10 @@ public final class ZooKeeperShardDirectory implements ShardDirectory, Closeable 
         if (!cachedNames.equals(new HashSet<>(childNames))) {
             logger.debug("Ring members cache is catching up ({} cached, {} in ZooKeeper)",
                     cachedNames.size(), childNames.size());
+            // Normally the cache's own event asks again; after a session expiry that event can be
+            // the one that raced this read, so look again shortly rather than wait for the next change.
+            CompletableFuture.delayedExecutor(CATCH_UP_RETRY.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(this::requestRefresh);
             return;
         }
         long version = membersPzxid;

@@ -223,7 +223,6 @@ class ZooKeeperChaosTest {
      * ownership and couple moves run on a stale ring until the next membership change.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("finding: the expired server's own ring can stay stale; see RELIABILITY.md")
     void theExpiredServersOwnRingCatchesUp() throws Exception {
         connectAndChat(0, 10);
         RingSnapshot ring = cluster.directory.ring();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.PresenterCluster;
-import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.ring.RingSnapshot;
 import io.presenter.testing.Await;
@@ -27,38 +26,25 @@ import org.junit.jupiter.api.Test;
  * exactly which couples move (about a quarter); those, and only those, are reset, a few at a time
  * over the old owners' move spread, and come back on the new server. The rest never notice.
  */
-class ChatServerJoinTest {
+class ChatServerJoinTest extends ChaosTestBase {
 
     static final int COUPLES = Integer.getInteger("chaos.couples", 500);
     static final Duration MOVE_SPREAD = Duration.ofSeconds(1);
     /** CoupleMover's tick: a sweep ends ceil(moving / (spread / tick)) couples per tick. */
     static final long MOVER_TICK_MILLIS = 10;
-    static final Duration SETTLE = Duration.ofSeconds(60);
 
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-    private ChatFleet fleet;
     private final ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
 
     @BeforeEach
     void start() throws Exception {
-        cluster = new PresenterCluster();
-        for (String id : List.of("chat-1", "chat-2", "chat-3")) {
-            cluster.startChatServer(id, config -> config.withMoveSpread(MOVE_SPREAD));
-        }
-        cluster.converged(3);
-        presenter = cluster.startPresenter(PresenterCluster.settings().withConnectionsPerLoop(2), cluster.directory);
-        fleet = new ChatFleet(cluster, presenter.address());
+        start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(2),
+                config -> config.withMoveSpread(MOVE_SPREAD), "chat-1", "chat-2", "chat-3");
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stopPump() throws Exception {
         pump.shutdownNow();
         pump.awaitTermination(10, TimeUnit.SECONDS);
-        if (fleet != null) {
-            fleet.close();
-        }
-        cluster.close();
     }
 
     @Test

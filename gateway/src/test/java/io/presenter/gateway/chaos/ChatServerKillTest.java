@@ -5,17 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.PresenterCluster;
-import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.gateway.chaos.ChatFleet.Member;
 import io.presenter.ring.RingSnapshot;
 import io.presenter.testing.Await;
-import java.time.Duration;
 import java.util.List;
 import java.util.LongSummaryStatistics;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -28,37 +27,24 @@ import org.junit.jupiter.api.Test;
  * with a jittered backoff and land on the couple's new owner; nobody gets a message twice, out of
  * order or from another couple; every other couple never notices.
  */
-class ChatServerKillTest {
+class ChatServerKillTest extends ChaosTestBase {
 
     /** Couples (two TLS clients each); {@code -Dchaos.couples=1000} for the 2,000-client run. */
     static final int COUPLES = Integer.getInteger("chaos.couples", 500);
-    static final Duration SETTLE = Duration.ofSeconds(60);
     static final long TRAFFIC_PERIOD_MILLIS = 50;
 
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-    private ChatFleet fleet;
     private final ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
 
     @BeforeEach
     void start() throws Exception {
-        cluster = new PresenterCluster();
-        for (String id : List.of("chat-1", "chat-2", "chat-3")) {
-            cluster.startChatServer(id);
-        }
-        cluster.converged(3);
-        presenter = cluster.startPresenter(PresenterCluster.settings().withConnectionsPerLoop(2), cluster.directory);
-        fleet = new ChatFleet(cluster, presenter.address());
+        start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(2), UnaryOperator.identity(),
+                "chat-1", "chat-2", "chat-3");
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stopPump() throws Exception {
         pump.shutdownNow();
         pump.awaitTermination(10, TimeUnit.SECONDS);
-        if (fleet != null) {
-            fleet.close();
-        }
-        cluster.close();
     }
 
     @Test

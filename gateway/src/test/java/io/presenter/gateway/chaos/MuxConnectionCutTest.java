@@ -7,16 +7,14 @@ import io.netty.channel.ChannelOption;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.PresenterCluster;
-import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.testing.Await;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,32 +25,16 @@ import org.junit.jupiter.api.Test;
  * (exactly those), they reconnect over a fresh connection; the streams on the other connections
  * never notice.
  */
-class MuxConnectionCutTest {
+class MuxConnectionCutTest extends ChaosTestBase {
 
     static final int COUPLES = 200;
     static final int CONNECTIONS_PER_LOOP = 2;
-    static final Duration SETTLE = Duration.ofSeconds(60);
 
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-    private ChatFleet fleet;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.converged(1);
-        presenter = cluster.startPresenter(PresenterCluster.settings().withConnectionsPerLoop(CONNECTIONS_PER_LOOP),
-                cluster.directory);
-        fleet = new ChatFleet(cluster, presenter.address());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (fleet != null) {
-            fleet.close();
-        }
-        cluster.close();
+        start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(CONNECTIONS_PER_LOOP),
+                UnaryOperator.identity(), "chat-1");
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.PooledByteBufAllocator;
 import io.presenter.gateway.PresenterCluster;
-import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.gateway.chaos.ChatFleet.Member;
 import io.presenter.testing.Await;
@@ -20,8 +19,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,36 +31,19 @@ import org.junit.jupiter.api.Test;
  * traffic stops every stream must be accounted for: one open stream per connected client, none
  * once they have all gone. Leaks fail the class through the leak check.
  */
-class SoakTest {
+class SoakTest extends ChaosTestBase {
 
     static final Duration DURATION = Duration.parse(System.getProperty("soak.duration", "PT40S"));
     static final int COUPLES = Integer.getInteger("soak.couples", 150);
-    static final Duration SETTLE = Duration.ofSeconds(60);
     /** Growth allowed between the samples after warm-up and at the end: slack for a busy JVM, far below a leak's. */
     static final long HEAP_SLACK_BYTES = 48L << 20;
     static final long DIRECT_SLACK_BYTES = 16L << 20;
 
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-    private ChatFleet fleet;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.startChatServer("chat-2");
-        cluster.converged(2);
-        presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
-        fleet = new ChatFleet(cluster, presenter.address());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (fleet != null) {
-            fleet.close();
-        }
-        cluster.close();
+        start(new PresenterCluster(), PresenterCluster.settings(), UnaryOperator.identity(), "chat-1", "chat-2");
     }
 
     @Test

@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.PresenterCluster;
-import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.ring.RingSnapshot;
 import io.presenter.ring.ZooKeeperConfig;
@@ -15,7 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.LongStream;
+import java.util.function.UnaryOperator;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingCluster;
@@ -29,51 +28,39 @@ import org.junit.jupiter.api.Test;
  * (everyone routes on the last ring; new clients connect and chat), a chat server's session
  * expires (it registers again; each couple ends on exactly one server).
  */
-class ZooKeeperChaosTest {
+class ZooKeeperChaosTest extends ChaosTestBase {
 
     static final int COUPLES = 100;
     /** How long the whole ensemble stays down; {@code -Dchaos.zk.outage=PT60S} for the long version. */
     static final Duration OUTAGE = Duration.parse(System.getProperty("chaos.zk.outage", "PT12S"));
-    static final Duration SETTLE = Duration.ofSeconds(60);
+    /** Couple ids of this class start here. */
+    static final long FIRST = 400_000;
 
     private TestingCluster ensemble;
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-    private ChatFleet fleet;
 
     @BeforeEach
     void start() throws Exception {
         ensemble = new TestingCluster(3);
         ensemble.start();
-        cluster = new PresenterCluster(ensemble.getConnectString());
-        for (String id : List.of("chat-1", "chat-2", "chat-3")) {
-            cluster.startChatServer(id);
-        }
-        cluster.converged(3);
-        presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
-        fleet = new ChatFleet(cluster, presenter.address());
+        start(new PresenterCluster(ensemble.getConnectString()), PresenterCluster.settings(), UnaryOperator.identity(),
+                "chat-1", "chat-2", "chat-3");
     }
 
     @AfterEach
-    void stop() throws Exception {
-        if (fleet != null) {
-            fleet.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    void stopEnsemble() throws Exception {
+        stopFleetAndCluster();  // before the ensemble they talk to
         ensemble.close();
     }
 
     @Test
     void losingOneEnsembleNodeChangesNothing() throws Exception {
-        List<Couple> first = connectAndChat(0, COUPLES);
+        List<Couple> first = connectAndChat(FIRST, COUPLES);
         RingSnapshot ring = cluster.directory.ring();
         InstanceSpec presentersNode = ensemble.findConnectionInstance(
                 cluster.curator().getZookeeperClient().getZooKeeper());
         assertThat(ensemble.killServer(presentersNode)).isTrue();
 
-        List<Couple> second = connectAndChat(COUPLES, COUPLES / 2);
+        List<Couple> second = connectAndChat(FIRST + COUPLES, COUPLES / 2);
         List<Couple> all = new ArrayList<>(first);
         all.addAll(second);
         for (int round = 0; round < 3; round++) {
@@ -98,7 +85,7 @@ class ZooKeeperChaosTest {
 
     @Test
     void withTheWholeEnsembleDownEveryoneRoutesOnTheLastRing() throws Exception {
-        List<Couple> all = new ArrayList<>(connectAndChat(0, COUPLES));
+        List<Couple> all = new ArrayList<>(connectAndChat(FIRST, COUPLES));
         RingSnapshot ring = cluster.directory.ring();
         for (InstanceSpec node : ensemble.getInstances()) {
             ensemble.killServer(node);
@@ -111,7 +98,7 @@ class ZooKeeperChaosTest {
         int batches = 0;
         long next = 1_000;
         while (System.nanoTime() - deadline < 0) {
-            all.addAll(connectAndChat(next, 10));
+            all.addAll(connectAndChat(FIRST + next, 10));
             next += 10;
             batches++;
             fleet.sendRound(all);
@@ -150,7 +137,7 @@ class ZooKeeperChaosTest {
 
     @Test
     void aChatServerWhoseSessionExpiresRegistersAgainAndEachCoupleEndsOnOneServer() throws Exception {
-        List<Couple> all = connectAndChat(0, COUPLES);
+        List<Couple> all = connectAndChat(FIRST, COUPLES);
         RingSnapshot ring = cluster.directory.ring();
         ChatServer expired = cluster.chatServer("chat-2");
         List<Couple> itsCouples = all.stream().filter(c -> ring.owner(c.id).orElseThrow().id().equals("chat-2")).toList();
@@ -224,7 +211,7 @@ class ZooKeeperChaosTest {
      */
     @Test
     void theExpiredServersOwnRingCatchesUp() throws Exception {
-        connectAndChat(0, 10);
+        connectAndChat(FIRST, 10);
         RingSnapshot ring = cluster.directory.ring();
         ChatServer expired = cluster.chatServer("chat-2");
         KillSession.kill(expired.zooKeeperClient().getZookeeperClient().getZooKeeper());
@@ -238,14 +225,6 @@ class ZooKeeperChaosTest {
         for (Couple couple : couples) {
             assertThat(after.owner(couple.id)).as("owner of %s", couple).isEqualTo(before.owner(couple.id));
         }
-    }
-
-    private List<Couple> connectAndChat(long from, int count) {
-        List<Couple> couples = fleet.connect(LongStream.range(from, from + count).map(i -> 400_000 + i).boxed().toList());
-        fleet.awaitAuthenticated(couples, SETTLE);
-        fleet.sendRound(couples);
-        fleet.awaitAllDelivered(couples, SETTLE);
-        return couples;
     }
 
     private int serversWithSessions(Couple couple) {

@@ -38,6 +38,11 @@ final class ConnectScenario extends Scenario {
     }
 
     @Override
+    Duration bound() {
+        return rampBound(warmupConnections).plus(rampBound(connections).plus(hold).plus(connectTimeout).multipliedBy(waves));
+    }
+
+    @Override
     String progress() {
         Ramp r = current;
         if (r == null) {

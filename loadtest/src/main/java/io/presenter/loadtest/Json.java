@@ -36,6 +36,11 @@ final class Json {
         return v;
     }
 
+    @SuppressWarnings("unchecked")
+    static java.util.Map<String, Object> parseObject(String text) {
+        return (java.util.Map<String, Object>) parse(text);
+    }
+
     private static final class Reader {
         final String s;
         int pos;

@@ -13,8 +13,6 @@
  *   <li>{@link io.presenter.loadtest.Couples}: client index to user and couple ids.
  *   <li>{@link io.presenter.loadtest.LatencyRecorder}, {@link io.presenter.loadtest.ProcessSampler},
  *       {@link io.presenter.loadtest.Json}: latencies, the target's CPU/RSS from /proc, the report.
- * </ul>
- *
  *   <li>{@link io.presenter.loadtest.StormScenario}: drop every client at once (client side or by
  *       the server) and reconnect with jittered exponential backoff, with or without resumption.
  *   <li>{@link io.presenter.loadtest.SoakScenario}: churn + chat for a duration while the target's

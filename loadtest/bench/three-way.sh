@@ -95,7 +95,7 @@ start_haproxy() {
   if [ "$HAPROXY_MODE" = passthrough ]; then server_ssl=""; bind_ssl=""; fi
   cat > haproxy.cfg <<EOF
 global
-    maxconn 40000
+    maxconn 9500   # 2 fds per proxied connection: stays under the 20000 open-file limit
     nbthread 2
     tune.ssl.default-dh-param 2048
     ssl-default-bind-options ssl-min-ver TLSv1.2
@@ -108,7 +108,7 @@ frontend clients
     bind 127.0.0.1:$HAPROXY_PORT $bind_ssl
     default_backend chat
 backend chat
-    server chat1 127.0.0.1:$CHAT_DIRECT $server_ssl maxconn 40000
+    server chat1 127.0.0.1:$CHAT_DIRECT $server_ssl maxconn 9500
 EOF
   haproxy -f haproxy.cfg -db > haproxy.log 2>&1 &
   EDGE_PID=$!; PIDS+=($EDGE_PID); wait_port $HAPROXY_PORT
@@ -131,13 +131,25 @@ zookeeper:
   connect: 127.0.0.1:$ZK_PORT
 admin:
   port: $PRESENTER_ADMIN
+drain:
+  quiet-period: 1s
 EOF
   java -Xms512m -jar "$PRESENTER_JAR" run -c presenter.yaml > presenter.log 2>&1 &
   EDGE_PID=$!; PIDS+=($EDGE_PID); wait_port $PRESENTER_PORT 60
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$PRESENTER_ADMIN/ready >/dev/null && break; sleep 0.2; done
   TARGET=127.0.0.1:$PRESENTER_PORT; METRICS=http://127.0.0.1:$PRESENTER_ADMIN/metrics
 }
-stop_edge() { if [ -n "${EDGE_PID:-}" ]; then kill "$EDGE_PID" 2>/dev/null || true; wait "$EDGE_PID" 2>/dev/null || true; EDGE_PID=""; fi; }
+# SIGTERM: HAProxy (-db) stops at once; the presenter drains, and with no client left and
+# drain.quiet-period 1s (presenter.yaml above) exits within seconds. (SIGINT is ignored by
+# background jobs of a non-interactive shell.) Bounded: SIGKILL after 30 s.
+stop_edge() {
+  [ -n "${EDGE_PID:-}" ] || return 0
+  kill "$EDGE_PID" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$EDGE_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$EDGE_PID" 2>/dev/null || true
+  wait "$EDGE_PID" 2>/dev/null || true
+  EDGE_PID=""
+}
 
 LT() { java -jar "$LOADTEST_JAR" "$@" --target "$TARGET" --token-keys tokens.keys --quiet; }
 internal_connections() { ss -Htn state established "( dport = :$CHAT_DIRECT or dport = :$CHAT_MUX )" | wc -l; }

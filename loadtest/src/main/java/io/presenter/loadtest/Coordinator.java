@@ -30,7 +30,7 @@ final class Coordinator {
     static final String PROGRESS_PREFIX = "@progress ";
 
     /** Options the coordinator sets per worker (or keeps for itself). */
-    private static final Set<String> OWN = Set.of("--workers", "--worker-jvm-option", "--out", "--html",
+    private static final Set<String> OWN = Set.of("--workers", "--worker-jvm-option", "--worker-deadline", "--out", "--html",
             "--source-addresses", "--connections", "--couple-offset", "--warmup-connections", "--quiet");
     /** Rates split in proportion to each worker's share of connections. */
     private static final Set<String> SPLIT_RATES = Set.of("--connect-rate", "--rate", "--churn-rate");
@@ -87,7 +87,7 @@ final class Coordinator {
                     dir.resolve("worker-" + i + ".log")));
             first += share;
         }
-        Duration bound = scenario.bound().plusSeconds(30);
+        Duration bound = scenario.workerDeadline != null ? scenario.workerDeadline : scenario.bound().plusSeconds(30);
         long started = System.nanoTime();
         for (Worker w : workers) {
             List<String> cmd = command(w);

@@ -154,6 +154,10 @@ abstract class Scenario implements Callable<Integer> {
     @Option(names = "--worker-jvm-option", description = "Extra JVM option for each worker (repeatable), e.g. -Xmx1g.")
     List<String> workerJvmOptions = new ArrayList<>();
 
+    @Option(names = "--worker-deadline", description = "With --workers: kill workers still running after this "
+            + "(default: the scenario's own bound + 30 s, from its connections, rates and durations).")
+    Duration workerDeadline;
+
     /** Set by the hidden {@code worker} command: >= 0 means this process is worker number workerIndex. */
     int workerIndex = -1;
 

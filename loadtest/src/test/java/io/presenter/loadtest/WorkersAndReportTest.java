@@ -71,6 +71,21 @@ class WorkersAndReportTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aWorkerThatOverrunsItsDeadlineIsKilledAndCounted() throws Exception {
+        long started = System.nanoTime();
+        CliRun run = CliRun.run(dir, target, "connect", "--workers", "1", "--connections", "2", "--hold", "PT60S",
+                "--worker-deadline", "PT4S", "--quiet");
+
+        assertThat(run.exitCode()).isEqualTo(Scenario.EXIT_FAILURES);
+        assertThat((System.nanoTime() - started) / 1e9).isLessThan(30);
+        List<Map<String, Object>> workers = (List<Map<String, Object>>) run.scenario().report.get("workers");
+        assertThat(workers.get(0)).containsEntry("killed", true);
+        assertThat((Map<String, Long>) run.scenario().report.get("errors")).containsEntry("worker_killed", 1L);
+        assertThat(run.stdout()).contains("no worker produced a result");
+    }
+
+    @Test
     void theHtmlReportIsSelfContainedAndCarriesTheSeries() throws Exception {
         Path html = dir.resolve("report.html");
         CliRun run = CliRun.run(dir, target, "connect", "--connections", "20", "--connect-rate", "100",

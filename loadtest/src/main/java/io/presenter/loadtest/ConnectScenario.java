@@ -79,6 +79,7 @@ final class ConnectScenario extends Scenario {
         long failed = 0;
         for (int w = 0; w < waves; w++) {
             wave = w + 1;
+            phase = "wave " + wave;
             ProcessSampler.Sample before = sample();
             Ramp ramp = ramp(connections, couples, ClientConnection.NO_LISTENER);
             current = ramp;

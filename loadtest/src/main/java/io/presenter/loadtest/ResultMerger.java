@@ -22,7 +22,8 @@ final class ResultMerger {
 
     /** Keys whose value is the same observation in every worker: keep the first. */
     private static final Set<String> FIRST = Set.of("scenario", "target", "started_at", "transport", "tls_provider",
-            "parameters", "target_process", "pid", "t_s", "drop", "resume", "target_fraction", "source_addresses");
+            "parameters", "target_process", "pid", "t_s", "drop", "resume", "target_fraction", "source_addresses",
+            "wave", "phase");
 
     private ResultMerger() {}
 

@@ -69,7 +69,7 @@ final class ChatScenario extends Scenario {
     private final LongAdder sequenceRegressions = new LongAdder();
     private final LongAdder acks = new LongAdder();
     private volatile Ramp ramp;
-    private volatile String phase = "connecting";
+    
     private long lastProgressNanos = System.nanoTime();
     private long lastProgressDelivered;
     // Epoch micros of a nanoTime origin: all latencies come from one monotonic clock in this process.
@@ -83,6 +83,12 @@ final class ChatScenario extends Scenario {
 
     private long epochMicros(long nanos) {
         return originEpochMicros + (nanos - originNanos) / 1000;
+    }
+
+    @Override
+    Duration bound() {
+        return rampBound(warmupConnections).plus(rampBound(connections)).plus(duration.multipliedBy(2))
+                .plus(drainTimeout).plusSeconds(10).plus(connectTimeout);
     }
 
     @Override
@@ -111,6 +117,7 @@ final class ChatScenario extends Scenario {
                 latency.recordMicros(epochMicros(now) - d.getSentAtMicros());
             }
             delivered.increment();
+            operations.increment();
             if (d.getSequence() <= s.lastSequence) {
                 sequenceRegressions.increment();
             }
@@ -177,6 +184,7 @@ final class ChatScenario extends Scenario {
         couples = new Couples(coupleOffset);
         warmUp(couples);
         ProcessSampler.Sample beforeConnect = sample();
+        phase = "connecting";
         Ramp r = ramp(connections, couples, listener);
         ramp = r;
         awaitRamp(r);

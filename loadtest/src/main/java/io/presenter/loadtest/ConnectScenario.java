@@ -38,6 +38,11 @@ final class ConnectScenario extends Scenario {
     }
 
     @Override
+    Duration bound() {
+        return rampBound(warmupConnections).plus(rampBound(connections).plus(hold).plus(connectTimeout).multipliedBy(waves));
+    }
+
+    @Override
     String progress() {
         Ramp r = current;
         if (r == null) {
@@ -74,6 +79,7 @@ final class ConnectScenario extends Scenario {
         long failed = 0;
         for (int w = 0; w < waves; w++) {
             wave = w + 1;
+            phase = "wave " + wave;
             ProcessSampler.Sample before = sample();
             Ramp ramp = ramp(connections, couples, ClientConnection.NO_LISTENER);
             current = ramp;

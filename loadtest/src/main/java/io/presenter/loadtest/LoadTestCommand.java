@@ -6,7 +6,8 @@ import picocli.CommandLine.IVersionProvider;
 
 /** {@code loadtest}: the load-test harness's command line; each scenario is a subcommand. */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
-        subcommands = {ConnectScenario.class, ChatScenario.class, CommandLine.HelpCommand.class},
+        subcommands = {ConnectScenario.class, ChatScenario.class, StormScenario.class, SoakScenario.class,
+                WorkerCommand.class, ZooKeeperCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true,
         description = "Load-test a TLS endpoint that speaks the Presenter client protocol (a presenter, a "
                 + "chat server's direct port, or a TCP balancer in front of one). Loopback or lab use: "
@@ -19,12 +20,13 @@ public final class LoadTestCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new LoadTestCommand()).execute(args));
+        // stop at positional: the hidden worker command passes a scenario's options through untouched
+        System.exit(new CommandLine(new LoadTestCommand()).setStopAtPositional(true).execute(args));
     }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: connect or chat");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: connect, chat, storm or soak");
     }
 
     /** The version Maven wrote into the jar's manifest ("dev" when run from classes). */

@@ -46,6 +46,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -122,7 +123,7 @@ abstract class Scenario implements Callable<Integer> {
     @Option(names = "--event-loops", description = "Client event loop threads (default: number of cores).")
     int eventLoops = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--server-pid", description = "PID of the target process on this host: report its CPU "
+    @Option(names = {"--server-pid", "--target-pid"}, description = "PID of the target process on this host: report its CPU "
             + "time and RSS before and after each phase (from /proc).")
     Long serverPid;
 
@@ -139,6 +140,27 @@ abstract class Scenario implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress line.")
     boolean quiet;
 
+    @Option(names = "--html", description = "Also write a self-contained HTML report (inline SVG: latency "
+            + "percentile distribution, connections and rate over time) to this file.")
+    Path html;
+
+    @Option(names = "--workers", defaultValue = "0",
+            description = "Run the scenario in this many worker JVMs (same jar), each with its share of "
+                    + "connections and rates, its own couple range and its own --source-addresses entry, to get "
+                    + "past the per-process open-file limit; this process coordinates, shows live progress and "
+                    + "merges the results (histograms exactly). 0: run in this process (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--worker-jvm-option", description = "Extra JVM option for each worker (repeatable), e.g. -Xmx1g.")
+    List<String> workerJvmOptions = new ArrayList<>();
+
+    @Option(names = "--worker-deadline", description = "With --workers: kill workers still running after this "
+            + "(default: the scenario's own bound + 30 s, from its connections, rates and durations).")
+    Duration workerDeadline;
+
+    /** Set by the hidden {@code worker} command: >= 0 means this process is worker number workerIndex. */
+    int workerIndex = -1;
+
     /** Where the progress line and summary go; tests may swap them. */
     PrintStream progressOut = System.err;
     PrintStream summaryOut = System.out;
@@ -152,8 +174,39 @@ abstract class Scenario implements Callable<Integer> {
     private TokenSigner signer;
     private List<InetAddress> sources = List.of();
     private final AtomicInteger nextSource = new AtomicInteger();
-    final Map<String, Object> report = new LinkedHashMap<>();
+    Map<String, Object> report = new LinkedHashMap<>();
     final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    /** Authenticated connections open right now (all scenarios). */
+    final AtomicLong openConnections = new AtomicLong();
+    /** Completed operations (authenticated handshakes + delivered messages): what "rate" shows. */
+    final LongAdder operations = new LongAdder();
+    /** One point per second: seconds since start, open connections, operations per second, errors. */
+    final Timeline timeline = new Timeline();
+    volatile String phase = "starting";
+
+    /** The per-second series behind the progress line and the HTML report's time plots. */
+    static final class Timeline {
+        final List<Double> seconds = new ArrayList<>();
+        final List<Long> connections = new ArrayList<>();
+        final List<Double> rate = new ArrayList<>();
+        final List<Long> errors = new ArrayList<>();
+
+        synchronized void add(double t, long conns, double perSecond, long errs) {
+            seconds.add(Math.round(t * 10) / 10.0);
+            connections.add(conns);
+            rate.add(Math.round(perSecond * 10) / 10.0);
+            errors.add(errs);
+        }
+
+        synchronized Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("t_s", new ArrayList<>(seconds));
+            m.put("connections", new ArrayList<>(connections));
+            m.put("rate_per_s", new ArrayList<>(rate));
+            m.put("errors", new ArrayList<>(errors));
+            return m;
+        }
+    }
 
     abstract String name();
 
@@ -163,22 +216,38 @@ abstract class Scenario implements Callable<Integer> {
     /** The progress line's scenario-specific part. */
     abstract String progress();
 
+    /** An upper bound on how long this scenario can run (the coordinator kills workers that overrun it). */
+    abstract Duration bound();
+
+    /** Time to ramp n connections at the connect rate, plus the connect timeout. */
+    Duration rampBound(int n) {
+        return Duration.ofMillis((long) (n / connectRate * 1000) + connectTimeout.toMillis() * 2 + 10_000);
+    }
+
     @Override
     public final Integer call() throws Exception {
         if (!OpenSsl.isAvailable()) {
             throw new IllegalStateException("BoringSSL (netty-tcnative) did not load", OpenSsl.unavailabilityCause());
         }
         validate();
+        if (workers < 0 || (workers > 0 && (connections < workers))) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--workers must be >= 0 and at most --connections");
+        }
+        if (workers > 0 && workerIndex < 0) {
+            int code = new Coordinator(this).run();
+            writeOutputs();
+            summaryOut.print(report.containsKey("parameters") ? summary()
+                    : "no worker produced a result; see \"workers\" in the JSON report\n");
+            return code;
+        }
         targetAddress = parseTarget(target);
         sources = parseSources(sourceAddresses);
         if (tokenKeys != null) {
             signer = new TokenSigner(TokenKeys.load(tokenKeys), Clock.systemUTC());
         }
         sampler = serverPid == null ? null : new ProcessSampler(serverPid);
-        SslContextBuilder tlsBuilder = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
-                .protocols(tlsProtocols);
-        tls = (caFile == null ? tlsBuilder.trustManager(InsecureTrustManagerFactory.INSTANCE)
-                : tlsBuilder.trustManager(caFile.toFile())).build();
+        tls = newClientContext();
         boolean epoll = Epoll.isAvailable();
         group = new MultiThreadIoEventLoopGroup(eventLoops,
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -192,9 +261,29 @@ abstract class Scenario implements Callable<Integer> {
             return t;
         });
         long started = System.nanoTime();
-        ScheduledFuture<?> progressLine = quiet ? null : scheduler.scheduleAtFixedRate(
-                () -> progressOut.printf("[%5.1fs] %s errors=%d%n", (System.nanoTime() - started) / 1e9,
-                        progress(), errorCount()), 1, 1, TimeUnit.SECONDS);
+        long[] lastOps = {0, started};
+        ScheduledFuture<?> progressLine = scheduler.scheduleAtFixedRate(() -> {
+            long now = System.nanoTime();
+            long ops = operations.sum();
+            double perSecond = (ops - lastOps[0]) / Math.max(1e-3, (now - lastOps[1]) / 1e9);
+            lastOps[0] = ops;
+            lastOps[1] = now;
+            double t = (now - started) / 1e9;
+            timeline.add(t, openConnections.get(), perSecond, errorCount());
+            if (workerIndex >= 0) {
+                // Machine-readable, for the coordinator: one line per second on stdout.
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("t_s", Math.round(t * 10) / 10.0);
+                p.put("phase", phase);
+                p.put("connections", openConnections.get());
+                p.put("operations", ops);
+                p.put("errors", errorCount());
+                progressOut.println(Coordinator.PROGRESS_PREFIX + Json.writeCompact(p));
+            } else if (!quiet) {
+                progressOut.printf("[%5.1fs] %s conns=%d rate=%.0f/s errors=%d%n", t, progress(),
+                        openConnections.get(), perSecond, errorCount());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         try {
             report.put("scenario", name());
             report.put("target", target);
@@ -203,10 +292,9 @@ abstract class Scenario implements Callable<Integer> {
             report.put("tls_provider", OpenSsl.versionString());
             int code = run();
             report.put("errors", errorsByReason());
+            report.put("timeline", timeline.toMap());
             report.put("exit_code", code);
-            if (out != null) {
-                Files.writeString(out, Json.write(report), StandardCharsets.UTF_8);
-            }
+            writeOutputs();
             summaryOut.print(summary());
             return code;
         } finally {
@@ -216,6 +304,35 @@ abstract class Scenario implements Callable<Integer> {
             scheduler.shutdownNow();
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** Writes --out (JSON) and --html when asked for. */
+    void writeOutputs() throws IOException {
+        if (out != null) {
+            Files.writeString(out, Json.write(report), StandardCharsets.UTF_8);
+        }
+        if (html != null) {
+            Files.writeString(html, HtmlReport.render(report), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A client TLS context as configured (BoringSSL, the offered versions, the trust choice). */
+    SslContext newClientContext() throws javax.net.ssl.SSLException {
+        SslContextBuilder tlsBuilder = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .protocols(tlsProtocols);
+        return (caFile == null ? tlsBuilder.trustManager(InsecureTrustManagerFactory.INSTANCE)
+                : tlsBuilder.trustManager(caFile.toFile())).build();
+    }
+
+    /** Counts {@code c} among the open connections from when it authenticates until its channel closes. */
+    void track(ClientConnection c) {
+        c.established().whenComplete((ok, error) -> {
+            if (error == null) {
+                openConnections.incrementAndGet();
+                operations.increment();
+                c.channel().closeFuture().addListener(f -> openConnections.decrementAndGet());
+            }
+        });
     }
 
     /** The human-readable summary printed at the end. */
@@ -369,6 +486,7 @@ abstract class Scenario implements Callable<Integer> {
                         targetAddress, nextSource(), authPacket(couples, i), connectTimeout, listener);
                 ramp.lastLaunchNanos = System.nanoTime();
                 ramp.clients.set(i, c);
+                track(c);
                 c.established().whenComplete((ok, error) -> {
                     ramp.record(c, error);
                     if (ramp.settled() == n) {
@@ -419,6 +537,10 @@ abstract class Scenario implements Callable<Integer> {
         m.put("failed", warm.failed.sum());
         report.put("warmup", m);
         errors.clear();
+    }
+
+    static boolean pos(Duration d) {
+        return !d.isNegative() && !d.isZero();
     }
 
     /** Rejects parameters that would make a run unbounded or meaningless. */

@@ -13,23 +13,31 @@
  *   <li>{@link io.presenter.loadtest.Couples}: client index to user and couple ids.
  *   <li>{@link io.presenter.loadtest.LatencyRecorder}, {@link io.presenter.loadtest.ProcessSampler},
  *       {@link io.presenter.loadtest.Json}: latencies, the target's CPU/RSS from /proc, the report.
+ *   <li>{@link io.presenter.loadtest.StormScenario}: drop every client at once (client side or by
+ *       the server) and reconnect with jittered exponential backoff, with or without resumption.
+ *   <li>{@link io.presenter.loadtest.SoakScenario}: churn + chat for a duration while the target's
+ *       RSS, CPU and heap are sampled; slope after warm-up, undelivered messages, stuck gauges.
+ *   <li>{@link io.presenter.loadtest.Coordinator}, {@link io.presenter.loadtest.WorkerCommand},
+ *       {@link io.presenter.loadtest.ResultMerger}: {@code --workers K}.
+ *   <li>{@link io.presenter.loadtest.HtmlReport}: {@code --html}, one self-contained page.
  * </ul>
  *
- * <p>Several worker processes (not built yet). One process on one core-starved box saturates
- * before a presenter does; the way out is N workers, on one or several hosts, coordinated like this:
+ * <p>Several worker processes ({@code --workers K}, on one host). One process is capped at the
+ * open-file limit (20k here) and one core-starved JVM saturates before a presenter does:
  * <ul>
- *   <li>Each worker gets a disjoint {@code --couple-offset} range (both members of a couple in the
- *       same worker, so the exactly-once/in-order check stays local) and, on one host, disjoint
- *       {@code --source-addresses} (each source address has its own ephemeral port range).
- *   <li>Each worker gets rate/N and connections/N, and a common start instant (a coordinator would
- *       pass an absolute start time so all ramps begin together; clocks via NTP are good enough at
- *       the millisecond scale of a ramp; latencies never cross processes, so skew does not enter them).
- *   <li>Results merge exactly: counters add, and every latency summary carries its whole histogram
- *       ({@code hdr}, HdrHistogram's compressed encoding) so percentiles are computed over the
- *       merged histogram, never averaged. Server cost is sampled once, by one worker or the
- *       coordinator, around the common phases.
- *   <li>A coordinator is then small: start workers (ssh or a job runner) with their slices, wait for
- *       their JSON files, merge. The pieces above are what makes that possible.
+ *   <li>Worker k is this jar's hidden {@code worker} command with the scenario's options, its share
+ *       of connections (whole couples, so the exactly-once/in-order check stays local), rates in
+ *       proportion, a disjoint {@code --couple-offset} range, and its own {@code --source-addresses}
+ *       entries (each source address has its own ephemeral port range).
+ *   <li>Workers print one {@code @progress {json}} line per second on stdout; the coordinator sums
+ *       them into its progress line and timeline. A worker alive past the scenario's bound + 30 s is
+ *       killed (SIGTERM, then SIGKILL) and counted as {@code worker_killed}.
+ *   <li>Results merge exactly: counters add, every latency summary carries its whole histogram
+ *       ({@code hdr}, HdrHistogram's compressed encoding) and is recomputed from the sum, durations
+ *       take the longest. Server cost sections are sampled by every worker over nearly the same
+ *       window: the widest is kept and per-unit figures are recomputed over the summed units.
+ *   <li>Workers start within a few hundred ms of each other (JVM start), not at one instant; each
+ *       storm worker measures from its own first drop.
  * </ul>
  */
 package io.presenter.loadtest;

@@ -208,7 +208,8 @@ class LoadTestCommandTest {
     @Test
     void everyCommandHasHelpAndVersion() {
         for (String[] args : List.of(new String[] {"--help"}, new String[] {"--version"},
-                new String[] {"connect", "--help"}, new String[] {"chat", "--help"})) {
+                new String[] {"connect", "--help"}, new String[] {"chat", "--help"},
+                new String[] {"storm", "--help"}, new String[] {"soak", "--help"})) {
             CommandLine cli = new CommandLine(new LoadTestCommand());
             cli.setOut(new java.io.PrintWriter(new ByteArrayOutputStream()));
             assertThat(cli.execute(args)).as(String.join(" ", args)).isZero();

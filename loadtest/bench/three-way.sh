@@ -81,7 +81,7 @@ cat cert.pem key.pem > haproxy.pem
 echo "k1 = $(head -c 32 /dev/urandom | base64)" > tokens.keys
 
 # --- ZooKeeper (the project's EmbeddedZooKeeper, single node) and one chat-server stub -----------
-java -Xmx256m -jar "$LOADTEST_JAR" zookeeper --port $ZK_PORT --data-dir "$OUT/zk" > zk.log 2>&1 &
+java -Xmx256m -cp "$LOADTEST_JAR" io.presenter.ring.EmbeddedZooKeeper $ZK_PORT "$OUT/zk" > zk.log 2>&1 &
 PIDS+=($!); wait_port "$ZK_PORT"
 java -Xms512m -jar "$CHAT_JAR" --id chat-1 --cert cert.pem --key key.pem --token-keys tokens.keys \
   --zookeeper 127.0.0.1:$ZK_PORT --direct-port $CHAT_DIRECT --mux-port $CHAT_MUX --admin-port $CHAT_ADMIN \

@@ -7,7 +7,7 @@ import picocli.CommandLine.IVersionProvider;
 /** {@code loadtest}: the load-test harness's command line; each scenario is a subcommand. */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
         subcommands = {ConnectScenario.class, ChatScenario.class, StormScenario.class, SoakScenario.class,
-                WorkerCommand.class, ZooKeeperCommand.class, CommandLine.HelpCommand.class},
+                WorkerCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true,
         description = "Load-test a TLS endpoint that speaks the Presenter client protocol (a presenter, a "
                 + "chat server's direct port, or a TCP balancer in front of one). Loopback or lab use: "

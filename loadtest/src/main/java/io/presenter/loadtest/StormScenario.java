@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Connect N clients, drop them all at once (client side, or wait for the server to drop "
                 + "them), reconnect with jittered exponential backoff, with or without TLS session resumption; "
-                + "report time until X% and 100% are back, full vs resumed handshakes, failures by reason.")
+                + "report time until X%% and 100%% are back, full vs resumed handshakes, failures by reason.")
 final class StormScenario extends Scenario {
 
     enum Drop { client, server }

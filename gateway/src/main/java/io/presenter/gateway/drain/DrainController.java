@@ -32,6 +32,7 @@ public final class DrainController {
     /** Close reason of the clients closed after the maximum drain time. */
     public static final String CLOSE_REASON = "drain";
     public static final String PHASE_GAUGE = "presenter.drain.phase";
+    public static final String PHASE_SECONDS_GAUGE = "presenter.drain.phase.seconds";
 
     private final DrainSettings settings;
     private final DrainTarget clients;
@@ -62,6 +63,8 @@ public final class DrainController {
         Gauge.builder(PHASE_GAUGE, this, c -> c.phase.ordinal())
                 .description("drain phase: 0 serving, 1 zeroing weight, 2 draining, 3 closing, 4 drained")
                 .register(registry);
+        Gauge.builder(PHASE_SECONDS_GAUGE, this, c -> c.status().secondsInPhase()).baseUnit("seconds")
+                .description("time since the drain entered its current phase").register(registry);
     }
 
     /** Starts the drain, once; later calls do nothing. Returns the status after the call. */

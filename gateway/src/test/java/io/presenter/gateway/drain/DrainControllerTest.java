@@ -51,6 +51,8 @@ class DrainControllerTest {
 
         clients.active.set(0);
         advance(QUIET.minusSeconds(1));
+        assertThat(registry.get(DrainController.PHASE_SECONDS_GAUGE).gauge().value())
+                .isEqualTo(QUIET.minusSeconds(1).toSeconds(), org.assertj.core.data.Offset.offset(0.001));
         clients.awaitTicks(3);
         assertThat(drain.status().phase()).as("quiet period not over").isEqualTo(DrainPhase.DRAINING);
 

@@ -6,10 +6,12 @@ import io.presenter.gateway.GatewaySettings;
 import io.presenter.gateway.admin.AdminSettings;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.drain.DrainSettings;
+import io.presenter.gateway.lifecycle.PublicAddresses;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.weight.RecordType;
 import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.ring.ZooKeeperConfig;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -71,9 +73,9 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
             Duration quiet = v.get(DRAIN_QUIET_PERIOD).isZero() ? v.get(WEIGHT_TTL).multipliedBy(2)
                     : v.get(DRAIN_QUIET_PERIOD);
             DrainSettings drain = new DrainSettings(quiet, v.get(DRAIN_MAX_TIME), v.get(DRAIN_CLOSE_RATE));
+            List<RecordType> recordTypes = v.get(WEIGHT_RECORD_TYPES).stream().map(RecordType::fromConfig).toList();
             WeightSettings weight = new WeightSettings(v.get(WEIGHT_ENABLED), v.get(WEIGHT_HOSTED_ZONE_ID),
-                    v.get(WEIGHT_RECORD_NAME), v.get(WEIGHT_RECORD_TYPES).stream().map(RecordType::fromConfig).toList(),
-                    v.get(WEIGHT_ADDRESSES) == null ? List.of() : v.get(WEIGHT_ADDRESSES), v.get(WEIGHT_SET_IDENTIFIER),
+                    v.get(WEIGHT_RECORD_NAME), recordTypes, publicAddresses(v, recordTypes), v.get(WEIGHT_SET_IDENTIFIER),
                     v.get(WEIGHT_TTL), v.get(WEIGHT_INTERVAL), v.get(WEIGHT_REFRESH_INTERVAL), v.get(WEIGHT_JITTER),
                     v.get(WEIGHT_THRESHOLD), v.get(WEIGHT_MAX), v.get(WEIGHT_CAPACITY), v.get(WEIGHT_CPU_TARGET),
                     v.get(WEIGHT_SMOOTHING), v.get(WEIGHT_ENDPOINT) == null ? null : URI.create(v.get(WEIGHT_ENDPOINT)),
@@ -82,6 +84,19 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     v.get(AUTH_ALLOWED_SKEW), zooKeeper, admin, drain, weight, backendTls(v));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
+        }
+    }
+
+    /** {@code weight.addresses}, looked up in EC2 instance metadata when it says so and publishing is on. */
+    private static List<String> publicAddresses(ConfigValues v, List<RecordType> recordTypes) {
+        List<String> configured = v.get(WEIGHT_ADDRESSES) == null ? List.of() : v.get(WEIGHT_ADDRESSES);
+        if (!v.get(WEIGHT_ENABLED) || !configured.equals(List.of(PublicAddresses.FROM_INSTANCE_METADATA))) {
+            return configured;
+        }
+        try {
+            return PublicAddresses.fromInstanceMetadata(URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), recordTypes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("weight.addresses: " + e.getMessage());
         }
     }
 

@@ -153,7 +153,10 @@ public final class PresenterSettings {
     public static final Setting<List<String>> WEIGHT_RECORD_TYPES = stringList("weight.record-types", List.of("A"),
             "A and/or AAAA.");
     public static final Setting<List<String>> WEIGHT_ADDRESSES = stringList("weight.addresses", null,
-            "This presenter's public IPv4/IPv6 addresses: the value of its record(s) (required when weight.enabled).");
+            "This presenter's public IPv4/IPv6 addresses: the value of its record(s) (required when weight.enabled). "
+                    + "[instance-metadata]: read from EC2 instance metadata at start (public-ipv4 for A, ipv6 for AAAA).");
+    public static final Setting<String> WEIGHT_INSTANCE_METADATA_URL = string("weight.instance-metadata-url",
+            "http://169.254.169.254", "Where EC2 instance metadata answers, for weight.addresses: [instance-metadata].");
     public static final Setting<String> WEIGHT_SET_IDENTIFIER = string("weight.set-identifier", null,
             "The record's set identifier. Default: presenter.id.");
     public static final Setting<Duration> WEIGHT_TTL = duration("weight.ttl", Duration.ofSeconds(60),
@@ -192,7 +195,7 @@ public final class PresenterSettings {
             ADMIN_ENABLED, ADMIN_ADDRESS, ADMIN_PORT, ADMIN_TOKEN_FILE,
             DRAIN_QUIET_PERIOD, DRAIN_MAX_TIME, DRAIN_CLOSE_RATE,
             WEIGHT_ENABLED, WEIGHT_HOSTED_ZONE_ID, WEIGHT_RECORD_NAME, WEIGHT_RECORD_TYPES, WEIGHT_ADDRESSES,
-            WEIGHT_SET_IDENTIFIER, WEIGHT_TTL, WEIGHT_INTERVAL, WEIGHT_REFRESH_INTERVAL, WEIGHT_JITTER,
+            WEIGHT_INSTANCE_METADATA_URL,            WEIGHT_SET_IDENTIFIER, WEIGHT_TTL, WEIGHT_INTERVAL, WEIGHT_REFRESH_INTERVAL, WEIGHT_JITTER,
             WEIGHT_THRESHOLD, WEIGHT_MAX, WEIGHT_CAPACITY, WEIGHT_CPU_TARGET, WEIGHT_SMOOTHING, WEIGHT_ENDPOINT,
             WEIGHT_REGION);
 

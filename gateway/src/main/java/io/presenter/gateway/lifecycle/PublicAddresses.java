@@ -1,0 +1,42 @@
+package io.presenter.gateway.lifecycle;
+
+import io.presenter.gateway.weight.RecordType;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * This instance's public addresses from EC2 instance metadata (IMDSv2), for
+ * {@code weight.addresses: [instance-metadata]}: the value of the presenter's Route53 record
+ * without writing the address into each instance's config.
+ */
+public final class PublicAddresses {
+
+    /** The {@code weight.addresses} entry that asks for this lookup. */
+    public static final String FROM_INSTANCE_METADATA = "instance-metadata";
+    static final String PUBLIC_IPV4 = "latest/meta-data/public-ipv4";
+    static final String IPV6 = "latest/meta-data/ipv6";
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+    private PublicAddresses() {}
+
+    /** One address per record type: the public IPv4 for A, the IPv6 for AAAA. */
+    public static List<String> fromInstanceMetadata(URI imds, List<RecordType> types) throws IOException {
+        InstanceMetadata metadata = new InstanceMetadata(imds, TIMEOUT);
+        List<String> addresses = new ArrayList<>();
+        try {
+            for (RecordType type : types) {
+                addresses.add(metadata.require(type == RecordType.A ? PUBLIC_IPV4 : IPV6));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted reading instance metadata", e);
+        } catch (IOException e) {
+            throw new IOException("cannot read this instance's public address from instance metadata at " + imds
+                    + " (not on EC2, or no public address?): " + e.getMessage(), e);
+        }
+        return addresses;
+    }
+}

@@ -15,11 +15,11 @@ import java.util.List;
  * must give the same answer however its input is split; splits are where cumulation and
  * mid-varint bugs hide.
  */
-record FuzzInput(byte[] wire, int[] cuts) {
+public record FuzzInput(byte[] wire, int[] cuts) {
 
     private static final int MAX_CUTS = 7;
 
-    static FuzzInput parse(byte[] input) {
+    public static FuzzInput parse(byte[] input) {
         if (input.length == 0) {
             return new FuzzInput(input, new int[0]);
         }
@@ -36,7 +36,7 @@ record FuzzInput(byte[] wire, int[] cuts) {
     }
 
     /** The input bytes that {@link #parse} turns into {@code wire} cut at {@code cuts}. */
-    static byte[] encode(byte[] wire, int... cuts) {
+    public static byte[] encode(byte[] wire, int... cuts) {
         if (cuts.length > MAX_CUTS) {
             throw new IllegalArgumentException("at most " + MAX_CUTS + " cuts");
         }
@@ -54,7 +54,7 @@ record FuzzInput(byte[] wire, int[] cuts) {
     }
 
     /** The reads: {@code wire} split at every cut (some reads may be empty). */
-    List<byte[]> reads() {
+    public List<byte[]> reads() {
         List<byte[]> reads = new ArrayList<>(cuts.length + 1);
         int from = 0;
         for (int cut : cuts) {

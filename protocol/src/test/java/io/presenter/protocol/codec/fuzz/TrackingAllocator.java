@@ -16,11 +16,11 @@ import java.util.List;
  * are not wrapped for Netty's leak detector (AbstractByteBufAllocator leaves that to subclasses):
  * the check here is exact, and buffers from anywhere else stay under the detector.
  */
-final class TrackingAllocator extends AbstractByteBufAllocator {
+public final class TrackingAllocator extends AbstractByteBufAllocator {
 
     private final List<ByteBuf> allocated = new ArrayList<>();
 
-    TrackingAllocator() {
+    public TrackingAllocator() {
         super(false);
     }
 
@@ -40,7 +40,7 @@ final class TrackingAllocator extends AbstractByteBufAllocator {
     }
 
     /** Throws if any buffer handed out is still referenced. */
-    void assertAllReleased() {
+    public void assertAllReleased() {
         for (ByteBuf buf : allocated) {
             if (buf.refCnt() != 0) {
                 throw new AssertionError("buffer never released (refCnt " + buf.refCnt() + "): " + buf);

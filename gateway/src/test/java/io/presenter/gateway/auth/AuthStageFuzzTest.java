@@ -1,0 +1,216 @@
+package io.presenter.gateway.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.backend.StreamRouter;
+import io.presenter.protocol.auth.TokenKeys;
+import io.presenter.protocol.auth.TokenSigner;
+import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.codec.ClientPackets;
+import io.presenter.protocol.codec.LibthriftWire;
+import io.presenter.protocol.codec.MalformedFrameException;
+import io.presenter.protocol.codec.fuzz.FuzzInput;
+import io.presenter.protocol.codec.fuzz.TrackingAllocator;
+import io.presenter.protocol.wire.AuthPacket;
+import io.presenter.protocol.wire.AuthToken;
+import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.protocol.wire.Heartbeat;
+import io.presenter.ring.RingListener;
+import io.presenter.ring.RingSnapshot;
+import io.presenter.ring.ShardDirectory;
+import io.presenter.testing.TestChatClient;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The auth stage against arbitrary client bytes (after TLS), split into reads anywhere, once with
+ * tokens checked at the edge and once without. For every input it must: never let an exception
+ * out, reject at most once and only with a known reason, reject exactly when the bytes hold a
+ * whole first packet (or a length prefix it refuses), give the reason that decoding that packet
+ * alone gives, keep waiting otherwise until the deadline rejects, and release every buffer.
+ *
+ * <p>The ring is empty, so an acceptable auth packet ends as {@code no_shard}: routing itself is
+ * the end-to-end tests' job. Plain test runs replay the nasty inputs below and
+ * {@code AuthStageFuzzTestInputs/firstPacket/}; {@code protocol/src/test/fuzz/run-fuzz.sh} fuzzes.
+ */
+class AuthStageFuzzTest {
+
+    private static final int MAX_AUTH_PACKET_BYTES = 512;
+    private static final Duration AUTH_TIMEOUT = Duration.ofSeconds(10);
+    private static final Instant NOW = Instant.parse("2026-12-01T00:00:00Z");
+    private static final TokenKeys KEYS = TokenKeys.of("k1", Map.of("k1",
+            "fuzzing key, not a secret anywhere".getBytes(StandardCharsets.US_ASCII)));
+    private static final TokenVerifier VERIFIER = new TokenVerifier(KEYS, Clock.fixed(NOW, ZoneOffset.UTC),
+            TokenVerifier.DEFAULT_ALLOWED_SKEW);
+
+    @FuzzTest
+    void firstPacket(byte[] input) {
+        FuzzInput parsed = FuzzInput.parse(input);
+        check(parsed, null);
+        check(parsed, VERIFIER);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nastyInputs")
+    void nastyInput(String name, byte[] wire, int[] cuts) {
+        firstPacket(FuzzInput.encode(wire, cuts));
+    }
+
+    @Test
+    void aSignedAuthPacketFollowedByChatIsAcceptedAndOnlyTheEmptyRingStopsIt() {
+        assertThat(check(FuzzInput.parse(FuzzInput.encode(signedAuthThenChat(), 3, 40)), VERIFIER))
+                .isEqualTo("no_shard");
+    }
+
+    @Test
+    void aPacketShorterThanItsPrefixWaitsForTheDeadline() {
+        assertThat(check(FuzzInput.parse(FuzzInput.encode(prefix(100))), null)).isEqualTo("auth_timeout");
+    }
+
+    static Stream<Arguments> nastyInputs() {
+        byte[] auth = signedAuthThenChat();
+        AuthPacket expired = TestChatClient.authPacket(7, 70, signer(NOW.minus(Duration.ofHours(3)))
+                .sign(7, 70, Duration.ofHours(1)));
+        AuthPacket otherCouple = TestChatClient.authPacket(7, 71, signer(NOW).sign(7, 70, Duration.ofHours(1)));
+        AuthPacket otherKey = TestChatClient.authPacket(7, 70, new AuthToken(signer(NOW).sign(7, 70,
+                Duration.ofHours(1))).setKeyId("k9"));
+        return Stream.of(
+                Arguments.of("signed auth then chat, one read", auth, new int[0]),
+                Arguments.of("signed auth then chat, a byte per read at the prefix", auth, new int[] {1, 2, 3, 4}),
+                Arguments.of("expired token", framed(ClientPacket.auth(expired)), new int[0]),
+                Arguments.of("token of another couple", framed(ClientPacket.auth(otherCouple)), new int[0]),
+                Arguments.of("unknown key id", framed(ClientPacket.auth(otherKey)), new int[0]),
+                Arguments.of("ping first", framed(ClientPacket.ping(new Heartbeat(1))), new int[0]),
+                Arguments.of("length -1", prefix(-1), new int[0]),
+                Arguments.of("length 2^31-1", prefix(Integer.MAX_VALUE), new int[0]),
+                Arguments.of("length one over the cap", prefix(MAX_AUTH_PACKET_BYTES - Integer.BYTES + 1), new int[0]),
+                Arguments.of("length 0", prefix(0), new int[0]),
+                Arguments.of("HTTP request", "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                        new int[0]),
+                Arguments.of("auth packet cut one byte short", java.util.Arrays.copyOf(auth, 60), new int[] {30}));
+    }
+
+    /**
+     * Feeds {@code input} to a fresh auth stage, checks every invariant and returns the rejection
+     * reason, after the deadline if the input did not end the stage.
+     */
+    private static String check(FuzzInput input, TokenVerifier verifier) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TrackingAllocator alloc = new TrackingAllocator();
+        EmbeddedChannel client = new EmbeddedChannel();
+        client.config().setAllocator(alloc);
+        client.pipeline().addLast(AuthStage.NAME, new AuthStage(AUTH_TIMEOUT, MAX_AUTH_PACKET_BYTES, verifier,
+                new StreamRouter(new EmptyRing(), null, "fuzz", 0, Duration.ZERO), new GatewayMeters(registry)));
+        for (byte[] read : input.reads()) {
+            if (client.isOpen()) {
+                client.writeInbound(alloc.buffer(read.length).writeBytes(read));
+                client.checkException();
+            }
+        }
+        Set<String> expected = expectedReasons(input.wire(), verifier);
+        assertThat(rejections(registry)).as("rejections before the deadline").isEqualTo(expected.isEmpty() ? 0 : 1);
+        assertThat(client.isOpen()).as("open while the first packet is incomplete").isEqualTo(expected.isEmpty());
+        String reason = expected.isEmpty() ? "auth_timeout" : reasonCounted(registry);
+        assertThat(reason).isIn(expected.isEmpty() ? Set.of("auth_timeout") : expected);
+        client.advanceTimeBy(AUTH_TIMEOUT.toNanos() + 1, TimeUnit.NANOSECONDS);
+        client.runScheduledPendingTasks();
+        assertThat(client.isOpen()).as("open after the deadline").isFalse();
+        assertThat(rejections(registry)).as("rejections after the deadline").isEqualTo(1);
+        assertThat(reasonCounted(registry)).isEqualTo(reason);
+        assertThat(client.inboundMessages()).as("the auth stage passes nothing on").isEmpty();
+        client.finishAndReleaseAll();
+        alloc.assertAllReleased();
+        return reason;
+    }
+
+    /**
+     * The reasons the stage may give for {@code wire}: none while the first packet is incomplete,
+     * else what the length prefix, or decoding that one packet on its own, says; for an auth
+     * packet, the token check's verdicts (with a verifier) or the empty ring's.
+     */
+    private static Set<String> expectedReasons(byte[] wire, TokenVerifier verifier) {
+        if (wire.length < Integer.BYTES) {
+            return Set.of();
+        }
+        int length = ByteBuffer.wrap(wire).getInt();
+        if (length < 0) {
+            return Set.of("malformed_" + MalformedFrameException.Reason.BAD_LENGTH.tag());
+        }
+        if (length > MAX_AUTH_PACKET_BYTES - Integer.BYTES) {
+            return Set.of("auth_too_large");
+        }
+        if (wire.length < Integer.BYTES + length) {
+            return Set.of();
+        }
+        ClientPacket packet;
+        try {
+            packet = ClientPackets.decode(Unpooled.wrappedBuffer(wire, 0, Integer.BYTES + length));
+        } catch (MalformedFrameException e) {
+            return Set.of("malformed_" + e.reason().tag());
+        }
+        if (!packet.isSetAuth()) {
+            return Set.of("not_auth");
+        }
+        return verifier == null ? Set.of("no_shard") : Set.of("bad_token", "expired_token", "unknown_key", "no_shard");
+    }
+
+    private static double rejections(SimpleMeterRegistry registry) {
+        return registry.find(GatewayMeters.AUTH_REJECTED).counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    private static String reasonCounted(SimpleMeterRegistry registry) {
+        return registry.find(GatewayMeters.AUTH_REJECTED).counters().stream()
+                .filter(counter -> counter.count() > 0).findFirst().orElseThrow().getId().getTag("reason");
+    }
+
+    private static TokenSigner signer(Instant at) {
+        return new TokenSigner(KEYS, Clock.fixed(at, ZoneOffset.UTC));
+    }
+
+    private static byte[] signedAuthThenChat() {
+        AuthPacket auth = TestChatClient.authPacket(7, 70, signer(NOW).sign(7, 70, Duration.ofHours(1)));
+        return io.presenter.protocol.codec.Bytes.concat(framed(ClientPacket.auth(auth)),
+                framed(ClientPacket.ping(new Heartbeat(2))));
+    }
+
+    private static byte[] framed(ClientPacket packet) {
+        return LibthriftWire.framed(packet);
+    }
+
+    private static byte[] prefix(int length) {
+        return ByteBuffer.allocate(Integer.BYTES).putInt(length).array();
+    }
+
+    /** No chat server known yet: every acceptable auth packet ends as {@code no_shard}. */
+    private static final class EmptyRing implements ShardDirectory {
+
+        @Override
+        public RingSnapshot ring() {
+            return RingSnapshot.empty();
+        }
+
+        @Override
+        public void addListener(RingListener listener) {}
+
+        @Override
+        public void removeListener(RingListener listener) {}
+    }
+}

@@ -2,15 +2,24 @@
 # Memory per idle TLS client connection and CPU per handshake of a real presenter process, at
 # N connections (default 10000): a ZooKeeper, one chat-server stub, the presenter with native
 # memory tracking, and the load harness's `connect` scenario holding N idle authenticated clients.
-# Prints the presenter's RSS, live heap after a full GC and NMT's committed native memory before
-# and with the clients, per connection, and the internal (mux) connection count.
+# Prints, per connection, the presenter's live heap after a full GC and its native memory: the heap
+# is fixed and pre-touched (-Xms = -Xmx, AlwaysPreTouch), so RSS growth is memory outside the Java
+# heap (BoringSSL's per-connection SSL objects, which NMT cannot see because they come from
+# malloc, plus direct buffers and thread stacks). Also the internal (mux) connection count.
 #
 #   gateway/bench/idle-connections.sh [connections] [--groups X25519,P-256]
+#
+# WARMUP (default 10000) connections come and go first, so the JIT has settled before CPU is
+# measured; the native heap is trimmed before each snapshot, so memory those connections freed
+# (which malloc would hand to the next ones) does not hide the cost of the connections held.
+# PRESENTER_JAVA_OPTS adds JVM options to the presenter, e.g. a flight recording of the connect
+# phase: PRESENTER_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile'.
 #
 # Needs the jars: mvn -B -q -DskipTests package. Uses ports 2181, 7100, 7444, 8443, 9090.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
+WARMUP=${WARMUP:-10000}
 GROUPS_SET=()
 if [[ "${2:-}" == "--groups" ]]; then GROUPS_SET=(--set "tls.groups=$3"); fi
 WORK=$(mktemp -d)
@@ -28,7 +37,7 @@ java -jar chat-server-stub/target/chat-server.jar --id chat-1 --cert "$WORK/cert
   --token-keys "$WORK/tokens.keys" --zookeeper 127.0.0.1:2181 --direct-port 7444 --mux-port 7100 \
   > "$WORK/chat.log" 2>&1 &
 PIDS+=($!)
-java -XX:NativeMemoryTracking=summary -Xms256m -Xmx1g -jar gateway/target/presenter.jar run \
+java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar gateway/target/presenter.jar run \
   --set listen.address=127.0.0.1 --set listen.port=8443 --set listen.event-loops=2 \
   --set tls.certificates="$WORK/cert.pem:$WORK/key.pem" --set auth.token-key-file="$WORK/tokens.keys" \
   --set zookeeper.connect=127.0.0.1:2181 --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" \
@@ -41,20 +50,33 @@ for _ in $(seq 1 120); do
 done
 curl -fs http://127.0.0.1:9090/ready || { for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1; }
 
-snapshot() {  # rss_kib heap_live_kib nmt_committed_kib
+snapshot() {  # rss_kib heap_live_kib
   jcmd "$PRESENTER" GC.run >/dev/null
-  local rss heap nmt
+  jcmd "$PRESENTER" System.trim_native_heap >/dev/null
+  local rss heap
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$PRESENTER/status")
   heap=$(jcmd "$PRESENTER" GC.heap_info | awk '/used/ {for (i=1;i<=NF;i++) if ($i=="used") {gsub("K","",$(i+1)); print $(i+1); exit}}')
-  nmt=$(jcmd "$PRESENTER" VM.native_memory summary | awk '/^Total:/ {for (i=1;i<=NF;i++) if ($i ~ /^committed=/) {gsub("committed=|KB","",$i); print $i}}')
-  echo "$rss $heap $nmt"
+  echo "$rss $heap"
 }
 
-# Warm up: one wave of connections so code paths, pools and caches exist before the baseline.
+thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler threads are kept alive for this)
+  for task in /proc/"$PRESENTER"/task/*; do
+    local stat comm rest
+    stat=$(cat "$task/stat" 2>/dev/null) || continue
+    comm=${stat#*(}; comm=${comm%)*}; rest=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $rest  # field 3 of stat is $1 here: utime is $12, stime $13
+    echo "${comm// /_} $((${12} + ${13}))"
+  done | awk '$1 ~ /^multiThreadIoEv/ {l += $2} $1 ~ /Compiler/ {j += $2} $1 ~ /^(GC_Thread|G1_)/ {g += $2}
+              END {print l + 0, j + 0, g + 0}'
+}
+
+# Warm up: one wave of connections so code paths are compiled and pools and caches exist before the baseline.
 java -jar loadtest/target/loadtest.jar connect --quiet --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
-  --connections 2000 --connect-rate 2000 --hold PT1S --resumption OFF --out "$WORK/warmup.json" >/dev/null
-read -r RSS0 HEAP0 NMT0 < <(snapshot)
-CPU0=$(awk '{print $14 + $15}' "/proc/$PRESENTER/stat")
+  --connections "$WARMUP" --connect-rate 2000 --hold PT1S --resumption OFF --out "$WORK/warmup.json" >/dev/null
+read -r RSS0 HEAP0 < <(snapshot)
+read -r USER0 SYS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
+read -r LOOPS0 JIT0 GC0 < <(thread_cpu)
 
 java -jar loadtest/target/loadtest.jar connect --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
   --connections "$N" --connect-rate 1000 --hold PT40S --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
@@ -65,19 +87,25 @@ for _ in $(seq 1 200); do
   [[ "${ACTIVE:-0}" -ge "$N" ]] && break
   sleep 0.5
 done
-CPU1=$(awk '{print $14 + $15}' "/proc/$PRESENTER/stat")
-read -r RSS1 HEAP1 NMT1 < <(snapshot)
+read -r USER1 SYS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
+read -r LOOPS1 JIT1 GC1 < <(thread_cpu)
+read -r RSS1 HEAP1 < <(snapshot)
 INTERNAL=$(curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_backend_connections / {print int($2)}')
 wait $LOAD || true
 TICK=$(getconf CLK_TCK)
 
 echo "connections held:          $ACTIVE"
 echo "internal mux connections:  $INTERNAL"
-awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" -v m0="$NMT0" -v m1="$NMT1" \
-    -v c0="$CPU0" -v c1="$CPU1" -v tick="$TICK" 'BEGIN {
-  printf "RSS per connection:        %.2f KiB (%d -> %d KiB)\n", (r1-r0)/n, r0, r1
+awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" \
+    -v u0="$USER0" -v u1="$USER1" -v s0="$SYS0" -v s1="$SYS1" -v tick="$TICK" \
+    -v l0="$LOOPS0" -v l1="$LOOPS1" -v j0="$JIT0" -v j1="$JIT1" -v g0="$GC0" -v g1="$GC1" 'BEGIN {
+  us = tick * n / 1e6
   printf "live heap per connection:  %.2f KiB (%d -> %d KiB, after full GC)\n", (h1-h0)/n, h0, h1
-  printf "NMT committed per conn:    %.2f KiB (heap reservation growth included)\n", (m1-m0)/n
-  printf "presenter CPU per connect: %.0f us (accept + full TLS handshake + auth + stream open)\n", (c1-c0)/tick/n*1e6
+  printf "native per connection:     %.2f KiB (RSS %d -> %d KiB; the heap is pre-touched)\n", (r1-r0)/n, r0, r1
+  printf "memory per connection:     %.2f KiB (live heap + native)\n", (h1-h0+r1-r0)/n
+  printf "presenter CPU per connect: %.0f us = user %.0f + kernel %.0f (accept + full TLS handshake + auth + stream open)\n", \
+    (u1-u0+s1-s0)/us, (u1-u0)/us, (s1-s0)/us
+  printf "  by thread:               event loops %.0f, JIT compilers %.0f, GC %.0f, other %.0f us\n", \
+    (l1-l0)/us, (j1-j0)/us, (g1-g0)/us, (u1-u0+s1-s0-(l1-l0)-(j1-j0)-(g1-g0))/us
 }'
 grep -E "handshakes|full|resumed|failed" "$WORK/connect.out" | head -8 || true

@@ -25,6 +25,9 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
  * cd gateway && java -cp target/test-classes:target/classes:$(cat /tmp/gw.cp) \
  *     io.presenter.gateway.tls.EngineHandshakeCpu 5000
  * </pre>
+ *
+ * <p>{@code -Dgroups=X25519,P-256} sets the server's {@code tls.groups} (default: BoringSSL's,
+ * post-quantum hybrid first).
  */
 public final class EngineHandshakeCpu {
 
@@ -35,6 +38,8 @@ public final class EngineHandshakeCpu {
     private static final ByteBuffer APP = ByteBuffer.allocateDirect(1 << 17);
     private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
     private static final boolean DEBUG = Boolean.getBoolean("debug");
+    private static final List<String> GROUPS = System.getProperty("groups", "").isEmpty() ? List.of()
+            : List.of(System.getProperty("groups").split(","));
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
@@ -43,7 +48,7 @@ public final class EngineHandshakeCpu {
         for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
             for (CertificateFiles cert : files.certificates()) {
                 TlsSettings settings = TlsSettings.defaults(List.of(cert)).withProtocols(List.of(protocol))
-                        .withTicketKeyFile(files.ticketKeys());
+                        .withTicketKeyFile(files.ticketKeys()).withGroups(GROUPS);
                 try (ServerTls tls = new ServerTlsContextFactory().create(settings, new SimpleMeterRegistry())) {
                     run(tls.sslContext(), cert, protocol, false, n / 2);
                     double full = run(tls.sslContext(), cert, protocol, false, n);

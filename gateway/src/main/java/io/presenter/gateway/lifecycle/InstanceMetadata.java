@@ -36,14 +36,9 @@ final class InstanceMetadata {
     private long tokenExpiresAtNanos;
 
     InstanceMetadata(URI base, Duration requestTimeout) {
-        String s = base.toString();
-        this.base = URI.create(s.endsWith("/") ? s : s + "/");
+        this.base = LocalHttp.directory(base);
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(requestTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = LocalHttp.client(requestTimeout);
     }
 
     /**

@@ -78,15 +78,10 @@ final class PresenterAdmin {
     private final Duration requestTimeout;
 
     PresenterAdmin(URI adminUrl, Path tokenFile, Duration requestTimeout) {
-        String s = adminUrl.toString();
-        this.drainUri = URI.create(s.endsWith("/") ? s : s + "/").resolve("drain");
+        this.drainUri = LocalHttp.directory(adminUrl).resolve("drain");
         this.tokenFile = tokenFile;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(requestTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = LocalHttp.client(requestTimeout);
     }
 
     URI drainUri() {

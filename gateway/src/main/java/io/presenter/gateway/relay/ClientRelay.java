@@ -44,6 +44,12 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
 
     /** Pipeline name of the relay, which replaces the auth stage. */
     public static final String NAME = "relay";
+    /**
+     * Close reason of a client whose stream's mux connection went away under it (chat server
+     * crashed, link cut or reset), apart from a stream its chat server reset or a drain's goaway,
+     * so that a crash and a drain read differently in {@code presenter.connections.closed}.
+     */
+    public static final String BACKEND_LOST = "backend_lost";
 
     /** Longest wait for a closing client's last bytes to be written. */
     private static final long CLOSE_LINGER_SECONDS = 5;
@@ -205,15 +211,19 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         if (unanswered != null && attempt < router.maxRetries() && client.isActive() && isRetryable(reset)) {
             retry(reset);
         } else {
-            closeClient("reset_" + reset.code().name().toLowerCase(Locale.ROOT));
+            closeClient(connectionLost(from) ? BACKEND_LOST : "reset_" + reset.code().name().toLowerCase(Locale.ROOT));
         }
     }
 
     void streamClosed(MuxStreamChannel from, String reason) {
         if (from == stream) {
             stream = null;
-            closeClient(reason);
+            closeClient(connectionLost(from) ? BACKEND_LOST : reason);
         }
+    }
+
+    private static boolean connectionLost(MuxStreamChannel stream) {
+        return !stream.parent().isActive();
     }
 
     private static boolean isRetryable(MuxStreamResetEvent reset) {

@@ -8,6 +8,7 @@ import io.presenter.chat.server.ChatServer;
 import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
+import io.presenter.gateway.relay.ClientRelay;
 import io.presenter.testing.Await;
 import java.util.HashMap;
 import java.util.List;
@@ -81,6 +82,7 @@ class MuxConnectionCutTest extends ChaosTestBase {
                     .isEqualTo(onCut.get(couple));
         }
         assertThat(ChaosAssertions.disconnectedClients(all)).isEqualTo(clientsOnCut);
+        cluster.awaitCounter(clientsOnCut, GatewayMeters.CONNECTIONS_CLOSED, "reason", ClientRelay.BACKEND_LOST);
         ChaosAssertions.onOwner(cluster, all, cluster.directory.ring());
         Await.until(SETTLE, () -> presenter.backends().openConnections("chat-1") == connections,
                 () -> "open connections " + presenter.backends().openConnections("chat-1"));

@@ -9,8 +9,10 @@
 #
 #   gateway/bench/idle-connections.sh [connections] [--groups X25519,P-256]
 #
-# WARMUP (default 10000) connections come and go first, so the JIT has settled before CPU is
-# measured; the native heap is trimmed before each snapshot, so memory those connections freed
+# WARMUP (default 30000) connections come and go first, in waves of 10000 (the open-file limit),
+# and the JIT is given time to finish, so CPU is measured in steady state: code that runs once per
+# connection reaches C2 only after ~15,000 connections, so a shorter warm-up puts compilation into
+# the measured wave; the native heap is trimmed before each snapshot, so memory those connections freed
 # (which malloc would hand to the next ones) does not hide the cost of the connections held.
 # PRESENTER_JAVA_OPTS adds JVM options to the presenter, e.g. a flight recording of the connect
 # phase: PRESENTER_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile'.
@@ -19,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
-WARMUP=${WARMUP:-10000}
+WARMUP=${WARMUP:-30000}
 GROUPS_SET=()
 if [[ "${2:-}" == "--groups" ]]; then GROUPS_SET=(--set "tls.groups=$3"); fi
 WORK=$(mktemp -d)
@@ -51,6 +53,9 @@ done
 curl -fs http://127.0.0.1:9090/ready || { for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1; }
 
 snapshot() {  # rss_kib heap_live_kib
+  # Twice: what only finalizers and cleaners still held after the first collection goes in the second.
+  jcmd "$PRESENTER" GC.run >/dev/null
+  sleep 1
   jcmd "$PRESENTER" GC.run >/dev/null
   jcmd "$PRESENTER" System.trim_native_heap >/dev/null
   local rss heap
@@ -72,8 +77,24 @@ thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler th
 }
 
 # Warm up: one wave of connections so code paths are compiled and pools and caches exist before the baseline.
-java -jar loadtest/target/loadtest.jar connect --quiet --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
-  --connections "$WARMUP" --connect-rate 2000 --hold PT1S --resumption OFF --out "$WORK/warmup.json" >/dev/null
+for ((left = WARMUP; left > 0; left -= 10000)); do
+  java -jar loadtest/target/loadtest.jar connect --quiet --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
+    --connections $((left < 10000 ? left : 10000)) --connect-rate 2000 --hold PT1S --resumption OFF \
+    --out "$WORK/warmup.json" >/dev/null
+done
+# The warm-up's clients are gone when the presenter has closed them all (their streams too).
+for _ in $(seq 1 120); do
+  ACTIVE=$(curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_connections_active / {print int($2)}')
+  [[ "${ACTIVE:-1}" -eq 0 ]] && break
+  sleep 0.5
+done
+# The JIT keeps compiling what the warm-up made hot for a while after it: wait (bounded) until no
+# method has been compiled for 3 s, so the measured wave pays steady-state CPU, not compilation.
+for _ in $(seq 1 40); do
+  before=$(jstat -compiler "$PRESENTER" | awk 'NR == 2 {print $1}')
+  sleep 3
+  [[ "$(jstat -compiler "$PRESENTER" | awk 'NR == 2 {print $1}')" == "$before" ]] && break
+done
 read -r RSS0 HEAP0 < <(snapshot)
 read -r USER0 SYS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS0 JIT0 GC0 < <(thread_cpu)

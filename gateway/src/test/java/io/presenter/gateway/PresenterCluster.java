@@ -53,15 +53,18 @@ public final class PresenterCluster implements AutoCloseable {
 
     public static final Duration CONVERGENCE = Duration.ofSeconds(20);
     public static final int EVENT_LOOPS = 2;
+    /** The secret of the token key {@code k1} that presenters and chat servers of a cluster share. */
+    public static final String TOKEN_SECRET = "0123456789abcdef0123456789abcdef";
+    public static final TokenKeys TOKEN_KEYS = TokenKeys.of("k1",
+            Map.of("k1", TOKEN_SECRET.getBytes(StandardCharsets.US_ASCII)));
 
     private final TestingServer zooKeeper;
     private final String connectString;
     private final Map<String, MeterRegistry> chatRegistries = new java.util.concurrent.ConcurrentHashMap<>();
     private final CuratorFramework curator;
-    private final TokenKeys keys = TokenKeys.of("k1", Map.of("k1", "0123456789abcdef0123456789abcdef"
-            .getBytes(StandardCharsets.US_ASCII)));
-    private final TokenSigner signer = new TokenSigner(keys, Clock.systemUTC());
-    private final TokenVerifier verifier = new TokenVerifier(keys, Clock.systemUTC(), TokenVerifier.DEFAULT_ALLOWED_SKEW);
+    private final TokenSigner signer = new TokenSigner(TOKEN_KEYS, Clock.systemUTC());
+    private final TokenVerifier verifier = new TokenVerifier(TOKEN_KEYS, Clock.systemUTC(),
+            TokenVerifier.DEFAULT_ALLOWED_SKEW);
     private final EventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final List<ChatServer> chatServers = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();

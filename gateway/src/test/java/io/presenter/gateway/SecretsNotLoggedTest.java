@@ -31,9 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 class SecretsNotLoggedTest {
 
-    /** {@link PresenterCluster}'s token secret. */
-    private static final String PRESENTER_SECRET = "0123456789abcdef0123456789abcdef";
-
     private final ListAppender<ILoggingEvent> captured = new ListAppender<>();
     private final Logger presenterLogs = (Logger) LoggerFactory.getLogger("io.presenter");
     private Level previousLevel;
@@ -66,8 +63,7 @@ class SecretsNotLoggedTest {
         byte[] forgerSecret = "a forger's secret that must not be logged".getBytes(StandardCharsets.US_ASCII);
         AuthToken forged = new TokenSigner(TokenKeys.of("k1", Map.of("k1", forgerSecret)), Clock.systemUTC())
                 .sign(2, 11, Duration.ofHours(1));
-        TokenKeys presenterKeys = TokenKeys.of("k1", Map.of("k1", PRESENTER_SECRET.getBytes(StandardCharsets.US_ASCII)));
-        AuthToken expired = new TokenSigner(presenterKeys, Clock.offset(Clock.systemUTC(), Duration.ofHours(-3)))
+        AuthToken expired = new TokenSigner(PresenterCluster.TOKEN_KEYS, Clock.offset(Clock.systemUTC(), Duration.ofHours(-3)))
                 .sign(2, 11, Duration.ofHours(1));
         for (AuthToken token : List.of(forged, expired)) {
             TestChatClient rejected = cluster.connect(presenter);
@@ -88,6 +84,6 @@ class SecretsNotLoggedTest {
                     || line.contains(java.util.Arrays.toString(signature)));
         }
         assertThat(lines).noneMatch(line -> line.contains(new String(forgerSecret, StandardCharsets.US_ASCII))
-                || line.contains(PRESENTER_SECRET));
+                || line.contains(PresenterCluster.TOKEN_SECRET));
     }
 }

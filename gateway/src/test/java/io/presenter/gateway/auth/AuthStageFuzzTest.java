@@ -48,8 +48,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * alone gives, keep waiting otherwise until the deadline rejects, and release every buffer.
  *
  * <p>The ring is empty, so an acceptable auth packet ends as {@code no_shard}: routing itself is
- * the end-to-end tests' job. Plain test runs replay the nasty inputs below and
- * {@code AuthStageFuzzTestInputs/firstPacket/}; {@code protocol/src/test/fuzz/run-fuzz.sh} fuzzes.
+ * the end-to-end tests' job. Plain test runs replay the nasty inputs below (and any
+ * finding kept in {@code AuthStageFuzzTestInputs/firstPacket/});
+ * {@code protocol/src/test/fuzz/run-fuzz.sh} fuzzes.
  */
 class AuthStageFuzzTest {
 
@@ -95,10 +96,10 @@ class AuthStageFuzzTest {
         return Stream.of(
                 Arguments.of("signed auth then chat, one read", auth, new int[0]),
                 Arguments.of("signed auth then chat, a byte per read at the prefix", auth, new int[] {1, 2, 3, 4}),
-                Arguments.of("expired token", framed(ClientPacket.auth(expired)), new int[0]),
-                Arguments.of("token of another couple", framed(ClientPacket.auth(otherCouple)), new int[0]),
-                Arguments.of("unknown key id", framed(ClientPacket.auth(otherKey)), new int[0]),
-                Arguments.of("ping first", framed(ClientPacket.ping(new Heartbeat(1))), new int[0]),
+                Arguments.of("expired token", LibthriftWire.framed(ClientPacket.auth(expired)), new int[0]),
+                Arguments.of("token of another couple", LibthriftWire.framed(ClientPacket.auth(otherCouple)), new int[0]),
+                Arguments.of("unknown key id", LibthriftWire.framed(ClientPacket.auth(otherKey)), new int[0]),
+                Arguments.of("ping first", LibthriftWire.framed(ClientPacket.ping(new Heartbeat(1))), new int[0]),
                 Arguments.of("length -1", prefix(-1), new int[0]),
                 Arguments.of("length 2^31-1", prefix(Integer.MAX_VALUE), new int[0]),
                 Arguments.of("length one over the cap", prefix(MAX_AUTH_PACKET_BYTES - Integer.BYTES + 1), new int[0]),
@@ -187,12 +188,8 @@ class AuthStageFuzzTest {
 
     private static byte[] signedAuthThenChat() {
         AuthPacket auth = TestChatClient.authPacket(7, 70, signer(NOW).sign(7, 70, Duration.ofHours(1)));
-        return io.presenter.protocol.codec.Bytes.concat(framed(ClientPacket.auth(auth)),
-                framed(ClientPacket.ping(new Heartbeat(2))));
-    }
-
-    private static byte[] framed(ClientPacket packet) {
-        return LibthriftWire.framed(packet);
+        return io.presenter.protocol.codec.Bytes.concat(LibthriftWire.framed(ClientPacket.auth(auth)),
+                LibthriftWire.framed(ClientPacket.ping(new Heartbeat(2))));
     }
 
     private static byte[] prefix(int length) {

@@ -12,10 +12,10 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
+import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.backend.BackendPool;
 import io.presenter.gateway.backend.BackendUnavailableException;
 import io.presenter.gateway.backend.ConnectBackoff;
-import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxSettings;
@@ -28,14 +28,12 @@ import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
 import io.presenter.testing.TestTls;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,8 +58,7 @@ class MuxMutualTlsTest {
     private final Transport transport = Transport.best();
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final TokenSigner signer = new TokenSigner(TokenKeys.of("k1", Map.of("k1",
-            "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII))), Clock.systemUTC());
+    private final TokenSigner signer = new TokenSigner(PresenterCluster.TOKEN_KEYS, Clock.systemUTC());
 
     @BeforeAll
     static void certificates() throws Exception {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Memory per idle TLS client connection and CPU per handshake of a real presenter process, at
-# N connections (default 10000): a ZooKeeper, one chat-server stub, the presenter with native
-# memory tracking, and the load harness's `connect` scenario holding N idle authenticated clients.
+# N connections (default 10000): a ZooKeeper, one chat-server stub, the presenter, and the load
+# harness's `connect` scenario holding N idle authenticated clients.
 # Prints, per connection, the presenter's live heap after a full GC and its native memory: the heap
 # is fixed and pre-touched (-Xms = -Xmx, AlwaysPreTouch), so RSS growth is memory outside the Java
 # heap (BoringSSL's per-connection SSL objects, which NMT cannot see because they come from
@@ -64,6 +64,10 @@ snapshot() {  # rss_kib heap_live_kib
   echo "$rss $heap"
 }
 
+active_clients() {  # the presenter's count, or empty while /metrics does not answer
+  curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_connections_active / {print int($2)}'
+}
+
 thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler threads are kept alive for this)
   for task in /proc/"$PRESENTER"/task/*; do
     local stat comm rest
@@ -76,7 +80,7 @@ thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler th
               END {print l + 0, j + 0, g + 0}'
 }
 
-# Warm up: one wave of connections so code paths are compiled and pools and caches exist before the baseline.
+# Warm up: waves of connections so code paths are compiled and pools and caches exist before the baseline.
 for ((left = WARMUP; left > 0; left -= 10000)); do
   java -jar loadtest/target/loadtest.jar connect --quiet --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
     --connections $((left < 10000 ? left : 10000)) --connect-rate 2000 --hold PT1S --resumption OFF \
@@ -84,7 +88,7 @@ for ((left = WARMUP; left > 0; left -= 10000)); do
 done
 # The warm-up's clients are gone when the presenter has closed them all (their streams too).
 for _ in $(seq 1 120); do
-  ACTIVE=$(curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_connections_active / {print int($2)}')
+  ACTIVE=$(active_clients)
   [[ "${ACTIVE:-1}" -eq 0 ]] && break
   sleep 0.5
 done
@@ -104,7 +108,7 @@ java -jar loadtest/target/loadtest.jar connect --target 127.0.0.1:8443 --token-k
   --server-pid "$PRESENTER" --out "$WORK/connect.json" > "$WORK/connect.out" 2>&1 &
 LOAD=$!
 for _ in $(seq 1 200); do
-  ACTIVE=$(curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_connections_active / {print int($2)}')
+  ACTIVE=$(active_clients)
   [[ "${ACTIVE:-0}" -ge "$N" ]] && break
   sleep 0.5
 done

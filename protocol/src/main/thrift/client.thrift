@@ -106,6 +106,11 @@ enum ErrorCode {
   SERVER_GOING_AWAY = 5,
   /** The couple now belongs to another chat server; reconnect (through a presenter) to reach it. */
   SHARD_MOVED = 6,
+  /**
+   * A newer session of the same device (user id and device id) authenticated: this one is over,
+   * and nothing it sends from now on is accepted. Do not reconnect on this connection's behalf.
+   */
+  SESSION_REPLACED = 7,
 }
 
 /** The server is about to close (or refused a packet) and says why. */

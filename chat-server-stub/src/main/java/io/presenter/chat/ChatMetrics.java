@@ -17,6 +17,7 @@ final class ChatMetrics {
     private final Counter deliveriesOut;
     private final Counter slowSessionsClosed;
     private final Counter couplesMoved;
+    private final Counter sessionsReplaced;
     private final Map<AuthStatus, Counter> authResults = new EnumMap<>(AuthStatus.class);
 
     ChatMetrics(MeterRegistry registry, IntSupplier sessions) {
@@ -33,6 +34,9 @@ final class ChatMetrics {
                 .register(registry);
         couplesMoved = Counter.builder("chat.couples.moved")
                 .description("Couples whose sessions were ended because another server owns them now")
+                .register(registry);
+        sessionsReplaced = Counter.builder("chat.sessions.replaced")
+                .description("Sessions ended because a newer session of the same device logged in")
                 .register(registry);
         for (AuthStatus status : AuthStatus.values()) {
             authResults.put(status, Counter.builder("chat.auth.results")
@@ -52,6 +56,10 @@ final class ChatMetrics {
 
     void coupleMoved() {
         couplesMoved.increment();
+    }
+
+    void sessionsReplaced(int count) {
+        sessionsReplaced.increment(count);
     }
 
     void slowSessionClosed() {

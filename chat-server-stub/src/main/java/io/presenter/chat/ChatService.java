@@ -29,7 +29,7 @@ public final class ChatService {
         this.ownsCouple = ownsCouple;
         this.limits = limits;
         this.metrics = new ChatMetrics(registry, this::sessionCount);
-        this.hub = new CoupleHub(limits, metrics::slowSessionClosed);
+        this.hub = new CoupleHub(limits, metrics);
     }
 
     /**

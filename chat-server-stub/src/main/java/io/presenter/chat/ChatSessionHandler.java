@@ -63,7 +63,7 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
         }
         AuthResult result = new AuthResult(status).setServerId(service.serverId());
         if (status == AuthStatus.OK) {
-            session = service.hub().join(auth.getCoupleId(), auth.getUserId(), ctx.channel(), result);
+            session = service.hub().join(auth, ctx.channel(), result);
             if (session == null) {
                 status = AuthStatus.SERVER_BUSY;
                 result.setStatus(status);
@@ -87,8 +87,13 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
             return;
         }
         Couple couple = service.hub().couple(coupleId);
-        if (couple != null) {
-            service.metrics().messageReceived(couple.send(session, message));
+        int deliveries = couple == null ? Couple.REPLACED : couple.send(session, message);
+        if (deliveries == Couple.REPLACED) {
+            // Late bytes of a connection whose device has logged in again: sequencing them now
+            // would put them after what the new session already sent.
+            service.metrics().rejected("session_replaced");
+        } else {
+            service.metrics().messageReceived(deliveries);
         }
     }
 

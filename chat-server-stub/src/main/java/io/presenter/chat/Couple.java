@@ -7,6 +7,7 @@ import io.presenter.protocol.wire.Presence;
 import io.presenter.protocol.wire.SendAck;
 import io.presenter.protocol.wire.SendMessage;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -16,6 +17,9 @@ import java.util.List;
  * devices, no contention worth a lock-free design.
  */
 final class Couple {
+
+    /** {@link #send} from a session that a newer one of its device replaced. */
+    static final int REPLACED = -1;
 
     private final long coupleId;
     private final List<ChatSession> sessions = new ArrayList<>(2);
@@ -44,10 +48,23 @@ final class Couple {
     /**
      * Adds {@code session}: queues {@code welcome} (with the couple's sequence) to it first, so no
      * delivery can overtake it, then tells the partner it came online and the newcomer who is.
+     * A live session of the same device is replaced: it leaves the couple now, under this lock, so
+     * nothing its connection still carries (a reconnecting client's last bytes, in flight through
+     * a presenter) can be sequenced after what the new session sends. Returns how many sessions
+     * it replaced (0 or 1).
      */
-    synchronized void join(ChatSession session, AuthResult welcome) {
+    synchronized int join(ChatSession session, AuthResult welcome) {
+        boolean firstOfUser = !isOnline(session.userId());  // a replaced session kept the user online
+        int replaced = 0;
+        for (Iterator<ChatSession> it = sessions.iterator(); it.hasNext(); ) {
+            ChatSession old = it.next();
+            if (old.sameDevice(session)) {
+                it.remove();
+                old.replaced();
+                replaced++;
+            }
+        }
         session.deliver(ClientPacket.authResult(welcome.setCoupleSequence(sequence)));
-        boolean firstOfUser = !isOnline(session.userId());
         sessions.add(session);
         for (ChatSession other : sessions) {
             if (other.userId() != session.userId()) {
@@ -57,6 +74,7 @@ final class Couple {
                 session.deliver(presence(other.userId(), true));
             }
         }
+        return replaced;
     }
 
     /** Removes {@code session}; tells the partner when the user's last session went away. */
@@ -72,9 +90,13 @@ final class Couple {
     /**
      * Gives {@code message} the couple's next sequence number, delivers it to every session of the
      * other member (or back to the sender's sessions when {@code echo} is set) and acks it to the
-     * sender. Returns the number of sessions it was queued to.
+     * sender. Returns the number of sessions it was queued to, or {@link #REPLACED} (nothing
+     * sequenced, no ack) when {@code from} was replaced by a newer session of its device.
      */
     synchronized int send(ChatSession from, SendMessage message) {
+        if (!sessions.contains(from)) {
+            return REPLACED;
+        }
         long seq = ++sequence;
         Delivery delivery = new Delivery(from.userId(), message.getClientMessageId(), seq,
                 message.bufferForBody());

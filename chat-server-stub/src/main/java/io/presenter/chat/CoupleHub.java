@@ -1,6 +1,7 @@
 package io.presenter.chat;
 
 import io.netty.channel.Channel;
+import io.presenter.protocol.wire.AuthPacket;
 import io.presenter.protocol.wire.AuthResult;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,31 +16,37 @@ final class CoupleHub {
     private final ConcurrentHashMap<Long, Couple> couples = new ConcurrentHashMap<>();
     private final AtomicInteger sessions = new AtomicInteger();
     private final ChatLimits limits;
-    private final Runnable onSlowSession;
+    private final ChatMetrics metrics;
 
-    CoupleHub(ChatLimits limits, Runnable onSlowSession) {
+    CoupleHub(ChatLimits limits, ChatMetrics metrics) {
         this.limits = limits;
-        this.onSlowSession = onSlowSession;
+        this.metrics = metrics;
     }
 
     /**
-     * Joins {@code channel} to its couple and queues {@code welcome} to it, or returns null when
-     * the server is full.
+     * Joins {@code channel}, authenticated by {@code auth}, to its couple (replacing a live
+     * session of the same device) and queues {@code welcome} to it, or returns null when the
+     * server is full.
      */
-    ChatSession join(long coupleId, long userId, Channel channel, AuthResult welcome) {
+    ChatSession join(AuthPacket auth, Channel channel, AuthResult welcome) {
         if (sessions.incrementAndGet() > limits.maxSessions()) {
             sessions.decrementAndGet();
             return null;
         }
-        ChatSession session = new ChatSession(userId, channel, limits.maxPendingDeliveries(),
-                onSlowSession);
+        ChatSession session = new ChatSession(auth.getUserId(), deviceOf(auth), channel,
+                limits.maxPendingDeliveries(), metrics::slowSessionClosed);
         // compute() makes join and the last leave's removal atomic for one couple id.
-        couples.compute(coupleId, (id, couple) -> {
+        couples.compute(auth.getCoupleId(), (id, couple) -> {
             Couple joined = couple != null ? couple : new Couple(id);
-            joined.join(session, welcome);
+            metrics.sessionsReplaced(joined.join(session, welcome));
             return joined;
         });
         return session;
+    }
+
+    /** A client that names no device has one: all its sessions are the same device. */
+    private static String deviceOf(AuthPacket auth) {
+        return auth.isSetDeviceId() ? auth.getDeviceId() : "";
     }
 
     void leave(long coupleId, ChatSession session) {

@@ -43,8 +43,19 @@ final class ChatFixture implements AutoCloseable {
 
     /** A direct session of {@code user} in {@code couple}, past its (asserted) auth result. */
     EmbeddedChannel member(long user, long couple) {
+        return member(auth(user, couple, "good"));
+    }
+
+    /** A direct session of {@code user}'s device {@code deviceId} in {@code couple}, past its auth result. */
+    EmbeddedChannel member(long user, long couple, String deviceId) {
+        ClientPacket auth = auth(user, couple, "good");
+        auth.getAuth().setDeviceId(deviceId);
+        return member(auth);
+    }
+
+    private EmbeddedChannel member(ClientPacket auth) {
         EmbeddedChannel channel = connect();
-        channel.writeInbound(auth(user, couple, "good"));
+        channel.writeInbound(auth);
         ClientPacket result = channel.readOutbound();
         assertThat(result.getAuthResult().getStatus()).isEqualTo(AuthStatus.OK);
         return channel;

@@ -64,8 +64,8 @@ class ChatSessionHandlerTest {
     @Test
     void everyDeviceOfThePartnerGetsTheMessageAndPresenceTracksTheLastDevice() {
         EmbeddedChannel alice = chat.member(ALICE, COUPLE);
-        EmbeddedChannel bobPhone = chat.member(BOB, COUPLE);
-        EmbeddedChannel bobLaptop = chat.member(BOB, COUPLE);
+        EmbeddedChannel bobPhone = chat.member(BOB, COUPLE, "phone");
+        EmbeddedChannel bobLaptop = chat.member(BOB, COUPLE, "laptop");
         drain(alice);
         drain(bobPhone);
         drain(bobLaptop);
@@ -81,6 +81,31 @@ class ChatSessionHandlerTest {
         assertThat(drain(alice)).singleElement()
                 .satisfies(p -> assertThat(p.getPresence().isOnline()).isFalse());
         assertThat(chat.service.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aNewSessionOfTheSameDeviceReplacesTheOldOneWhoseLateMessagesAreNotSequenced() {
+        EmbeddedChannel alice = chat.member(ALICE, COUPLE);
+        EmbeddedChannel bobBefore = chat.member(BOB, COUPLE, "phone");
+        bobBefore.writeInbound(send(1, "before the reconnect"));
+        drain(alice);
+        drain(bobBefore);
+
+        // The phone reconnects while its old connection is still open here (its last bytes in flight).
+        EmbeddedChannel bobAfter = chat.member(BOB, COUPLE, "phone");
+        bobAfter.writeInbound(send(3, "after the reconnect"));
+        bobBefore.writeInbound(send(2, "late bytes of the old connection"));  // before its close task runs
+
+        assertThat(drain(alice)).extracting(SEQUENCED).containsExactly("d2:3");
+        assertThat(drain(bobBefore)).singleElement()
+                .satisfies(p -> assertThat(p.getError().getCode()).isEqualTo(ErrorCode.SESSION_REPLACED));
+        assertThat(bobBefore.isOpen()).isFalse();
+        assertThat(drain(bobAfter)).extracting(p -> p.isSetPresence() ? "presence" : SEQUENCED.apply(p))
+                .as("bob never went offline: no presence to alice, one to the new session")
+                .containsExactly("presence", "ack2");
+        assertThat(chat.count("chat.sessions.replaced")).isEqualTo(1);
+        assertThat(chat.count("chat.rejections", "reason", "session_replaced")).isEqualTo(1);
+        assertThat(chat.service.sessionCount()).isEqualTo(2);
     }
 
     @Test

@@ -16,7 +16,12 @@ public enum ErrorCode implements org.apache.thrift.TEnum {
   /**
    * The couple now belongs to another chat server; reconnect (through a presenter) to reach it.
    */
-  SHARD_MOVED(6);
+  SHARD_MOVED(6),
+  /**
+   * A newer session of the same device (user id and device id) authenticated: this one is over,
+   * and nothing it sends from now on is accepted. Do not reconnect on this connection's behalf.
+   */
+  SESSION_REPLACED(7);
 
   private final int value;
 
@@ -51,6 +56,8 @@ public enum ErrorCode implements org.apache.thrift.TEnum {
         return SERVER_GOING_AWAY;
       case 6:
         return SHARD_MOVED;
+      case 7:
+        return SESSION_REPLACED;
       default:
         return null;
     }

@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -41,7 +42,9 @@ import java.util.stream.Collectors;
  * <p>Every message id names its couple, its sender's side and a per-sender sequence
  * ({@link #messageId}); each client checks every delivery it gets: from its own couple, from its
  * partner, with a sequence higher than the last one it saw (so never twice, never out of order).
- * Anything else is a {@link #violations() violation}. A client whose connection closes, when the
+ * Anything else is a {@link #violations() violation}, reported with both members' recent history
+ * (connections, logins and the server that took them, sends, deliveries with their couple
+ * sequence, closes), so that one violation in a long run explains itself. A client whose connection closes, when the
  * fleet allows it, reconnects the way a phone should: after a jittered exponential backoff
  * (half fixed, half random), then authenticates again.
  */
@@ -51,6 +54,8 @@ final class ChatFleet implements AutoCloseable {
     static final Duration BACKOFF_MAX = Duration.ofSeconds(3);
     private static final long COUPLE_FACTOR = 10_000_000L;
     private static final long SIDE_FACTOR = 1_000_000L;
+    /** Events each member remembers, enough to explain a violation: about 2 s of traffic and a reconnect. */
+    private static final int HISTORY = 40;
 
     private final PresenterCluster cluster;
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -217,6 +222,8 @@ final class ChatFleet implements AutoCloseable {
         /** When the server first closed this client (0: never). */
         volatile long firstCloseNanos;
         private int failuresInARow;
+        /** The member's recent events (connects, logins, sends, deliveries, closes), to explain a violation. */
+        private final ArrayDeque<String> history = new ArrayDeque<>();
 
         Member(Couple couple, int side) {
             this.couple = couple;
@@ -229,6 +236,21 @@ final class ChatFleet implements AutoCloseable {
             return online && ch != null && ch.isActive();
         }
 
+        void record(String event) {
+            synchronized (history) {
+                if (history.size() == HISTORY) {
+                    history.removeFirst();
+                }
+                history.addLast((System.nanoTime() / 1_000_000 % 1_000_000) + "ms " + event);
+            }
+        }
+
+        String history() {
+            synchronized (history) {
+                return String.join(" | ", history);
+            }
+        }
+
         boolean hasEverythingFromPartner() {
             return lastSequenceFromPartner == couple.partnerOf(this).sent;
         }
@@ -239,6 +261,7 @@ final class ChatFleet implements AutoCloseable {
                 return;
             }
             long sequence = ++sent;
+            record("send #" + sequence + " on " + ch.id());
             pendingWrites.incrementAndGet();
             ch.writeAndFlush(ClientPacket.send(new SendMessage(messageId(couple.id, side, sequence),
                     ByteBuffer.wrap(("couple " + couple.id + " side " + side + " #" + sequence)
@@ -303,12 +326,14 @@ final class ChatFleet implements AutoCloseable {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
                 channel = ctx.channel();
+                record("connected " + ctx.channel());
                 ctx.writeAndFlush(ClientPacket.auth(cluster.auth(user, couple.id)));
                 ctx.fireChannelActive();
             }
 
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
+                record("closed " + ctx.channel().id());
                 if (!closing) {
                     closes.incrementAndGet();
                     if (firstCloseNanos == 0) {
@@ -322,6 +347,8 @@ final class ChatFleet implements AutoCloseable {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, ClientPacket packet) {
                 if (packet.isSetAuthResult()) {
+                    record("auth " + packet.getAuthResult().getStatus() + " on " + ctx.channel().id() + " from "
+                            + packet.getAuthResult().getServerId() + " at couple seq " + packet.getAuthResult().getCoupleSequence());
                     if (packet.getAuthResult().getStatus() == AuthStatus.OK) {
                         authenticated.incrementAndGet();
                         failuresInARow = 0;
@@ -330,8 +357,9 @@ final class ChatFleet implements AutoCloseable {
                         authRefusals.incrementAndGet();
                     }
                 } else if (packet.isSetDelivery()) {
-                    check(packet.getDelivery());
+                    check(ctx, packet.getDelivery());
                 } else if (packet.isSetError()) {
+                    record("error " + packet.getError().getCode() + " on " + ctx.channel().id());
                     errorPackets.incrementAndGet();
                 }
             }
@@ -341,19 +369,21 @@ final class ChatFleet implements AutoCloseable {
                 ctx.close();
             }
 
-            private void check(Delivery delivery) {
+            private void check(ChannelHandlerContext ctx, Delivery delivery) {
                 deliveries.incrementAndGet();
                 long id = delivery.getClientMessageId();
                 long fromCouple = id / COUPLE_FACTOR;
                 int fromSide = (int) (id % COUPLE_FACTOR / SIDE_FACTOR);
                 long sequence = id % SIDE_FACTOR;
+                record("got #" + sequence + " (couple seq " + delivery.getSequence() + ") on " + ctx.channel().id());
                 Member partner = couple.partnerOf(Member.this);
                 if (fromCouple != couple.id || fromSide != partner.side || delivery.getFromUserId() != partner.user) {
                     violations.add("user " + user + " of couple " + couple.id + " got message " + id
                             + " from user " + delivery.getFromUserId());
                 } else if (sequence <= lastSequenceFromPartner) {
                     violations.add("user " + user + " of couple " + couple.id + " got sequence " + sequence
-                            + " after " + lastSequenceFromPartner + " (duplicate or reordered)");
+                            + " after " + lastSequenceFromPartner + " (duplicate or reordered); its history: " + history()
+                            + "; partner's: " + partner.history());
                 } else {
                     if (sequence != lastSequenceFromPartner + 1) {
                         gaps.incrementAndGet();

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -89,8 +90,12 @@ class SoakTest extends ChaosTestBase {
         fleet = null;
         Await.until(SETTLE, () -> presenter.connections().active() == 0 && streamsActive() == 0,
                 () -> "after everyone left: clients " + presenter.connections().active() + ", streams " + streamsActive());
-        System.out.printf("soak %s: %d couples, %d rounds, %d clients dropped and back; heap %d -> %d KiB, "
-                        + "direct %d -> %d KiB%n", DURATION, COUPLES, rounds.get(), churned.get(), warm.get()[0] >> 10,
+        // How often the reconnect race of issue 21 came up: a device logging in again while its old
+        // session was still open, and late messages of an old session that were not sequenced.
+        System.out.printf("soak %s: %d couples, %d rounds, %d clients dropped and back, %d sessions replaced, "
+                        + "%d late messages dropped, 0 violations; heap %d -> %d KiB, direct %d -> %d KiB%n",
+                DURATION, COUPLES, rounds.get(), churned.get(), chatCount("chat.sessions.replaced"),
+                chatCount("chat.rejections", "reason", "session_replaced"), warm.get()[0] >> 10,
                 last[0] >> 10, warm.get()[1] >> 10, last[1] >> 10);
     }
 
@@ -105,6 +110,12 @@ class SoakTest extends ChaosTestBase {
             }
         }
         return dropped.size();
+    }
+
+    /** A counter summed over the chat servers. */
+    private long chatCount(String name, String... tags) {
+        return (long) Stream.of("chat-1", "chat-2").map(cluster::chatRegistry)
+                .mapToDouble(registry -> registry.counter(name, tags).count()).sum();
     }
 
     private double streamsActive() {

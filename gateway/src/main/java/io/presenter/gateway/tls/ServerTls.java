@@ -56,7 +56,7 @@ public final class ServerTls implements AutoCloseable {
             ticketKeys.close();
         }
         if (ownedScheduler != null) {
-            ownedScheduler.shutdownNow();
+            ownedScheduler.shutdown();  // a re-read under way finishes; none starts after the cancel above
         }
     }
 }

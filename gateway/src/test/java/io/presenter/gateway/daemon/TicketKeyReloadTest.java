@@ -140,6 +140,20 @@ class TicketKeyReloadTest {
         assertThat(a.server().address()).isNotNull();
         assertThat(reloads(a, "changed")).isEqualTo(2.0);
         assertThat(reloads(b, "changed")).isEqualTo(2.0);
+
+        // Shutting a daemon down stops its re-reads (and their thread); the other goes on.
+        long threadsBefore = reloadThreads();
+        a.close();
+        Await.until(WAIT, () -> reloadThreads() == threadsBefore - 1,
+                () -> reloadThreads() + " ticket key reload threads, expected " + (threadsBefore - 1));
+        TicketKeys.generate(file, 1);
+        Await.until(WAIT, () -> reloads(b, "changed") == 3.0, () -> "b changed " + reloads(b, "changed"));
+        assertThat(reloads(a, "changed")).as("no re-read after shutdown").isEqualTo(2.0);
+    }
+
+    private static long reloadThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("presenter-tls-ticket-keys")).count();
     }
 
     /** Waits until both daemons have installed changed keys {@code changed} times in all. */

@@ -73,10 +73,15 @@ public final class PresenterSettings {
             "openssl (netty-tcnative BoringSSL) or jdk. The daemon refuses to start when BoringSSL cannot "
                     + "load, unless jdk is chosen here.");
     public static final Setting<Path> TLS_TICKET_KEY_FILE = path("tls.ticket-key-file",
-            "Session ticket keys shared by every presenter behind the DNS name, re-read periodically so "
-                    + "they rotate without a restart. None: process-local keys (resumption only on this process).");
+            "Session ticket keys shared by every presenter behind the DNS name (first line encrypts, all "
+                    + "decrypt; format in gateway/TLS.md). The daemon does not start if it is missing or "
+                    + "malformed. None: process-local keys (resumption only on this process). Ignored by "
+                    + "engine jdk.");
     public static final Setting<Duration> TLS_TICKET_KEY_RELOAD_INTERVAL = duration("tls.ticket-key-reload-interval",
-            TlsSettings.DEFAULT_TICKET_KEY_RELOAD_INTERVAL, "How often the ticket key file is re-read.");
+            TlsSettings.DEFAULT_TICKET_KEY_RELOAD_INTERVAL, "How often the running daemon re-reads the ticket "
+                    + "key file; keys that changed are swapped in without a restart. A file broken or missing at "
+                    + "a re-read keeps the keys in use (one log line, counted in "
+                    + "presenter.tls.ticket.key.reloads{result=failed}).");
     public static final Setting<Integer> TLS_SESSION_CACHE_SIZE = integer("tls.session-cache-size",
             TlsSettings.DEFAULT_SESSION_CACHE_SIZE, 0, 10_000_000,
             "Server-side sessions kept for TLS 1.2 session-id resumption; 0 disables the cache.");

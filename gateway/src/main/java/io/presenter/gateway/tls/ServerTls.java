@@ -5,22 +5,28 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 
 /**
  * The client-facing TLS of a running presenter: the server {@link SslContext}, the handshake
- * timeout every {@link SslHandler} gets, and the ticket key rotation when a key file is configured.
- * Built by {@link ServerTlsContextFactory}; {@link #close()} stops the key reloads.
+ * timeout every {@link SslHandler} gets, and, when a ticket key file is configured, its rotation,
+ * which re-reads the file every {@code tls.ticket-key-reload-interval}. Built by
+ * {@link ServerTlsContextFactory}; {@link #close()} stops the key reloads (and the reload thread
+ * when this object owns it).
  */
 public final class ServerTls implements AutoCloseable {
 
     private final SslContext sslContext;
     private final Duration handshakeTimeout;
     private final TicketKeyRotation ticketKeys;
+    private final ExecutorService ownedScheduler;
 
-    ServerTls(SslContext sslContext, Duration handshakeTimeout, TicketKeyRotation ticketKeys) {
+    ServerTls(SslContext sslContext, Duration handshakeTimeout, TicketKeyRotation ticketKeys,
+            ExecutorService ownedScheduler) {
         this.sslContext = sslContext;
         this.handshakeTimeout = handshakeTimeout;
         this.ticketKeys = ticketKeys;
+        this.ownedScheduler = ownedScheduler;
     }
 
     /** A handler for one accepted connection, with the configured handshake timeout. */
@@ -43,10 +49,14 @@ public final class ServerTls implements AutoCloseable {
         return Optional.ofNullable(ticketKeys);
     }
 
+    /** Stops the ticket key reloads; idempotent. */
     @Override
     public void close() {
         if (ticketKeys != null) {
             ticketKeys.close();
+        }
+        if (ownedScheduler != null) {
+            ownedScheduler.shutdown();  // a re-read under way finishes; none starts after the cancel above
         }
     }
 }

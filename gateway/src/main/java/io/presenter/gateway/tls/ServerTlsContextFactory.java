@@ -24,6 +24,8 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
@@ -47,9 +49,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Session resumption: with a ticket key file, tickets are on for TLS 1.3 and 1.2 with the
  * file's keys ({@link TicketKeyRotation}), so any presenter sharing the file resumes any other's
- * sessions. Without one, BoringSSL makes and rotates process-local ticket keys: clients still
- * resume when they come back to the same presenter process, but not elsewhere nor after a restart.
- * TLS 1.2 clients without ticket support resume from the bounded server session cache.
+ * sessions; the file is re-read every {@code tls.ticket-key-reload-interval} until
+ * {@link ServerTls#close()}. Without one, BoringSSL makes and rotates process-local ticket keys:
+ * clients still resume when they come back to the same presenter process, but not elsewhere nor
+ * after a restart. TLS 1.2 clients without ticket support resume from the bounded server session
+ * cache.
  *
  * <p>Per-connection memory (idle target: 10 KiB per TLS connection). What we rely on and why:
  * <ul>
@@ -103,8 +107,9 @@ public final class ServerTlsContextFactory {
     }
 
     /**
-     * Builds the server TLS context and, with a ticket key file, installs its keys. The caller
-     * schedules {@link TicketKeyRotation#schedule} on the daemon's scheduler.
+     * Builds the server TLS context and, with a ticket key file, installs its keys and re-reads the
+     * file every {@code tls.ticket-key-reload-interval} on a thread of the returned
+     * {@link ServerTls}, which its {@link ServerTls#close()} stops.
      *
      * @throws NativeTlsUnavailableException engine {@code openssl} without a loadable BoringSSL
      * @throws IOException unreadable certificate, key or ticket key file
@@ -112,6 +117,16 @@ public final class ServerTlsContextFactory {
      *     of one key type, a malformed ticket key file
      */
     public ServerTls create(TlsSettings settings, MeterRegistry registry) throws IOException {
+        return create(settings, registry, null);
+    }
+
+    /**
+     * As {@link #create(TlsSettings, MeterRegistry)}, the ticket key reloads running on
+     * {@code scheduler} (a test's controlled one); with {@code null}, on a thread of their own.
+     * {@link ServerTls#close()} cancels them but does not shut a given scheduler down.
+     */
+    ServerTls create(TlsSettings settings, MeterRegistry registry, ScheduledExecutorService scheduler)
+            throws IOException {
         SslProvider provider = provider(settings.engine());
         List<KeyAndChain> pairs = loadPairs(settings);
         SslContext context = build(settings, provider, pairs);
@@ -141,7 +156,20 @@ public final class ServerTlsContextFactory {
                 + " session cache {}", settings.engine().configValue(), settings.protocols(),
                 settings.certificates().size(), settings.handshakeTimeout(), settings.sessionTimeout(),
                 settings.sessionCacheSize());
-        return new ServerTls(context, settings.handshakeTimeout(), rotation);
+        ScheduledExecutorService owned = null;
+        if (rotation != null) {
+            if (scheduler == null) {
+                owned = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread thread = new Thread(r, "presenter-tls-ticket-keys");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+                scheduler = owned;
+            }
+            rotation.schedule(scheduler, settings.ticketKeyReloadInterval());
+            log.info("TLS: re-reading {} every {}", settings.ticketKeyFile(), settings.ticketKeyReloadInterval());
+        }
+        return new ServerTls(context, settings.handshakeTimeout(), rotation, owned);
     }
 
     private SslProvider provider(Engine engine) {

@@ -26,8 +26,9 @@ import java.util.Set;
  * bytes key name, 16 bytes HMAC-SHA256 key, 16 bytes AES-128 key. Blank lines and lines starting
  * with {@code #} are ignored. The <em>first</em> key encrypts new tickets; every key decrypts
  * tickets that carry its name (a ticket decrypted by a non-first key is renewed under the first).
- * Key names must be distinct. To rotate: put a fresh key first and keep the previous ones below it
- * for at least {@code tls.session-timeout}, then drop them. Generate a key line with
+ * Key names must be distinct. To rotate: add a fresh key last (decrypt only), move it first once
+ * every presenter has re-read the file ({@link TicketKeyRotation}), and drop the previous keys after
+ * at least {@code tls.session-timeout} (gateway/TLS.md). Generate a key line with
  * {@code head -c 48 /dev/urandom | base64 -w0}, or a whole file with {@link #generate}. The file
  * must be readable only by the daemon (mode 0600): whoever holds it can decrypt recorded traffic
  * of resumed TLS 1.2 sessions.

@@ -20,8 +20,10 @@ import java.util.Set;
  *   <li>{@code engine}: {@code openssl} (netty-tcnative BoringSSL). {@code jdk} only when chosen
  *       explicitly; the daemon refuses to start when BoringSSL cannot load and this is not set.</li>
  *   <li>{@code ticket-key-file}: none. The session ticket keys (see {@link TicketKeys} for the
- *       format); re-read every {@code ticket-key-reload-interval} ({@code 60s}), so keys rotate
- *       without a restart. All presenters behind one DNS name should share the file.</li>
+ *       format); re-read every {@code ticket-key-reload-interval} ({@code 60s}) and swapped in when
+ *       they changed, so keys rotate without a restart; a file that is broken or missing at a
+ *       reload keeps the keys in use ({@link TicketKeyRotation}). All presenters behind one DNS
+ *       name should share the file. Ignored by the {@code jdk} engine.</li>
  *   <li>{@code session-cache-size}: {@code 20480} server-side sessions for TLS 1.2 session-id
  *       resumption; {@code 0} disables the cache.</li>
  *   <li>{@code session-timeout}: {@code 24h}; how long a session (cache entry or ticket) may be
@@ -173,6 +175,11 @@ public record TlsSettings(
     public TlsSettings withTicketKeyFile(Path value) {
         return new TlsSettings(certificates, protocols, handshakeTimeout, engine, value,
                 ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups);
+    }
+
+    public TlsSettings withTicketKeyReloadInterval(Duration value) {
+        return new TlsSettings(certificates, protocols, handshakeTimeout, engine, ticketKeyFile,
+                value, sessionCacheSize, sessionTimeout, groups);
     }
 
     public TlsSettings withSessionCacheSize(int value) {

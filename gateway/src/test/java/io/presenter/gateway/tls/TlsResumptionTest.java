@@ -109,6 +109,36 @@ class TlsResumptionTest extends AbstractTlsTest {
         }
     }
 
+    /**
+     * Only the first key of a file encrypts; the others only decrypt. This is what makes the
+     * two-step rotation in TLS.md safe: a key added last is decrypt-only until it moves first.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void onlyTheFirstKeyEncryptsTheOthersOnlyDecrypt(String protocol) throws Exception {
+        TicketKeys first = TicketKeys.random(1, new SecureRandom());
+        TicketKeys added = TicketKeys.random(1, new SecureRandom());
+        Path promoted = dir.resolve("promoted-" + protocol);
+        added.write(promoted);
+        Path addedLast = dir.resolve("added-last-" + protocol);
+        added.rotatedIn(first).write(addedLast);  // first, then added
+        try (TlsTestServer encryptsWithAdded = new TlsTestServer(settings(protocol, promoted));
+                TlsTestServer addedOnlyDecrypts = new TlsTestServer(settings(protocol, addedLast))) {
+            SslContext ticketUnderAdded = newClient(protocol);
+            client.handshake(ticketUnderAdded, encryptsWithAdded.address());
+            client.handshake(ticketUnderAdded, addedOnlyDecrypts.address());
+            assertThat(addedOnlyDecrypts.handshakes("resumed")).as("a key that is not first decrypts")
+                    .isEqualTo(1.0);
+
+            SslContext ticketFromSecondServer = newClient(protocol);
+            client.handshake(ticketFromSecondServer, addedOnlyDecrypts.address());
+            client.handshake(ticketFromSecondServer, encryptsWithAdded.address());
+            assertThat(encryptsWithAdded.handshakes("full"))
+                    .as("the second server encrypted under its first key, not the added one").isEqualTo(2.0);
+            assertThat(encryptsWithAdded.handshakes("resumed")).isZero();
+        }
+    }
+
     /** TLS 1.2 clients that do not use tickets resume from the server session cache (on by default). */
     @ParameterizedTest
     @ValueSource(strings = {"TLSv1.2"})

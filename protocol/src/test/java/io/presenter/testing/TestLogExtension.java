@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One log file per test class: {@code <module>/target/test-logs/<test class>.log}.
  *
- * <p>{@code logback-test.xml} sends every log event of a test JVM to the file appender named
- * {@value #APPENDER} and nothing to the console, so that {@code mvn verify} prints only Maven's
- * progress, test summaries and what tests print themselves. Before each top-level test class this
+ * <p>In the test JVMs surefire starts, {@code logback-test-files.xml} sends every log event to the
+ * file appender named {@value #APPENDER} and nothing to the console, so that {@code mvn verify}
+ * prints only Maven's progress, test summaries and what tests print themselves. Before each top-level test class this
  * extension points that appender at the class's own file (events of threads the previous class
  * left behind land there too), and a failing test or lifecycle method gets the file's path added
  * to its exception as a suppressed {@link LogFile}, so the failure report names the log. Registered
@@ -30,7 +30,7 @@ public final class TestLogExtension
 
     static final String APPENDER = "TEST_LOG";
 
-    /** The directory surefire passes; logback-test.xml uses the same property and default. */
+    /** The directory surefire passes; logback-test-files.xml uses the same property and default. */
     public static Path directory() {
         return Path.of(System.getProperty("test.log.dir", "target/test-logs")).toAbsolutePath();
     }

@@ -152,6 +152,10 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         releaseUnanswered();
         MuxStreamChannel ending = stream;
         if (ending != null) {
+            // Nobody reads the stream for the client any more: let it read itself to its end (what
+            // still comes is dropped in streamRead), or a chat server that half-closed first would
+            // leave it open for good, its FIN queued behind a read that never comes.
+            ending.config().setAutoRead(true);
             // FIN after what is already queued, so a client's last messages still reach its partner.
             ending.shutdownOutput().addListener(done -> {
                 if (!done.isSuccess()) {

@@ -9,6 +9,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.presenter.gateway.backend.BackendPool;
 import io.presenter.gateway.backend.StreamRouter;
+import io.presenter.gateway.client.ClientChannelInitializer;
+import io.presenter.gateway.client.ClientConnections;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -47,7 +50,7 @@ public final class PresenterServer implements AutoCloseable {
         this.directory = directory;
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
-        GatewayMeters meters = new GatewayMeters(registry);
+        ClientMeters meters = new ClientMeters(registry);
         MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId()).stats(new MuxMeters(registry)).build();
         backends = new BackendPool(transport, mux, settings.connectionsPerLoop(), settings.backendConnectTimeout(),
                 settings.backendBackoff(), backendTls, registry);
@@ -62,8 +65,8 @@ public final class PresenterServer implements AutoCloseable {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, settings.backlog())
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ClientChannelInitializer(settings, connections, tls, new TlsMeters(registry),
-                        verifier, router, meters))
+                .childHandler(new ClientChannelInitializer(settings.clientLimits(), connections, tls,
+                        new TlsMeters(registry), verifier, router, meters))
                 .bind(settings.listenAddress()).sync().channel();
         directory.addListener(warmUp);
         connectAll(directory.ring());

@@ -9,7 +9,7 @@ import static io.presenter.gateway.config.Setting.string;
 import static io.presenter.gateway.config.Setting.stringList;
 
 import io.presenter.gateway.GatewaySettings;
-import io.presenter.gateway.auth.AuthStage;
+import io.presenter.gateway.client.AuthStage;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;

@@ -1,4 +1,4 @@
-package io.presenter.gateway.auth;
+package io.presenter.gateway.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.presenter.gateway.GatewayMeters;
 import io.presenter.gateway.backend.StreamRouter;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
@@ -119,7 +118,7 @@ class AuthStageFuzzTest {
         EmbeddedChannel client = new EmbeddedChannel();
         client.config().setAllocator(alloc);
         client.pipeline().addLast(AuthStage.NAME, new AuthStage(AUTH_TIMEOUT, MAX_AUTH_PACKET_BYTES, verifier,
-                new StreamRouter(new EmptyRing(), null, "fuzz", 0, Duration.ZERO), new GatewayMeters(registry)));
+                new StreamRouter(new EmptyRing(), null, "fuzz", 0, Duration.ZERO), new ClientMeters(registry)));
         for (byte[] read : input.reads()) {
             if (client.isOpen()) {
                 client.writeInbound(alloc.buffer(read.length).writeBytes(read));
@@ -174,11 +173,11 @@ class AuthStageFuzzTest {
     }
 
     private static double rejections(SimpleMeterRegistry registry) {
-        return registry.find(GatewayMeters.AUTH_REJECTED).counters().stream().mapToDouble(Counter::count).sum();
+        return registry.find(ClientMeters.AUTH_REJECTED).counters().stream().mapToDouble(Counter::count).sum();
     }
 
     private static String reasonCounted(SimpleMeterRegistry registry) {
-        return registry.find(GatewayMeters.AUTH_REJECTED).counters().stream()
+        return registry.find(ClientMeters.AUTH_REJECTED).counters().stream()
                 .filter(counter -> counter.count() > 0).findFirst().orElseThrow().getId().getTag("reason");
     }
 

@@ -12,6 +12,7 @@ import io.presenter.gateway.admin.AdminServer;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.drain.DrainController;
 import io.presenter.gateway.drain.DrainStatus;
+import io.presenter.gateway.lifecycle.PublicAddresses;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.ServerTlsContextFactory;
 import io.presenter.gateway.weight.DefaultLoadProbe;
@@ -77,6 +78,9 @@ public final class PresenterDaemon implements AutoCloseable {
     }
 
     private void startParts() throws Exception {
+        // Looked up here rather than when the config is read, and before anything binds: a presenter
+        // that cannot tell its own address must not take clients it could not weigh in DNS.
+        WeightSettings weightSettings = PublicAddresses.resolve(config.weight(), config.instanceMetadataUrl());
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -101,7 +105,6 @@ public final class PresenterDaemon implements AutoCloseable {
         server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
         started.push(server);
 
-        WeightSettings weightSettings = config.weight();
         WeightPublishing weights = WeightPublishing.start(weightSettings, config.gateway().presenterId(),
                 new DefaultLoadProbe(server.connections()::active,
                         weightSettings.capacityOr(config.gateway().maxConnections())), registry);

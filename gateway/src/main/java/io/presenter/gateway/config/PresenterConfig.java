@@ -24,13 +24,15 @@ import java.util.Map;
  * {@code presenter check-config} validates.
  *
  * @param tokenKeyFile token keys for edge verification, or null to leave it to the chat servers
+ * @param firstRingTimeout how long the daemon waits for the first ring before it accepts clients
  * @param weight Route53 weight publishing; its addresses may still be {@code [instance-metadata]},
  *     which the daemon resolves at start from {@code instanceMetadataUrl}
  * @param backendTls mutual TLS files of the mux links, or null for plaintext
  */
 public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
-        Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, AdminSettings admin,
-        DrainSettings drain, WeightSettings weight, URI instanceMetadataUrl, BackendTlsFiles backendTls) {
+        Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, Duration firstRingTimeout,
+        AdminSettings admin, DrainSettings drain, WeightSettings weight, URI instanceMetadataUrl,
+        BackendTlsFiles backendTls) {
 
     /** This presenter's certificate and key for the mux links, and the CA chat servers' certificates chain to. */
     public record BackendTlsFiles(Path certificate, Path key, Path ca) {}
@@ -82,7 +84,7 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     v.get(WEIGHT_SMOOTHING), v.get(WEIGHT_ENDPOINT) == null ? null : URI.create(v.get(WEIGHT_ENDPOINT)),
                     v.get(WEIGHT_REGION));
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
-                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, admin, drain, weight,
+                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, v.get(ZK_FIRST_RING_TIMEOUT), admin, drain, weight,
                     URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());

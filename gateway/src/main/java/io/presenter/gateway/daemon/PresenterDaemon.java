@@ -21,6 +21,7 @@ import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.mux.MuxTls;
+import io.presenter.ring.RingSnapshot;
 import io.presenter.ring.ZooKeeperClients;
 import io.presenter.ring.ZooKeeperShardDirectory;
 import java.io.IOException;
@@ -31,9 +32,11 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +100,7 @@ public final class PresenterDaemon implements AutoCloseable {
         directory = new ZooKeeperShardDirectory(curator, config.zooKeeper().basePath(), registry);
         directory.start();
         started.push(directory);
+        awaitFirstRing();
 
         MuxTls backendTls = config.backendTls() == null ? null : MuxTls.client(config.backendTls().certificate(),
                 config.backendTls().key(), config.backendTls().ca());
@@ -117,6 +121,24 @@ public final class PresenterDaemon implements AutoCloseable {
             started.push(admin);
             log.info("admin on http://{}:{}/ (health, ready, metrics, drain)",
                     admin.address().getHostString(), admin.address().getPort());
+        }
+    }
+
+    /**
+     * Waits, for {@code zookeeper.first-ring-timeout} at most, for the ring, so that the first
+     * clients are routed rather than refused as {@code no_shard}. A presenter that cannot read
+     * ZooKeeper yet starts anyway (its admin endpoint must answer) and is not ready until it can.
+     */
+    private void awaitFirstRing() throws InterruptedException {
+        try {
+            RingSnapshot ring = directory.firstRing().toCompletableFuture()
+                    .get(config.firstRingTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            log.info("ring version {} with {} member(s) read from ZooKeeper", ring.version(), ring.members().size());
+        } catch (TimeoutException e) {
+            log.warn("no ring from ZooKeeper after {} (zookeeper.first-ring-timeout): accepting clients anyway, "
+                    + "not ready until a ring arrives", config.firstRingTimeout());
+        } catch (ExecutionException e) {
+            log.warn("reading the first ring failed, not ready until a ring arrives: {}", e.getCause().toString());
         }
     }
 
@@ -154,6 +176,9 @@ public final class PresenterDaemon implements AutoCloseable {
     private String notReadyReason() {
         if (drain.isDraining()) {
             return "draining";
+        }
+        if (!directory.firstRing().toCompletableFuture().isDone()) {
+            return "ring unknown: nothing read from ZooKeeper yet";
         }
         if (directory.ring().members().isEmpty()) {
             return "ring unknown: no chat server registered in ZooKeeper";

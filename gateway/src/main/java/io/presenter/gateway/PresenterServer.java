@@ -8,6 +8,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.presenter.gateway.backend.BackendPool;
+import io.presenter.gateway.backend.BackendTls;
 import io.presenter.gateway.backend.StreamRouter;
 import io.presenter.gateway.client.ClientChannelInitializer;
 import io.presenter.gateway.client.ClientConnections;
@@ -17,7 +18,6 @@ import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
-import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.transport.Transport;
 import io.presenter.ring.RingListener;
 import io.presenter.ring.RingMember;
@@ -46,7 +46,7 @@ public final class PresenterServer implements AutoCloseable {
     private final RingListener warmUp = this::connectAll;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
-            TokenVerifier verifier, MuxTls backendTls, MeterRegistry registry) throws InterruptedException {
+            TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry) throws InterruptedException {
         this.directory = directory;
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
@@ -94,21 +94,20 @@ public final class PresenterServer implements AutoCloseable {
     /**
      * Binds the client listener; returns once clients can connect.
      *
-     * @param verifier verifies tokens at the edge, or null to leave that to the chat servers
+     * @param verifier verifies tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
+     *     the chat servers
      */
     public static PresenterServer start(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
             TokenVerifier verifier, MeterRegistry registry) throws InterruptedException {
-        return new PresenterServer(settings, tls, directory, verifier, null, registry);
+        return new PresenterServer(settings, tls, directory, verifier, BackendTls.PLAINTEXT, registry);
     }
 
     /**
      * As {@link #start(GatewaySettings, ServerTls, ShardDirectory, TokenVerifier, MeterRegistry)},
-     * with mutual TLS on the mux connections to chat servers.
-     *
-     * @param backendTls the client side of the mux links' TLS, or null for plaintext
+     * with the mux connections to chat servers secured by {@code backendTls}.
      */
     public static PresenterServer start(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
-            TokenVerifier verifier, MuxTls backendTls, MeterRegistry registry) throws InterruptedException {
+            TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry) throws InterruptedException {
         return new PresenterServer(settings, tls, directory, verifier, backendTls, registry);
     }
 

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every rejection is counted ({@code presenter.auth.rejected{reason}}) and closes only this
  * client: {@code auth_timeout}, {@code auth_too_large}, {@code malformed_<reason>},
  * {@code not_auth}, {@code bad_token} / {@code expired_token} / {@code unknown_key} (edge
- * verification, when a {@link TokenVerifier} is given), {@code no_shard} (empty ring),
+ * verification, unless the verifier is {@link TokenVerifier#ACCEPT_ALL}), {@code no_shard} (empty ring),
  * {@code backend_unavailable}.
  */
 public final class AuthStage extends ByteToMessageDecoder {
@@ -58,7 +58,7 @@ public final class AuthStage extends ByteToMessageDecoder {
     private ClientRelay relay;
 
     /**
-     * @param verifier checks tokens at the edge, or null to leave that to the chat servers
+     * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to the chat servers
      */
     AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
             ClientMeters meters) {
@@ -124,13 +124,11 @@ public final class AuthStage extends ByteToMessageDecoder {
         if (!packet.isSetAuth()) {
             throw new Rejection("not_auth");
         }
-        if (verifier != null) {
-            switch (verifier.verify(packet.getAuth())) {
-                case OK -> { }
-                case EXPIRED -> throw new Rejection("expired_token");
-                case UNKNOWN_KEY -> throw new Rejection("unknown_key");
-                case BAD_SIGNATURE, MALFORMED -> throw new Rejection("bad_token");
-            }
+        switch (verifier.verify(packet.getAuth())) {
+            case OK -> { }
+            case EXPIRED -> throw new Rejection("expired_token");
+            case UNKNOWN_KEY -> throw new Rejection("unknown_key");
+            case BAD_SIGNATURE, MALFORMED -> throw new Rejection("bad_token");
         }
         return packet.getAuth();
     }

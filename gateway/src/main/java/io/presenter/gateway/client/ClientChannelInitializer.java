@@ -24,7 +24,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
     private final ClientMeters meters;
 
     /**
-     * @param verifier checks tokens at the edge, or null to leave that to the chat servers
+     * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
+     *     the chat servers
      */
     public ClientChannelInitializer(ClientLimits limits, ClientConnections connections, ServerTls tls,
             TlsMeters tlsMeters, TokenVerifier verifier, StreamOpener opener, ClientMeters meters) {

@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.admin.AdminServer;
+import io.presenter.gateway.backend.BackendTls;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.drain.DrainController;
 import io.presenter.gateway.drain.DrainStatus;
@@ -102,9 +103,10 @@ public final class PresenterDaemon implements AutoCloseable {
         started.push(directory);
         awaitFirstRing();
 
-        MuxTls backendTls = config.backendTls() == null ? null : MuxTls.client(config.backendTls().certificate(),
-                config.backendTls().key(), config.backendTls().ca());
-        log.info(backendTls == null ? "mux links to chat servers are plaintext (no backend.tls-*)"
+        BackendTls backendTls = config.backendTls() == null ? BackendTls.PLAINTEXT
+                : BackendTls.mutual(MuxTls.client(config.backendTls().certificate(), config.backendTls().key(),
+                        config.backendTls().ca()));
+        log.info(backendTls == BackendTls.PLAINTEXT ? "mux links to chat servers are plaintext (no backend.tls-*)"
                 : "mux links to chat servers use mutual TLS");
         server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
         started.push(server);
@@ -145,7 +147,7 @@ public final class PresenterDaemon implements AutoCloseable {
     private TokenVerifier tokenVerifier() throws IOException {
         if (config.tokenKeyFile() == null) {
             log.info("no auth.token-key-file: tokens are checked by the chat servers only");
-            return null;
+            return TokenVerifier.ACCEPT_ALL;
         }
         TokenKeys keys = TokenKeys.load(config.tokenKeyFile());
         long period = config.tokenKeyReloadInterval().toMillis();

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.presenter.gateway.backend.StreamRequest;
+import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.Bytes;
 import io.presenter.protocol.codec.LibthriftWire;
 import io.presenter.protocol.codec.fuzz.TrackingAllocator;
@@ -45,7 +46,8 @@ class ClientRelayTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
         new ClientConnections(10, 0, meters).admit(channel);
-        channel.pipeline().addLast(AuthStage.NAME, new AuthStage(Duration.ofSeconds(10), 4096, null, opener, meters));
+        channel.pipeline().addLast(AuthStage.NAME,
+                new AuthStage(Duration.ofSeconds(10), 4096, TokenVerifier.ACCEPT_ALL, opener, meters));
         return channel;
     }
 

@@ -92,7 +92,8 @@ public final class PresenterServer implements AutoCloseable {
     }
 
     /**
-     * Binds the client listener; returns once clients can connect.
+     * Binds the client listener, with plaintext mux links to the chat servers; returns once clients
+     * can connect.
      *
      * @param verifier verifies tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
      *     the chat servers

@@ -91,9 +91,9 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         return cause instanceof NoShardException ? NO_SHARD : BACKEND_UNAVAILABLE;
     }
 
-    private Future<MuxStreamChannel> open(StreamRequest attempt) {
-        request = attempt;
-        Future<MuxStreamChannel> opened = opener.open(client.eventLoop(), attempt, new StreamRelay(this));
+    private Future<MuxStreamChannel> open(StreamRequest next) {
+        request = next;
+        Future<MuxStreamChannel> opened = opener.open(client.eventLoop(), next, new StreamRelay(this));
         opened.addListener(done -> {
             if (done.isSuccess()) {
                 started(opened.getNow());

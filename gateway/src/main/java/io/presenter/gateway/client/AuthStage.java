@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every rejection is counted ({@code presenter.auth.rejected{reason}}) and closes only this
  * client: {@code auth_timeout}, {@code auth_too_large}, {@code malformed_<reason>},
  * {@code not_auth}, {@code bad_token} / {@code expired_token} / {@code unknown_key} (edge
- * verification, unless the verifier is {@link TokenVerifier#ACCEPT_ALL}), {@code no_shard} (empty ring),
- * {@code backend_unavailable}.
+ * verification, unless the verifier is {@link TokenVerifier#ACCEPT_ALL}), {@code no_shard} (empty
+ * ring), {@code backend_unavailable}.
  */
 public final class AuthStage extends ByteToMessageDecoder {
 
@@ -58,7 +58,8 @@ public final class AuthStage extends ByteToMessageDecoder {
     private ClientRelay relay;
 
     /**
-     * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to the chat servers
+     * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
+     *     the chat servers
      */
     AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
             ClientMeters meters) {

@@ -28,7 +28,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(MuxFrameDecoderFuzzTest#decode ClientPacketDecoderFuzzTest#decode MuxFrameRoundTripFuzzTest#roundTrip
-    gateway/io.presenter.gateway.auth.AuthStageFuzzTest#firstPacket)
+    gateway/io.presenter.gateway.client.AuthStageFuzzTest#firstPacket)
 fi
 
 root=$(cd "$(dirname "$0")/../../.." && cd .. && pwd)

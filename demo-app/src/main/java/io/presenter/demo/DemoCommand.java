@@ -1,7 +1,7 @@
 package io.presenter.demo;
 
 import io.micrometer.core.instrument.Counter;
-import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.loadtest.LoadTestCommand;
 import java.io.PrintWriter;
@@ -198,7 +198,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("Summary");
         out.printf("  connections      %d connected, %d failed%s; presenter: %d opened, closed %s%n", b.connected(),
                 b.failed(), b.failures().isEmpty() ? "" : " " + b.failures(),
-                demo.presenterCount(GatewayMeters.CONNECTIONS_OPENED), closedByReason(demo));
+                demo.presenterCount(ClientMeters.CONNECTIONS_OPENED), closedByReason(demo));
         out.printf("  TLS handshakes   %d full, %d resumed (as the presenter counted them; the clients share one "
                         + "session cache)%n", demo.presenterCount(TlsMeters.HANDSHAKES, "result", "full"),
                 demo.presenterCount(TlsMeters.HANDSHAKES, "result", "resumed"));
@@ -252,7 +252,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static String closedByReason(Demo demo) {
         Map<String, Long> byReason = new TreeMap<>();
-        for (Counter c : demo.presenter().registry().find(GatewayMeters.CONNECTIONS_CLOSED).counters()) {
+        for (Counter c : demo.presenter().registry().find(ClientMeters.CONNECTIONS_CLOSED).counters()) {
             if (c.count() > 0) {
                 byReason.merge(c.getId().getTag("reason"), (long) c.count(), Long::sum);
             }

@@ -2,7 +2,7 @@ package io.presenter.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.testing.Await;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -56,7 +56,7 @@ class DashboardMetricsTest {
         assertThat(burst.exactlyOnce()).as(burst.harnessSummary()).isTrue();
         sendAnOversizedAuthPacket();
         Await.until(Duration.ofSeconds(20),
-                () -> demo.presenterCount(GatewayMeters.AUTH_REJECTED, "reason", "auth_too_large") == 1,
+                () -> demo.presenterCount(ClientMeters.AUTH_REJECTED, "reason", "auth_too_large") == 1,
                 () -> "no auth_too_large rejection counted");
         HttpResponse<String> metrics = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(demo.metricsUrl())).timeout(Duration.ofSeconds(10)).build(),

@@ -1,7 +1,8 @@
 package io.presenter.gateway;
 
-import io.presenter.gateway.auth.AuthStage;
 import io.presenter.gateway.backend.ConnectBackoff;
+import io.presenter.gateway.client.AuthStage;
+import io.presenter.gateway.client.ClientLimits;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -74,6 +75,11 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
     /** Safe defaults, listening on every address on port 7443, one event loop per core. */
     public static GatewaySettings defaults(String presenterId) {
         return new Builder(presenterId).build();
+    }
+
+    /** What each client pipeline is held to. */
+    public ClientLimits clientLimits() {
+        return new ClientLimits(idleTimeout, authTimeout, maxAuthPacketBytes);
     }
 
     public static Builder builder(String presenterId) {

@@ -8,13 +8,16 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.presenter.gateway.backend.BackendPool;
+import io.presenter.gateway.backend.BackendTls;
 import io.presenter.gateway.backend.StreamRouter;
+import io.presenter.gateway.client.ClientChannelInitializer;
+import io.presenter.gateway.client.ClientConnections;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
-import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.transport.Transport;
 import io.presenter.ring.RingListener;
 import io.presenter.ring.RingMember;
@@ -43,11 +46,11 @@ public final class PresenterServer implements AutoCloseable {
     private final RingListener warmUp = this::connectAll;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
-            TokenVerifier verifier, MuxTls backendTls, MeterRegistry registry) throws InterruptedException {
+            TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry) throws InterruptedException {
         this.directory = directory;
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
-        GatewayMeters meters = new GatewayMeters(registry);
+        ClientMeters meters = new ClientMeters(registry);
         MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId()).stats(new MuxMeters(registry)).build();
         backends = new BackendPool(transport, mux, settings.connectionsPerLoop(), settings.backendConnectTimeout(),
                 settings.backendBackoff(), backendTls, registry);
@@ -62,8 +65,8 @@ public final class PresenterServer implements AutoCloseable {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, settings.backlog())
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ClientChannelInitializer(settings, connections, tls, new TlsMeters(registry),
-                        verifier, router, meters))
+                .childHandler(new ClientChannelInitializer(settings.clientLimits(), connections, tls,
+                        new TlsMeters(registry), verifier, router, meters))
                 .bind(settings.listenAddress()).sync().channel();
         directory.addListener(warmUp);
         connectAll(directory.ring());
@@ -89,23 +92,23 @@ public final class PresenterServer implements AutoCloseable {
     }
 
     /**
-     * Binds the client listener; returns once clients can connect.
+     * Binds the client listener, with plaintext mux links to the chat servers; returns once clients
+     * can connect.
      *
-     * @param verifier verifies tokens at the edge, or null to leave that to the chat servers
+     * @param verifier verifies tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
+     *     the chat servers
      */
     public static PresenterServer start(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
             TokenVerifier verifier, MeterRegistry registry) throws InterruptedException {
-        return new PresenterServer(settings, tls, directory, verifier, null, registry);
+        return new PresenterServer(settings, tls, directory, verifier, BackendTls.PLAINTEXT, registry);
     }
 
     /**
      * As {@link #start(GatewaySettings, ServerTls, ShardDirectory, TokenVerifier, MeterRegistry)},
-     * with mutual TLS on the mux connections to chat servers.
-     *
-     * @param backendTls the client side of the mux links' TLS, or null for plaintext
+     * with the mux connections to chat servers secured by {@code backendTls}.
      */
     public static PresenterServer start(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
-            TokenVerifier verifier, MuxTls backendTls, MeterRegistry registry) throws InterruptedException {
+            TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry) throws InterruptedException {
         return new PresenterServer(settings, tls, directory, verifier, backendTls, registry);
     }
 

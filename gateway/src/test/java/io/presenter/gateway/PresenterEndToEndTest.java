@@ -4,6 +4,7 @@ import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.presenter.chat.server.ChatServer;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.ring.RingSnapshot;
 import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
@@ -53,12 +54,12 @@ class PresenterEndToEndTest {
             assertThat(cluster.owner(couple).service().sessionChannels(couple))
                     .as("sessions of couple %d on its owner", couple).hasSize(2);
         }
-        assertThat(cluster.registry.get(GatewayMeters.CONNECTIONS_ACTIVE).gauge().value()).isEqualTo(2.0 * COUPLES);
+        assertThat(cluster.registry.get(ClientMeters.CONNECTIONS_ACTIVE).gauge().value()).isEqualTo(2.0 * COUPLES);
         for (String id : List.of("chat-1", "chat-2", "chat-3")) {
             assertThat(presenter.backends().openConnections(id)).as("mux connections to %s", id)
                     .isEqualTo(PresenterCluster.EVENT_LOOPS * CONNECTIONS_PER_LOOP);
         }
-        assertThat(cluster.counter(GatewayMeters.RELAY_BYTES, "direction", "to_stream")).isPositive();
+        assertThat(cluster.counter(ClientMeters.RELAY_BYTES, "direction", "to_stream")).isPositive();
     }
 
     @Test

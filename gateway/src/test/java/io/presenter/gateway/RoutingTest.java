@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.protocol.codec.ClientPackets;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.ClientPacket;
@@ -74,7 +75,7 @@ class RoutingTest {
         TestChatClient misrouted = cluster.authenticated(presenter, 1, couple);
         TestChatClient partner = cluster.authenticated(presenter, 2, couple);
 
-        assertThat(cluster.counter(GatewayMeters.WRONG_SHARD_RETRIES)).isEqualTo(1);
+        assertThat(cluster.counter(ClientMeters.WRONG_SHARD_RETRIES)).isEqualTo(1);
         assertThat(cluster.chatServer("chat-2").service().sessionChannels(couple)).hasSize(2);
         assertThat(cluster.chatServer("chat-1").service().sessionChannels(couple)).isEmpty();
         assertChat(misrouted, partner, 1, 3);

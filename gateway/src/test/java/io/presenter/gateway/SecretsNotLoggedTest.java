@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.wire.AuthPacket;
@@ -70,8 +71,8 @@ class SecretsNotLoggedTest {
             rejected.send(ClientPacket.auth(TestChatClient.authPacket(2, 11, token)));
             rejected.awaitClosed();
         }
-        cluster.awaitCounter(1, GatewayMeters.AUTH_REJECTED, "reason", "bad_token");
-        cluster.awaitCounter(1, GatewayMeters.AUTH_REJECTED, "reason", "expired_token");
+        cluster.awaitCounter(1, ClientMeters.AUTH_REJECTED, "reason", "bad_token");
+        cluster.awaitCounter(1, ClientMeters.AUTH_REJECTED, "reason", "expired_token");
 
         List<String> lines = captured.list.stream().map(event -> event.getFormattedMessage()
                 + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy())))

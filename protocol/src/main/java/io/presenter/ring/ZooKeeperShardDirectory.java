@@ -142,7 +142,8 @@ public final class ZooKeeperShardDirectory implements ShardDirectory, Closeable 
 
     /**
      * Completes with the first ring read from ZooKeeper, once the members node exists, on the
-     * notifier thread. A presenter waits on it (with a timeout) before it accepts clients.
+     * notifier thread. The presenter daemon waits on it, for {@code zookeeper.first-ring-timeout}
+     * at most, before it accepts clients; then it starts anyway and is not ready until this completes.
      */
     public CompletionStage<RingSnapshot> firstRing() {
         return firstRing.minimalCompletionStage();

@@ -4,11 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -16,7 +13,6 @@ import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxInitializer;
 import io.presenter.protocol.mux.MuxSettings;
-import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.ring.RingListener;
 import io.presenter.ring.RingMember;
@@ -62,8 +58,7 @@ public final class BackendPool implements RingListener, AutoCloseable {
     private final int connectionsPerLoop;
     private final Duration connectTimeout;
     private final ConnectBackoff backoff;
-    /** Mutual TLS towards chat servers, or null for plaintext mux. */
-    private final MuxTls tls;
+    private final BackendTls tls;
     private final Counter tlsFailures;
     /** One entry per event loop that ever acquired. */
     private final ConcurrentMap<EventLoop, LoopBackends> loops = new ConcurrentHashMap<>();
@@ -77,21 +72,17 @@ public final class BackendPool implements RingListener, AutoCloseable {
     /** A pool of plaintext mux connections (the default: a private network between presenters and chat servers). */
     public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop,
             Duration connectTimeout, ConnectBackoff backoff, MeterRegistry registry) {
-        this(transport, muxSettings, connectionsPerLoop, connectTimeout, backoff, null, registry);
+        this(transport, muxSettings, connectionsPerLoop, connectTimeout, backoff, BackendTls.PLAINTEXT, registry);
     }
 
     /**
-     * A pool whose mux connections run over {@code tls} (a client {@link MuxTls}: the presenter's
-     * certificate, the CA chat servers' certificates must chain to), or plaintext when null. With
-     * TLS a connection is handed out only after its handshake; a failed handshake counts as a
-     * failed connect (backoff) and in {@value #TLS_FAILURES}.
+     * A pool whose mux connections are secured by {@code tls}. With {@link BackendTls#mutual} TLS a
+     * connection is handed out only after its handshake; a failed handshake counts as a failed
+     * connect (backoff) and in {@value #TLS_FAILURES}.
      */
     public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop,
-            Duration connectTimeout, ConnectBackoff backoff, MuxTls tls, MeterRegistry registry) {
+            Duration connectTimeout, ConnectBackoff backoff, BackendTls tls, MeterRegistry registry) {
         this.registry = registry;
-        if (tls != null && tls.isServer()) {
-            throw new IllegalArgumentException("BackendPool needs a client MuxTls, got " + tls);
-        }
         if (connectionsPerLoop < 1) {
             throw new IllegalArgumentException("connectionsPerLoop " + connectionsPerLoop);
         }
@@ -257,19 +248,13 @@ public final class BackendPool implements RingListener, AutoCloseable {
                     .channel(transport.channelClass())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                    .handler(tls == null ? MuxInitializer.opening(muxSettings) : new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            tls.addTo(ch, member.host(), member.muxPort(), cause -> {
-                                tlsFailures.increment();
-                                log.warn("mux TLS handshake with {} at {}:{} failed: {}", member.id(), member.host(),
-                                        member.muxPort(), cause.toString());
-                            });
-                            ch.pipeline().addLast(MuxInitializer.opening(muxSettings));
-                        }
-                    })
+                    .handler(tls.handler(member, MuxInitializer.opening(muxSettings), cause -> {
+                        tlsFailures.increment();
+                        log.warn("mux TLS handshake with {} at {}:{} failed: {}", member.id(), member.host(),
+                                member.muxPort(), cause.toString());
+                    }))
                     .connect(member.host(), member.muxPort());
-            ChannelFuture connect = tls == null ? tcp : afterHandshake(tcp);
+            ChannelFuture connect = tls.ready(tcp);
             slots[slot] = connect;
             // Registered before any acquirer's listener, so the slot state is current when they run.
             connect.addListener(done -> {
@@ -294,26 +279,6 @@ public final class BackendPool implements RingListener, AutoCloseable {
                 }
             });
             return connect;
-        }
-
-        /** Completes when the TCP connect and then the TLS handshake have succeeded; fails (and closes) otherwise. */
-        private ChannelFuture afterHandshake(ChannelFuture tcp) {
-            ChannelPromise ready = tcp.channel().newPromise();
-            tcp.addListener(connected -> {
-                if (!connected.isSuccess()) {
-                    ready.tryFailure(connected.cause());
-                    return;
-                }
-                MuxTls.handshakeOf(tcp.channel()).addListener(handshake -> {
-                    if (handshake.isSuccess()) {
-                        ready.trySuccess();
-                    } else {
-                        tcp.channel().close();
-                        ready.tryFailure(handshake.cause());
-                    }
-                });
-            });
-            return ready;
         }
 
         private boolean usable(ChannelFuture connection) {

@@ -11,13 +11,14 @@ import io.presenter.ring.RingMember;
 import io.presenter.ring.RingSnapshot;
 import io.presenter.ring.ShardDirectory;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where a couple's stream goes: the ring, the pooled connection to the owner, the open-stream. Used
- * by the auth stage for the first stream of a client and by the relay for wrong-shard retries.
+ * Where a couple's stream goes: the ring, the pooled connection to the owner, the open-stream. The
+ * {@link StreamOpener} of the client path, for a client's first stream and its wrong-shard retries.
  */
-public final class StreamRouter {
+public final class StreamRouter implements StreamOpener {
 
     /** How often a retry waiting for a newer ring looks at the directory again. */
     private static final long RING_POLL_MILLIS = 10;
@@ -43,22 +44,35 @@ public final class StreamRouter {
         this.ringCatchUp = ringCatchUp;
     }
 
-    public RingSnapshot ring() {
-        return directory.ring();
-    }
-
-    public String presenterId() {
-        return presenterId;
-    }
-
+    @Override
     public int maxRetries() {
         return maxRetries;
     }
 
-    /** Opens a stream to {@code owner} on a pooled connection of {@code loop}; completes on {@code loop}. */
-    public Future<MuxStreamChannel> open(EventLoop loop, RingMember owner, StreamMetadata metadata,
-            ChannelHandler streamHandler) {
+    @Override
+    public Future<MuxStreamChannel> open(EventLoop loop, StreamRequest request, ChannelHandler streamHandler) {
         Promise<MuxStreamChannel> opened = loop.newPromise();
+        ringAtLeast(loop, request.minRingVersion()).addListener((Future<RingSnapshot> caughtUp) -> {
+            RingSnapshot ring = caughtUp.getNow();
+            Optional<RingMember> owner = ring.member(request.ownerHint()).or(() -> ring.owner(request.coupleId()));
+            if (owner.isEmpty()) {
+                opened.tryFailure(new NoShardException(request.coupleId(), ring.version()));
+                return;
+            }
+            openAt(loop, owner.get(), metadata(request, ring.version()), streamHandler, opened);
+        });
+        return opened;
+    }
+
+    private StreamMetadata metadata(StreamRequest request, long ringVersion) {
+        // StreamMetadata.of writes the client's address as the wire wants it, for a first attempt.
+        StreamMetadata first = StreamMetadata.of(request.coupleId(), ringVersion, request.clientAddress(), presenterId);
+        return new StreamMetadata(first.shardKey(), ringVersion, first.clientAddress(), presenterId, request.attempt());
+    }
+
+    /** Opens a stream to {@code owner} on a pooled connection of {@code loop}. */
+    private void openAt(EventLoop loop, RingMember owner, StreamMetadata metadata, ChannelHandler streamHandler,
+            Promise<MuxStreamChannel> opened) {
         pool.acquire(loop, owner).addListener((Future<MuxConnection> acquired) -> {
             if (!acquired.isSuccess()) {
                 opened.tryFailure(acquired.cause());
@@ -72,15 +86,14 @@ public final class StreamRouter {
                 }
             });
         });
-        return opened;
     }
 
     /**
      * The ring once its version reaches {@code version}, or the current one after the catch-up
      * time: a chat server that answered wrong-shard saw a membership change this presenter may
-     * hear about a moment later.
+     * hear about a moment later. At once when the current ring is new enough (a first open).
      */
-    public Future<RingSnapshot> ringAtLeast(EventLoop loop, long version) {
+    private Future<RingSnapshot> ringAtLeast(EventLoop loop, long version) {
         Promise<RingSnapshot> ring = loop.newPromise();
         awaitRing(loop, version, System.nanoTime() + ringCatchUp.toNanos(), ring);
         return ring;

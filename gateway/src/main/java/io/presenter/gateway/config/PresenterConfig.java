@@ -6,12 +6,10 @@ import io.presenter.gateway.GatewaySettings;
 import io.presenter.gateway.admin.AdminSettings;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.drain.DrainSettings;
-import io.presenter.gateway.lifecycle.PublicAddresses;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.weight.RecordType;
 import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.ring.ZooKeeperConfig;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -26,11 +24,15 @@ import java.util.Map;
  * {@code presenter check-config} validates.
  *
  * @param tokenKeyFile token keys for edge verification, or null to leave it to the chat servers
+ * @param firstRingTimeout how long the daemon waits for the first ring before it accepts clients
+ * @param weight Route53 weight publishing; its addresses may still be {@code [instance-metadata]},
+ *     which the daemon resolves at start from {@code instanceMetadataUrl}
  * @param backendTls mutual TLS files of the mux links, or null for plaintext
  */
 public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
-        Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, AdminSettings admin,
-        DrainSettings drain, WeightSettings weight, BackendTlsFiles backendTls) {
+        Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, Duration firstRingTimeout,
+        AdminSettings admin, DrainSettings drain, WeightSettings weight, URI instanceMetadataUrl,
+        BackendTlsFiles backendTls) {
 
     /** This presenter's certificate and key for the mux links, and the CA chat servers' certificates chain to. */
     public record BackendTlsFiles(Path certificate, Path key, Path ca) {}
@@ -74,29 +76,18 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     : v.get(DRAIN_QUIET_PERIOD);
             DrainSettings drain = new DrainSettings(quiet, v.get(DRAIN_MAX_TIME), v.get(DRAIN_CLOSE_RATE));
             List<RecordType> recordTypes = v.get(WEIGHT_RECORD_TYPES).stream().map(RecordType::fromConfig).toList();
+            List<String> addresses = v.get(WEIGHT_ADDRESSES) == null ? List.of() : v.get(WEIGHT_ADDRESSES);
             WeightSettings weight = new WeightSettings(v.get(WEIGHT_ENABLED), v.get(WEIGHT_HOSTED_ZONE_ID),
-                    v.get(WEIGHT_RECORD_NAME), recordTypes, publicAddresses(v, recordTypes), v.get(WEIGHT_SET_IDENTIFIER),
+                    v.get(WEIGHT_RECORD_NAME), recordTypes, addresses, v.get(WEIGHT_SET_IDENTIFIER),
                     v.get(WEIGHT_TTL), v.get(WEIGHT_INTERVAL), v.get(WEIGHT_REFRESH_INTERVAL), v.get(WEIGHT_JITTER),
                     v.get(WEIGHT_THRESHOLD), v.get(WEIGHT_MAX), v.get(WEIGHT_CAPACITY), v.get(WEIGHT_CPU_TARGET),
                     v.get(WEIGHT_SMOOTHING), v.get(WEIGHT_ENDPOINT) == null ? null : URI.create(v.get(WEIGHT_ENDPOINT)),
                     v.get(WEIGHT_REGION));
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
-                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, admin, drain, weight, backendTls(v));
+                    v.get(AUTH_ALLOWED_SKEW), zooKeeper, v.get(ZK_FIRST_RING_TIMEOUT), admin, drain, weight,
+                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
-        }
-    }
-
-    /** {@code weight.addresses}, looked up in EC2 instance metadata when it says so and publishing is on. */
-    private static List<String> publicAddresses(ConfigValues v, List<RecordType> recordTypes) {
-        List<String> configured = v.get(WEIGHT_ADDRESSES) == null ? List.of() : v.get(WEIGHT_ADDRESSES);
-        if (!v.get(WEIGHT_ENABLED) || !configured.equals(List.of(PublicAddresses.FROM_INSTANCE_METADATA))) {
-            return configured;
-        }
-        try {
-            return PublicAddresses.fromInstanceMetadata(URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), recordTypes);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("weight.addresses: " + e.getMessage());
         }
     }
 

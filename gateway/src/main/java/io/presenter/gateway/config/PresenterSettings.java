@@ -9,7 +9,7 @@ import static io.presenter.gateway.config.Setting.string;
 import static io.presenter.gateway.config.Setting.stringList;
 
 import io.presenter.gateway.GatewaySettings;
-import io.presenter.gateway.auth.AuthStage;
+import io.presenter.gateway.client.AuthStage;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
@@ -107,6 +107,11 @@ public final class PresenterSettings {
             ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT, "ZooKeeper session timeout.");
     public static final Setting<Duration> ZK_CONNECTION_TIMEOUT = duration("zookeeper.connection-timeout",
             ZooKeeperConfig.DEFAULT_CONNECTION_TIMEOUT, "Timeout of one connection attempt.");
+    /** Two connection attempts: enough for a healthy ensemble, short enough not to stall a start. */
+    public static final Setting<Duration> ZK_FIRST_RING_TIMEOUT = duration("zookeeper.first-ring-timeout",
+            ZooKeeperConfig.DEFAULT_CONNECTION_TIMEOUT.multipliedBy(2),
+            "How long a starting presenter waits for the ring before it accepts clients; then it starts "
+                    + "anyway, and /ready says not ready until a ring arrives.");
 
     public static final Setting<Integer> BACKEND_CONNECTIONS_PER_LOOP = integer("backend.connections-per-loop",
             GatewaySettings.DEFAULT_CONNECTIONS_PER_LOOP, 1, 64,
@@ -194,7 +199,7 @@ public final class PresenterSettings {
             TLS_CERTIFICATES, TLS_PROTOCOLS, TLS_HANDSHAKE_TIMEOUT, TLS_ENGINE, TLS_TICKET_KEY_FILE,
             TLS_TICKET_KEY_RELOAD_INTERVAL, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, TLS_GROUPS,
             AUTH_TOKEN_KEY_FILE, AUTH_TOKEN_KEY_RELOAD_INTERVAL, AUTH_ALLOWED_SKEW,
-            ZK_CONNECT, ZK_BASE_PATH, ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT,
+            ZK_CONNECT, ZK_BASE_PATH, ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT, ZK_FIRST_RING_TIMEOUT,
             BACKEND_CONNECTIONS_PER_LOOP, BACKEND_CONNECT_TIMEOUT, BACKEND_BACKOFF_MIN, BACKEND_BACKOFF_MAX,
             BACKEND_WRONG_SHARD_RETRIES, BACKEND_RING_CATCH_UP, BACKEND_TLS_CERTIFICATE, BACKEND_TLS_KEY, BACKEND_TLS_CA,
             ADMIN_ENABLED, ADMIN_ADDRESS, ADMIN_PORT, ADMIN_TOKEN_FILE,

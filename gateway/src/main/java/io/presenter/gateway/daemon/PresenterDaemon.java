@@ -9,9 +9,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.admin.AdminServer;
+import io.presenter.gateway.backend.BackendTls;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.drain.DrainController;
 import io.presenter.gateway.drain.DrainStatus;
+import io.presenter.gateway.lifecycle.PublicAddresses;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.ServerTlsContextFactory;
 import io.presenter.gateway.weight.DefaultLoadProbe;
@@ -20,6 +22,7 @@ import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.mux.MuxTls;
+import io.presenter.ring.RingSnapshot;
 import io.presenter.ring.ZooKeeperClients;
 import io.presenter.ring.ZooKeeperShardDirectory;
 import java.io.IOException;
@@ -30,9 +33,11 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +82,9 @@ public final class PresenterDaemon implements AutoCloseable {
     }
 
     private void startParts() throws Exception {
+        // Looked up here rather than when the config is read, and before anything binds: a presenter
+        // that cannot tell its own address must not take clients it could not weigh in DNS.
+        WeightSettings weightSettings = PublicAddresses.resolve(config.weight(), config.instanceMetadataUrl());
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -93,15 +101,16 @@ public final class PresenterDaemon implements AutoCloseable {
         directory = new ZooKeeperShardDirectory(curator, config.zooKeeper().basePath(), registry);
         directory.start();
         started.push(directory);
+        awaitFirstRing();
 
-        MuxTls backendTls = config.backendTls() == null ? null : MuxTls.client(config.backendTls().certificate(),
-                config.backendTls().key(), config.backendTls().ca());
-        log.info(backendTls == null ? "mux links to chat servers are plaintext (no backend.tls-*)"
+        BackendTls backendTls = config.backendTls() == null ? BackendTls.PLAINTEXT
+                : BackendTls.mutual(MuxTls.client(config.backendTls().certificate(), config.backendTls().key(),
+                        config.backendTls().ca()));
+        log.info(backendTls == BackendTls.PLAINTEXT ? "mux links to chat servers are plaintext (no backend.tls-*)"
                 : "mux links to chat servers use mutual TLS");
         server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
         started.push(server);
 
-        WeightSettings weightSettings = config.weight();
         WeightPublishing weights = WeightPublishing.start(weightSettings, config.gateway().presenterId(),
                 new DefaultLoadProbe(server.connections()::active,
                         weightSettings.capacityOr(config.gateway().maxConnections())), registry);
@@ -117,10 +126,28 @@ public final class PresenterDaemon implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits, for {@code zookeeper.first-ring-timeout} at most, for the ring, so that the first
+     * clients are routed rather than refused as {@code no_shard}. A presenter that cannot read
+     * ZooKeeper yet starts anyway (its admin endpoint must answer) and is not ready until it can.
+     */
+    private void awaitFirstRing() throws InterruptedException {
+        try {
+            RingSnapshot ring = directory.firstRing().toCompletableFuture()
+                    .get(config.firstRingTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            log.info("ring version {} with {} member(s) read from ZooKeeper", ring.version(), ring.members().size());
+        } catch (TimeoutException e) {
+            log.warn("no ring from ZooKeeper after {} (zookeeper.first-ring-timeout): accepting clients anyway, "
+                    + "not ready until a ring arrives", config.firstRingTimeout());
+        } catch (ExecutionException e) {
+            log.warn("reading the first ring failed, not ready until a ring arrives: {}", e.getCause().toString());
+        }
+    }
+
     private TokenVerifier tokenVerifier() throws IOException {
         if (config.tokenKeyFile() == null) {
             log.info("no auth.token-key-file: tokens are checked by the chat servers only");
-            return null;
+            return TokenVerifier.ACCEPT_ALL;
         }
         TokenKeys keys = TokenKeys.load(config.tokenKeyFile());
         long period = config.tokenKeyReloadInterval().toMillis();
@@ -151,6 +178,9 @@ public final class PresenterDaemon implements AutoCloseable {
     private String notReadyReason() {
         if (drain.isDraining()) {
             return "draining";
+        }
+        if (!directory.firstRing().toCompletableFuture().isDone()) {
+            return "ring unknown: nothing read from ZooKeeper yet";
         }
         if (directory.ring().members().isEmpty()) {
             return "ring unknown: no chat server registered in ZooKeeper";

@@ -21,7 +21,9 @@ import java.util.Set;
  * @param recordTypes {@code weight.record-types}, default {@code [A]}: {@code A} and/or
  *     {@code AAAA}; one weighted record set per type, all with the same weight
  * @param addresses {@code weight.addresses}, no default: this presenter's public IPv4/IPv6
- *     addresses, the value of the record(s); each configured type needs at least one
+ *     addresses, the value of the record(s); each configured type needs at least one. Or
+ *     {@code [instance-metadata]} ({@link #FROM_INSTANCE_METADATA}): the daemon reads them from EC2
+ *     instance metadata at start ({@link #withAddresses}); nothing is published before
  * @param setIdentifier {@code weight.set-identifier}, default the presenter id ({@code null} here
  *     means "use the presenter id"); tells this presenter's record apart from the others of the name
  * @param ttl {@code weight.ttl}, default {@code 60s}: the record TTL, whole seconds. Also how long
@@ -76,6 +78,9 @@ public record WeightSettings(
     /** The prefix of the ids the Route53 API returns; stripped, so either form may be configured. */
     private static final String HOSTED_ZONE_PREFIX = "/hostedzone/";
 
+    /** The {@code weight.addresses} entry that asks for this instance's addresses from EC2 instance metadata. */
+    public static final String FROM_INSTANCE_METADATA = "instance-metadata";
+
     public static final List<RecordType> DEFAULT_RECORD_TYPES = List.of(RecordType.A);
     /** Short, so clients stop arriving soon after a weight change or a drain. */
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(60);
@@ -103,9 +108,12 @@ public record WeightSettings(
             throw new IllegalArgumentException("weight.record-types names a type twice: " + recordTypes);
         }
         addresses = List.copyOf(Objects.requireNonNull(addresses, "weight.addresses"));
+        boolean fromInstanceMetadata = addresses.equals(List.of(FROM_INSTANCE_METADATA));
         Set<RecordType> families = EnumSet.noneOf(RecordType.class);
-        for (String address : addresses) {
-            families.add(RecordType.of(address));
+        if (!fromInstanceMetadata) {
+            for (String address : addresses) {
+                families.add(RecordType.of(address));
+            }
         }
         if (setIdentifier != null
                 && (setIdentifier.isBlank() || setIdentifier.length() > ROUTE53_MAX_SET_IDENTIFIER)) {
@@ -156,7 +164,7 @@ public record WeightSettings(
             if (addresses.isEmpty()) {
                 throw new IllegalArgumentException("weight.addresses is required when weight.enabled is true");
             }
-            for (RecordType type : recordTypes) {
+            for (RecordType type : fromInstanceMetadata ? List.<RecordType>of() : recordTypes) {
                 if (!families.contains(type)) {
                     throw new IllegalArgumentException("weight.record-types has " + type
                             + " but weight.addresses has no address for it: " + addresses);
@@ -187,6 +195,17 @@ public record WeightSettings(
         return new WeightSettings(true, hostedZoneId, recordName, types.isEmpty() ? recordTypes : types,
                 addresses, setIdentifier, ttl, interval, refreshInterval, jitter, threshold, max, capacity,
                 cpuTarget, smoothing, endpoint, region);
+    }
+
+    /** {@code weight.addresses} as read from instance metadata, in place of {@code [instance-metadata]}. */
+    public WeightSettings withAddresses(List<String> value) {
+        return new WeightSettings(enabled, hostedZoneId, recordName, recordTypes, value, setIdentifier, ttl,
+                interval, refreshInterval, jitter, threshold, max, capacity, cpuTarget, smoothing, endpoint, region);
+    }
+
+    /** Whether the addresses are still to be read from instance metadata ({@code weight.addresses: [instance-metadata]}). */
+    public boolean addressesFromInstanceMetadata() {
+        return addresses.equals(List.of(FROM_INSTANCE_METADATA));
     }
 
     public WeightSettings withSetIdentifier(String value) {
@@ -233,6 +252,10 @@ public record WeightSettings(
 
     /** The addresses that go into the record of {@code type}. */
     public List<String> addresses(RecordType type) {
+        if (addressesFromInstanceMetadata()) {
+            throw new IllegalStateException("weight.addresses [" + FROM_INSTANCE_METADATA
+                    + "] was not resolved: the daemon reads them at start");
+        }
         return addresses.stream().filter(type::holds).toList();
     }
 

@@ -2,7 +2,7 @@ package io.presenter.gateway.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.ring.RingSnapshot;
@@ -100,8 +100,8 @@ class ChatServerJoinTest extends ChaosTestBase {
                 "minimumSpanMs", minimumSpanMillis, "moveSpreadMs", MOVE_SPREAD.toMillis(),
                 "messagesSent", all.stream().flatMap(c -> Stream.of(c.sides)).mapToLong(m -> m.sent).sum(),
                 "violations", fleet.violations().size(),
-                "presenterClosed", ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"),
-                "wrongShardRetries", cluster.counter(GatewayMeters.WRONG_SHARD_RETRIES),
+                "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"),
+                "wrongShardRetries", cluster.counter(ClientMeters.WRONG_SHARD_RETRIES),
                 "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
     }
 

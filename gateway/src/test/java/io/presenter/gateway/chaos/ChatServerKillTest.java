@@ -3,7 +3,7 @@ package io.presenter.gateway.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.presenter.chat.server.ChatServer;
-import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.gateway.chaos.ChatFleet.Member;
@@ -80,7 +80,7 @@ class ChatServerKillTest extends ChaosTestBase {
                         + " orphaned couples not back, e.g. " + orphans.stream().filter(c -> !c.online()
                         || c.sides[0].authenticated.get() < 2 || c.sides[1].authenticated.get() < 2).limit(3)
                         .flatMap(c -> Stream.of(c.sides)).toList() + "; violations " + fleet.violations()
-                        + "; presenter closes " + ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"));
+                        + "; presenter closes " + ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"));
         long backMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
         pump.shutdown();
         assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
@@ -123,8 +123,8 @@ class ChatServerKillTest extends ChaosTestBase {
                 "bystanderCouples", bystanders.size(), "clientsDisconnected", disconnected,
                 "reconnectAttempts", reconnects, "backoffMs", delayStats.getMin() + ".." + delayStats.getMax(),
                 "messagesSent", messages, "skippedRounds", fleet.skippedRounds(), "orphanGaps", lost, "violations", fleet.violations().size(),
-                "presenterClosed", ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"),
-                "authRejected", ChaosReport.byTag(cluster.registry, GatewayMeters.AUTH_REJECTED, "reason"),
+                "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"),
+                "authRejected", ChaosReport.byTag(cluster.registry, ClientMeters.AUTH_REJECTED, "reason"),
                 "connectMs", connectedMillis, "allBackAfterKillMs", backMillis,
                 "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
     }

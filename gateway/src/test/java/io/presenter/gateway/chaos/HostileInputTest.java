@@ -12,7 +12,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.internal.PlatformDependent;
-import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.tls.TlsMeters;
@@ -125,12 +125,12 @@ class HostileInputTest {
                 () -> "handshake timeouts counted: " + cluster.counter(TlsMeters.HANDSHAKES, "result", "failed", "reason", "timeout"));
         ChaosReport.print("HostileInputTest.tlsHandshakesThatNeverComplete", "sockets", sockets,
                 "handshakeTimeouts", cluster.counter(TlsMeters.HANDSHAKES, "result", "failed", "reason", "timeout") - before,
-                "presenterClosed", ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"));
+                "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"));
     }
 
     @Test
     void anAuthPacketDribbledSlowerThanTheDeadlineIsCut() throws Exception {
-        double before = cluster.counter(GatewayMeters.AUTH_REJECTED, "reason", "auth_timeout");
+        double before = cluster.counter(ClientMeters.AUTH_REJECTED, "reason", "auth_timeout");
         TestChatClient slowpoke = cluster.connect(presenter);
         ByteBuf encoded = ClientPackets.encode(ByteBufAllocator.DEFAULT, ClientPacket.auth(cluster.auth(7, 507)));
         byte[] auth = ByteBufUtil.getBytes(encoded);
@@ -150,11 +150,11 @@ class HostileInputTest {
             drip.cancel(false);
         }
         assertThat(dribbled.get()).as("bytes dribbled before the cut").isLessThan(auth.length);
-        Await.until(SETTLE, () -> cluster.counter(GatewayMeters.AUTH_REJECTED, "reason", "auth_timeout") == before + 1,
-                () -> "auth timeouts " + cluster.counter(GatewayMeters.AUTH_REJECTED, "reason", "auth_timeout"));
+        Await.until(SETTLE, () -> cluster.counter(ClientMeters.AUTH_REJECTED, "reason", "auth_timeout") == before + 1,
+                () -> "auth timeouts " + cluster.counter(ClientMeters.AUTH_REJECTED, "reason", "auth_timeout"));
         ChaosReport.print("HostileInputTest.anAuthPacketDribbled", "authPacketBytes", auth.length,
                 "bytesBeforeCut", dribbled.get(), "authTimeouts",
-                cluster.counter(GatewayMeters.AUTH_REJECTED, "reason", "auth_timeout") - before);
+                cluster.counter(ClientMeters.AUTH_REJECTED, "reason", "auth_timeout") - before);
     }
 
     @Test
@@ -193,7 +193,7 @@ class HostileInputTest {
         ChaosReport.print("HostileInputTest.aClientThatNeverReads", "floodedBytes", flooded,
                 "peakBufferGrowthBytes", growth, "allocator", ByteBufAllocator.DEFAULT.getClass().getSimpleName(),
                 "slowSessionsClosed", counter(chat, "chat.sessions.closed.slow") - slowBefore,
-                "presenterClosed", ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"));
+                "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"));
     }
 
     @Test
@@ -217,7 +217,7 @@ class HostileInputTest {
                                     "flow_control_error") == resetsBefore + 1,
                             () -> "flow-control resets sent: " + cluster.counter("mux.resets", "direction", "sent",
                                     "code", "flow_control_error"));
-                    cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", "reset_flow_control_error");
+                    cluster.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", "reset_flow_control_error");
                     ChaosReport.print("HostileInputTest.aChatServerThatIgnoresFlowControl", "bytesSentBeyondWindow",
                             sent - 64 * 1024, "flowControlResetsSent", cluster.counter("mux.resets", "direction", "sent",
                                     "code", "flow_control_error") - resetsBefore,
@@ -230,12 +230,12 @@ class HostileInputTest {
     @Test
     void framesAnnouncingHugeLengthsAreRefusedOnTheirPrefix() throws Exception {
         // A client packet of 2^31-1 bytes, announced after a good TLS handshake.
-        double tooLarge = cluster.counter(GatewayMeters.AUTH_REJECTED, "reason", "auth_too_large");
+        double tooLarge = cluster.counter(ClientMeters.AUTH_REJECTED, "reason", "auth_too_large");
         TestChatClient liar = cluster.connect(presenter);
         liar.channel().writeAndFlush(Unpooled.wrappedBuffer(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
         liar.awaitClosed();
-        Await.until(SETTLE, () -> cluster.counter(GatewayMeters.AUTH_REJECTED, "reason", "auth_too_large") == tooLarge + 1,
-                () -> "auth_too_large " + cluster.counter(GatewayMeters.AUTH_REJECTED, "reason", "auth_too_large"));
+        Await.until(SETTLE, () -> cluster.counter(ClientMeters.AUTH_REJECTED, "reason", "auth_too_large") == tooLarge + 1,
+                () -> "auth_too_large " + cluster.counter(ClientMeters.AUTH_REJECTED, "reason", "auth_too_large"));
 
         // A mux frame of 2^31-1 bytes at the chat server's mux door, right after a valid preface.
         MeterRegistry chat = cluster.chatRegistry("chat-1");
@@ -251,7 +251,7 @@ class HostileInputTest {
         Await.until(SETTLE, () -> sum(chat, "mux.connection.errors") == errorsBefore + 1,
                 () -> "mux connection errors " + sum(chat, "mux.connection.errors"));
         ChaosReport.print("HostileInputTest.framesAnnouncingHugeLengths", "clientAuthTooLarge",
-                cluster.counter(GatewayMeters.AUTH_REJECTED, "reason", "auth_too_large") - tooLarge,
+                cluster.counter(ClientMeters.AUTH_REJECTED, "reason", "auth_too_large") - tooLarge,
                 "muxConnectionErrors", ChaosReport.byTag(chat, "mux.connection.errors", "code"));
     }
 

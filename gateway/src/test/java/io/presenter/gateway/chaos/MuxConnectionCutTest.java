@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.presenter.chat.server.ChatServer;
-import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
-import io.presenter.gateway.relay.ClientRelay;
+import io.presenter.gateway.client.ClientRelay;
 import io.presenter.testing.Await;
 import java.util.HashMap;
 import java.util.List;
@@ -82,7 +82,7 @@ class MuxConnectionCutTest extends ChaosTestBase {
                     .isEqualTo(onCut.get(couple));
         }
         assertThat(ChaosAssertions.disconnectedClients(all)).isEqualTo(clientsOnCut);
-        cluster.awaitCounter(clientsOnCut, GatewayMeters.CONNECTIONS_CLOSED, "reason", ClientRelay.BACKEND_LOST);
+        cluster.awaitCounter(clientsOnCut, ClientMeters.CONNECTIONS_CLOSED, "reason", ClientRelay.BACKEND_LOST);
         ChaosAssertions.onOwner(cluster, all, cluster.directory.ring());
         Await.until(SETTLE, () -> presenter.backends().openConnections("chat-1") == connections,
                 () -> "open connections " + presenter.backends().openConnections("chat-1"));
@@ -90,7 +90,7 @@ class MuxConnectionCutTest extends ChaosTestBase {
         ChaosReport.print("MuxConnectionCutTest", "clients", 2 * COUPLES, "muxConnections", connections,
                 "streamsOnCutConnection", clientsOnCut, "clientsClosed", ChaosAssertions.disconnectedClients(all),
                 "couplesUntouched", untouched.size(), "violations", fleet.violations().size(),
-                "presenterClosed", ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"),
+                "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"),
                 "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
     }
 }

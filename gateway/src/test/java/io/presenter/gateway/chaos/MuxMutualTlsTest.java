@@ -14,6 +14,7 @@ import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.backend.BackendPool;
+import io.presenter.gateway.backend.BackendTls;
 import io.presenter.gateway.backend.BackendUnavailableException;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.protocol.auth.TokenSigner;
@@ -104,9 +105,10 @@ class MuxMutualTlsTest {
     void aPresenterWithoutAClientCertificateIsRefused() throws Exception {
         MeterRegistry chatMeters = new SimpleMeterRegistry();
         ChatServer server = chatServer("chat-1", trusted, chatMeters);
-        BackendPool certless = pool(MuxTls.client(SslContextBuilder.forClient().trustManager(trusted.caFile.toFile())),
+        BackendPool certless = pool(BackendTls.mutual(
+                MuxTls.client(SslContextBuilder.forClient().trustManager(trusted.caFile.toFile()))),
                 new SimpleMeterRegistry());
-        BackendPool plaintext = pool(null, new SimpleMeterRegistry());
+        BackendPool plaintext = pool(BackendTls.PLAINTEXT, new SimpleMeterRegistry());
 
         // In TLS 1.3 the client finishes its handshake before the server has checked the client's
         // certificate, so the certless connection may be handed out, and dies at once.
@@ -164,11 +166,11 @@ class MuxMutualTlsTest {
         return pemDirectory.resolve(name).toFile();
     }
 
-    private static MuxTls presenterTls(TestCertificates.Pem pem) throws Exception {
-        return MuxTls.client(pem.certificate(), pem.privateKey(), trusted.caFile);
+    private static BackendTls presenterTls(TestCertificates.Pem pem) throws Exception {
+        return BackendTls.mutual(MuxTls.client(pem.certificate(), pem.privateKey(), trusted.caFile));
     }
 
-    private BackendPool pool(MuxTls tls, MeterRegistry meters) {
+    private BackendPool pool(BackendTls tls, MeterRegistry meters) {
         BackendPool pool = new BackendPool(transport, MuxSettings.builder().peerId("presenter-mtls").build(), 1,
                 Duration.ofSeconds(2), new ConnectBackoff(Duration.ofSeconds(30), Duration.ofSeconds(60)), tls, meters);
         closeables.add(pool);

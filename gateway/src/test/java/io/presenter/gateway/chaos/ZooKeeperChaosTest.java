@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.Channel;
 import io.presenter.chat.server.ChatServer;
-import io.presenter.gateway.GatewayMeters;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.ring.RingSnapshot;
@@ -75,12 +75,12 @@ class ZooKeeperChaosTest extends ChaosTestBase {
         assertThat(fleet.violations()).isEmpty();
         ChaosAssertions.untouched(all);
         ChaosAssertions.onOwner(cluster, all, ring);
-        assertThat(cluster.registry.find(GatewayMeters.AUTH_REJECTED).counters()).isEmpty();
+        assertThat(cluster.registry.find(ClientMeters.AUTH_REJECTED).counters()).isEmpty();
         ChaosReport.print("ZooKeeperChaosTest.losingOneEnsembleNodeChangesNothing", "clients", 2 * all.size(),
                 "killedNode", presentersNode.getConnectString(), "ringVersionBefore", ring.version(),
                 "ringVersionAfter", cluster.directory.ring().version(), "violations", fleet.violations().size(),
                 "clientsDisconnected", ChaosAssertions.disconnectedClients(all),
-                "authRejected", ChaosReport.byTag(cluster.registry, GatewayMeters.AUTH_REJECTED, "reason"));
+                "authRejected", ChaosReport.byTag(cluster.registry, ClientMeters.AUTH_REJECTED, "reason"));
     }
 
     @Test
@@ -117,9 +117,9 @@ class ZooKeeperChaosTest extends ChaosTestBase {
         fleet.awaitAllDelivered(all, SETTLE);
 
         assertThat(fleet.violations()).isEmpty();
-        assertThat(cluster.registry.find(GatewayMeters.AUTH_REJECTED).counters()).as("routing errors").isEmpty();
-        assertThat(cluster.counter(GatewayMeters.CONNECTIONS_CLOSED, "reason", "no_shard")).isZero();
-        assertThat(cluster.counter(GatewayMeters.CONNECTIONS_CLOSED, "reason", "backend_unavailable")).isZero();
+        assertThat(cluster.registry.find(ClientMeters.AUTH_REJECTED).counters()).as("routing errors").isEmpty();
+        assertThat(cluster.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", "no_shard")).isZero();
+        assertThat(cluster.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", "backend_unavailable")).isZero();
         if (OUTAGE.compareTo(ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT) < 0) {
             // Shorter than the chat servers' session timeout: their member nodes never went away.
             sameOwners(ring, after, all);
@@ -131,8 +131,8 @@ class ZooKeeperChaosTest extends ChaosTestBase {
                 "batches", batches, "ringVersionBefore", ring.version(), "ringVersionAfter", after.version(),
                 "clientsDisconnected", ChaosAssertions.disconnectedClients(all),
                 "violations", fleet.violations().size(),
-                "presenterClosed", ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"),
-                "authRejected", ChaosReport.byTag(cluster.registry, GatewayMeters.AUTH_REJECTED, "reason"));
+                "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"),
+                "authRejected", ChaosReport.byTag(cluster.registry, ClientMeters.AUTH_REJECTED, "reason"));
     }
 
     @Test
@@ -193,8 +193,8 @@ class ZooKeeperChaosTest extends ChaosTestBase {
                     "clientsDisconnected", ChaosAssertions.disconnectedClients(all),
                     "splitSamplesWhileMoving", splitsBeforeSettled, "samples", samples.get(),
                     "violations", fleet.violations().size(),
-                    "presenterClosed", ChaosReport.byTag(cluster.registry, GatewayMeters.CONNECTIONS_CLOSED, "reason"),
-                    "wrongShardRetries", cluster.counter(GatewayMeters.WRONG_SHARD_RETRIES));
+                    "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"),
+                    "wrongShardRetries", cluster.counter(ClientMeters.WRONG_SHARD_RETRIES));
         } finally {
             watcher.interrupt();
         }

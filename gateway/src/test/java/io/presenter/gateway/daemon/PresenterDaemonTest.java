@@ -19,6 +19,7 @@ import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.ring.RingMember;
 import io.presenter.ring.ZooKeeperConfig;
 import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
@@ -123,7 +124,7 @@ class PresenterDaemonTest {
     @Test
     void adminEndpointReportsHealthReadinessAndMetrics() throws Exception {
         PresenterDaemon daemon = PresenterDaemon.start(PresenterConfig.load(null, Map.of(),
-                settings("zookeeper.base-path=/nobody-here")));
+                settings("zookeeper.base-path=/nobody-here", "zookeeper.first-ring-timeout=100ms")));
         closeables.add(daemon);
         assertThat(get(daemon, "/ready").statusCode()).isEqualTo(503);
         assertThat(get(daemon, "/ready").body()).contains("ring unknown");
@@ -144,6 +145,39 @@ class PresenterDaemonTest {
                 "presenter_backend_member_connections{member=\"chat-1\"} 2.0", "presenter_relay_frames_total",
                 "presenter_drain_phase 0.0", "jvm_memory_used_bytes", "process_cpu_usage");
         assertThat(get(daemon, "/drain").body()).contains("\"phase\":\"SERVING\"");
+    }
+
+    @Test
+    void theRingIsReadBeforeClientsAreAccepted() throws Exception {
+        PresenterDaemon daemon = PresenterDaemon.start(PresenterConfig.load(null, Map.of(), settings()));
+        closeables.add(daemon);
+
+        assertThat(daemon.server().directory().ring().members()).as("read while starting, before the listener")
+                .extracting(RingMember::id).containsExactly("chat-1");
+    }
+
+    @Test
+    void withoutARingThePresenterStartsAfterTheWaitAndIsReadyOnlyOnceOneArrives() throws Exception {
+        // Nobody has registered under this base path: there is no ring to read yet.
+        PresenterDaemon daemon = PresenterDaemon.start(PresenterConfig.load(null, Map.of(),
+                settings("zookeeper.base-path=/later", "zookeeper.first-ring-timeout=200ms")));
+        closeables.add(daemon);
+
+        assertThat(daemon.server().address().getPort()).as("listening").isPositive();
+        HttpResponse<String> notReady = get(daemon, "/ready");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).contains("nothing read from ZooKeeper yet");
+
+        ChatServer late = ChatServer.start(ChatServerConfig.loopback("chat-late")
+                        .withZooKeeper(ZooKeeperConfig.of(zooKeeper.getConnectString()).withBasePath("/later")),
+                TestTls.server(), auth -> AuthStatus.OK, new SimpleMeterRegistry());
+        closeables.add(late);
+
+        Await.until(WAIT, () -> get(daemon, "/ready").statusCode() == 200, () -> get(daemon, "/ready").body());
+        TestChatClient alice = client(daemon, 1, 10);
+        TestChatClient bob = client(daemon, 2, 10);
+        alice.sendMessage(1, "the ring came late");
+        assertThat(bob.next(ClientPacket::isSetDelivery).getDelivery().getClientMessageId()).isEqualTo(1);
     }
 
     @Test

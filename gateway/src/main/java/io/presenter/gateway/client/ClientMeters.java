@@ -1,14 +1,14 @@
-package io.presenter.gateway;
+package io.presenter.gateway.client;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The presenter's own meters, beside the TLS, mux, ring and backend ones. Hot-path counters are
- * registered once; tagged counters for rare events (rejections, close reasons) are looked up per
- * event, which Micrometer caches.
+ * The client path's meters (connections, auth rejections, retries, relayed bytes), beside the TLS,
+ * mux, ring and backend ones. Hot-path counters are registered once; tagged counters for rare
+ * events (rejections, close reasons) are looked up per event, which Micrometer caches.
  */
-public final class GatewayMeters {
+public final class ClientMeters {
 
     public static final String CONNECTIONS_ACTIVE = "presenter.connections.active";
     public static final String CONNECTIONS_OPENED = "presenter.connections.opened";
@@ -26,7 +26,7 @@ public final class GatewayMeters {
     private final Counter framesToStream;
     private final Counter framesToClient;
 
-    public GatewayMeters(MeterRegistry registry) {
+    public ClientMeters(MeterRegistry registry) {
         this.registry = registry;
         opened = Counter.builder(CONNECTIONS_OPENED).description("client connections accepted")
                 .register(registry);
@@ -64,20 +64,20 @@ public final class GatewayMeters {
         registry.counter(CONNECTIONS_CLOSED, "reason", reason).increment();
     }
 
-    public void authRejected(String reason) {
+    void authRejected(String reason) {
         registry.counter(AUTH_REJECTED, "reason", reason).increment();
     }
 
-    public void wrongShardRetry() {
+    void wrongShardRetry() {
         wrongShardRetries.increment();
     }
 
-    public void relayedToStream(int bytes) {
+    void relayedToStream(int bytes) {
         framesToStream.increment();
         bytesToStream.increment(bytes);
     }
 
-    public void relayedToClient(int bytes) {
+    void relayedToClient(int bytes) {
         framesToClient.increment();
         bytesToClient.increment(bytes);
     }

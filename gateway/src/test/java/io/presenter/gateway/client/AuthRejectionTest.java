@@ -1,10 +1,12 @@
-package io.presenter.gateway;
+package io.presenter.gateway.client;
 
 import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.netty.buffer.Unpooled;
+import io.presenter.gateway.PresenterCluster;
+import io.presenter.gateway.PresenterServer;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.codec.ClientPackets;
@@ -71,7 +73,7 @@ class AuthRejectionTest {
                 // whatever the TLS stack answers (an alert, or nothing), then end of stream
             }
         }
-        cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", "tls_handshake_failed");
+        cluster.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", "tls_handshake_failed");
     }
 
     @Test
@@ -136,13 +138,13 @@ class AuthRejectionTest {
         TestChatClient admitted = cluster.authenticated(small, 6, 504);
         TestChatClient refused = cluster.connect(small);
         refused.awaitClosed();
-        cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", ClientConnections.OVER_LIMIT);
+        cluster.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", ClientConnections.OVER_LIMIT);
         assertThat(admitted.channel().isActive()).isTrue();
     }
 
     private void assertRejected(String reason) {
-        cluster.awaitCounter(1, GatewayMeters.AUTH_REJECTED, "reason", reason);
-        cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", reason);
+        cluster.awaitCounter(1, ClientMeters.AUTH_REJECTED, "reason", reason);
+        cluster.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", reason);
         assertThat(alice.channel().isActive()).isTrue();
     }
 }

@@ -1,7 +1,9 @@
-package io.presenter.gateway;
+package io.presenter.gateway.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.presenter.gateway.PresenterCluster;
+import io.presenter.gateway.PresenterServer;
 import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
 import java.io.IOException;
@@ -52,7 +54,7 @@ class ConnectionLimitsTest {
 
         assertThat(closedWithin(fourth, Duration.ofSeconds(10))).as("over the address limit").isTrue();
         assertThat(isOpen(elsewhere)).as("another address").isTrue();
-        cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", ClientConnections.OVER_ADDRESS_LIMIT);
+        cluster.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", ClientConnections.OVER_ADDRESS_LIMIT);
 
         sockets.get(0).close();  // a slot frees up when one leaves
         Await.until(PresenterCluster.CONVERGENCE, () -> presenter.connections().active() == 3,
@@ -74,7 +76,7 @@ class ConnectionLimitsTest {
         }
         silent.awaitClosed();
 
-        cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", IdleTimeoutHandler.REASON);
+        cluster.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", IdleTimeoutHandler.REASON);
         assertThat(talkative.channel().isActive()).isTrue();
     }
 

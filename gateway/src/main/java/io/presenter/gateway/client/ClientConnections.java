@@ -1,4 +1,4 @@
-package io.presenter.gateway;
+package io.presenter.gateway.client;
 
 import io.micrometer.core.instrument.Gauge;
 import io.netty.channel.Channel;
@@ -33,7 +33,7 @@ public final class ClientConnections implements DrainTarget {
 
     private final int maxConnections;
     private final int maxPerAddress;
-    private final GatewayMeters meters;
+    private final ClientMeters meters;
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong lastAdmittedNanos = new AtomicLong(System.nanoTime());
     /** Open connections per source address; an entry lives only while its address has one, so at most maxConnections. */
@@ -44,11 +44,11 @@ public final class ClientConnections implements DrainTarget {
     /**
      * @param maxPerAddress connections allowed from one source address, 0 for no limit
      */
-    public ClientConnections(int maxConnections, int maxPerAddress, GatewayMeters meters) {
+    public ClientConnections(int maxConnections, int maxPerAddress, ClientMeters meters) {
         this.maxConnections = maxConnections;
         this.maxPerAddress = maxPerAddress;
         this.meters = meters;
-        Gauge.builder(GatewayMeters.CONNECTIONS_ACTIVE, active, AtomicInteger::get)
+        Gauge.builder(ClientMeters.CONNECTIONS_ACTIVE, active, AtomicInteger::get)
                 .description("client connections open now").register(meters.registry());
     }
 
@@ -56,7 +56,7 @@ public final class ClientConnections implements DrainTarget {
      * Counts {@code client} in, or closes it at once when the presenter or its source address is
      * full: refusing early costs no TLS handshake, and the client's reconnect goes to another presenter.
      */
-    public boolean admit(Channel client) {
+    boolean admit(Channel client) {
         if (active.incrementAndGet() > maxConnections) {
             active.decrementAndGet();
             refuse(client, OVER_LIMIT);
@@ -126,7 +126,7 @@ public final class ClientConnections implements DrainTarget {
     }
 
     /** Closes every client now, counting {@code reason} (shutdown). */
-    void closeAll(String reason) {
+    public void closeAll(String reason) {
         clients.forEach(client -> client.attr(CLOSE_REASON).setIfAbsent(reason));
         clients.close().awaitUninterruptibly();
     }

@@ -1,4 +1,4 @@
-package io.presenter.gateway.auth;
+package io.presenter.gateway.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -6,40 +6,35 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.presenter.gateway.ClientConnections;
-import io.presenter.gateway.GatewayMeters;
-import io.presenter.gateway.backend.StreamRouter;
-import io.presenter.gateway.relay.ClientRelay;
+import io.presenter.gateway.backend.StreamOpener;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPackets;
 import io.presenter.protocol.codec.MalformedFrameException;
 import io.presenter.protocol.wire.AuthPacket;
 import io.presenter.protocol.wire.ClientPacket;
-import io.presenter.ring.RingMember;
-import io.presenter.ring.RingSnapshot;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a client's first packet, the auth packet, under a size cap and a deadline, routes the
- * client to the chat server that owns its couple, and replaces itself with a {@link ClientRelay}.
+ * Reads a client's first packet, the auth packet, under a size cap and a deadline, has a
+ * {@link ClientRelay} open the couple's stream (where to is the {@link StreamOpener}'s decision),
+ * and replaces itself with that relay.
  *
  * <p>Modelled on Netty's {@code SniHandler}: once the packet is complete the client is not read
- * any more ({@code autoRead} off) while the ring lookup, the pooled connection and the stream
- * open run, and whatever else arrived in the same read stays in this decoder's cumulation. On
- * success {@code pipeline.replace(this, ...)} installs the relay in this handler's place, and
- * {@link ByteToMessageDecoder#handlerRemoved} hands that cumulation to the relay, which sends it
- * right after the auth packet: the chat server sees exactly the client's byte stream.
+ * any more ({@code autoRead} off) while the stream opens, and whatever else arrived in the same
+ * read stays in this decoder's cumulation. On success {@code pipeline.replace(this, ...)} installs
+ * the relay in this handler's place, and {@link ByteToMessageDecoder#handlerRemoved} hands that
+ * cumulation to the relay, which sends it right after the auth packet: the chat server sees
+ * exactly the client's byte stream.
  *
  * <p>Every rejection is counted ({@code presenter.auth.rejected{reason}}) and closes only this
  * client: {@code auth_timeout}, {@code auth_too_large}, {@code malformed_<reason>},
  * {@code not_auth}, {@code bad_token} / {@code expired_token} / {@code unknown_key} (edge
- * verification, when a {@link TokenVerifier} is given), {@code no_shard} (empty ring),
- * {@code backend_unavailable}.
+ * verification, unless the verifier is {@link TokenVerifier#ACCEPT_ALL}), {@code no_shard} (empty
+ * ring), {@code backend_unavailable}.
  */
 public final class AuthStage extends ByteToMessageDecoder {
 
@@ -55,22 +50,23 @@ public final class AuthStage extends ByteToMessageDecoder {
     private final Duration authTimeout;
     private final int maxAuthPacketBytes;
     private final TokenVerifier verifier;
-    private final StreamRouter router;
-    private final GatewayMeters meters;
+    private final StreamOpener opener;
+    private final ClientMeters meters;
     private ScheduledFuture<?> deadline;
     /** The auth packet is complete: nothing more is decoded, the rest is the relay's. */
     private boolean packetRead;
     private ClientRelay relay;
 
     /**
-     * @param verifier checks tokens at the edge, or null to leave that to the chat servers
+     * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
+     *     the chat servers
      */
-    public AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamRouter router,
-            GatewayMeters meters) {
+    AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
+            ClientMeters meters) {
         this.authTimeout = authTimeout;
         this.maxAuthPacketBytes = maxAuthPacketBytes;
         this.verifier = verifier;
-        this.router = router;
+        this.opener = opener;
         this.meters = meters;
     }
 
@@ -114,15 +110,8 @@ public final class AuthStage extends ByteToMessageDecoder {
             reject(ctx, rejection.reason);
             return;
         }
-        RingSnapshot ring = router.ring();
-        Optional<RingMember> owner = ring.owner(auth.getCoupleId());
-        if (owner.isEmpty()) {
-            authBytes.release();
-            reject(ctx, "no_shard");
-            return;
-        }
-        relay = new ClientRelay(ctx.channel(), auth.getCoupleId(), authBytes, router, meters);
-        relay.open(ring, owner.get()).addListener(opened -> streamOpened(ctx, opened));
+        relay = new ClientRelay(ctx.channel(), auth.getCoupleId(), authBytes, opener, meters);
+        relay.open().addListener(opened -> streamOpened(ctx, opened));
     }
 
     /** The auth packet in {@code authBytes}, with an acceptable token. */
@@ -136,13 +125,11 @@ public final class AuthStage extends ByteToMessageDecoder {
         if (!packet.isSetAuth()) {
             throw new Rejection("not_auth");
         }
-        if (verifier != null) {
-            switch (verifier.verify(packet.getAuth())) {
-                case OK -> { }
-                case EXPIRED -> throw new Rejection("expired_token");
-                case UNKNOWN_KEY -> throw new Rejection("unknown_key");
-                case BAD_SIGNATURE, MALFORMED -> throw new Rejection("bad_token");
-            }
+        switch (verifier.verify(packet.getAuth())) {
+            case OK -> { }
+            case EXPIRED -> throw new Rejection("expired_token");
+            case UNKNOWN_KEY -> throw new Rejection("unknown_key");
+            case BAD_SIGNATURE, MALFORMED -> throw new Rejection("bad_token");
         }
         return packet.getAuth();
     }
@@ -162,13 +149,14 @@ public final class AuthStage extends ByteToMessageDecoder {
         if (ctx.isRemoved() || !ctx.channel().isActive()) {
             return;  // closed meanwhile (deadline, client gone): channelInactive abandoned the relay
         }
-        if (!opened.isSuccess()) {
-            log.debug("client {}: no stream: {}", ctx.channel(), opened.cause().toString());
-            reject(ctx, "backend_unavailable");
-            return;
-        }
         ClientRelay routed = relay;
         relay = null;
+        if (!opened.isSuccess()) {
+            log.debug("client {}: no stream: {}", ctx.channel(), opened.cause().toString());
+            routed.abandon();
+            reject(ctx, ClientRelay.openFailureReason(opened.cause()));
+            return;
+        }
         ctx.pipeline().replace(this, ClientRelay.NAME, routed);
     }
 

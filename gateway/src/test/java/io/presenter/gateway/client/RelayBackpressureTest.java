@@ -1,4 +1,4 @@
-package io.presenter.gateway;
+package io.presenter.gateway.client;
 
 import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,6 +8,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.presenter.gateway.PresenterCluster;
+import io.presenter.gateway.PresenterServer;
 import io.presenter.protocol.codec.ClientPackets;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.ClientPacket;
@@ -91,6 +93,6 @@ class RelayBackpressureTest {
     }
 
     private double activeClients() {
-        return cluster.registry.get(GatewayMeters.CONNECTIONS_ACTIVE).gauge().value();
+        return cluster.registry.get(ClientMeters.CONNECTIONS_ACTIVE).gauge().value();
     }
 }

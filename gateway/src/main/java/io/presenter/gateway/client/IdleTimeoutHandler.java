@@ -1,4 +1,4 @@
-package io.presenter.gateway;
+package io.presenter.gateway.client;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;

@@ -1,4 +1,4 @@
-package io.presenter.gateway.relay;
+package io.presenter.gateway.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -9,17 +9,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.presenter.gateway.ClientConnections;
-import io.presenter.gateway.GatewayMeters;
-import io.presenter.gateway.backend.StreamRouter;
+import io.presenter.gateway.backend.NoShardException;
+import io.presenter.gateway.backend.StreamOpener;
+import io.presenter.gateway.backend.StreamRequest;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.MuxStreamResetEvent;
-import io.presenter.protocol.mux.StreamMetadata;
-import io.presenter.ring.RingMember;
-import io.presenter.ring.RingSnapshot;
-import java.net.InetSocketAddress;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Wrong shard.</b> Until the chat server has answered (its first bytes are the AuthResult),
  * the relay keeps everything it sent (the auth packet and what came with it, bounded by the auth
  * packet cap and one read, since the client is not read meanwhile). A stream reset WRONG_SHARD,
- * REFUSED or GOING_AWAY in that window is opened again, up to the router's retry limit, at the
- * owner the chat server named, and the kept bytes are sent again: the client only notices a delay.
+ * REFUSED or GOING_AWAY in that window is opened again, up to the opener's retry limit, and the
+ * kept bytes are sent again: the client only notices a delay. Where a stream goes, the first time
+ * and on a retry, is the {@link StreamOpener}'s decision.
  */
 public final class ClientRelay extends ChannelInboundHandlerAdapter {
 
@@ -50,6 +46,10 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
      * so that a crash and a drain read differently in {@code presenter.connections.closed}.
      */
     public static final String BACKEND_LOST = "backend_lost";
+    /** Close reason of a client whose couple has no owner: the ring has no member. */
+    public static final String NO_SHARD = "no_shard";
+    /** Close reason of a client whose stream could not be opened at its couple's owner. */
+    public static final String BACKEND_UNAVAILABLE = "backend_unavailable";
 
     /** Longest wait for a closing client's last bytes to be written. */
     private static final long CLOSE_LINGER_SECONDS = 5;
@@ -57,37 +57,43 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientRelay.class);
 
     private final Channel client;
-    private final StreamRouter router;
-    private final GatewayMeters meters;
-    private final StreamMetadata firstAttempt;
+    private final StreamOpener opener;
+    private final ClientMeters meters;
     /** What the stream was sent before the chat server answered; null once it has, or when released. */
     private ByteBuf unanswered;
     /** The live stream; null while a retry is opening the next one. */
     private MuxStreamChannel stream;
-    private int attempt;
+    /** The latest attempt: the first open, or the retry after the last reset. */
+    private StreamRequest request;
     private boolean closing;
 
     /**
      * @param authPacket the exact auth packet bytes, length prefix included; the relay owns them
      */
-    public ClientRelay(Channel client, long coupleId, ByteBuf authPacket, StreamRouter router, GatewayMeters meters) {
+    ClientRelay(Channel client, long coupleId, ByteBuf authPacket, StreamOpener opener, ClientMeters meters) {
         this.client = client;
-        this.router = router;
+        this.opener = opener;
         this.meters = meters;
         this.unanswered = authPacket;
-        this.firstAttempt = StreamMetadata.of(coupleId, 0, (InetSocketAddress) client.remoteAddress(),
-                router.presenterId());
+        this.request = StreamRequest.first(coupleId, client.remoteAddress());
     }
 
-    /** Opens the first stream, to {@code owner} on {@code ring}, and sends it the auth packet. */
-    public Future<MuxStreamChannel> open(RingSnapshot ring, RingMember owner) {
-        return openAttempt(ring.version(), owner);
+    /** Opens the first stream and sends it the auth packet. */
+    Future<MuxStreamChannel> open() {
+        return open(request);
     }
 
-    private Future<MuxStreamChannel> openAttempt(long ringVersion, RingMember owner) {
-        StreamMetadata metadata = new StreamMetadata(firstAttempt.shardKey(), ringVersion,
-                firstAttempt.clientAddress(), firstAttempt.presenterId(), attempt);
-        Future<MuxStreamChannel> opened = router.open(client.eventLoop(), owner, metadata, new StreamRelay(this));
+    /**
+     * The close reason of a client whose stream could not be opened: {@value #NO_SHARD} when no
+     * chat server owns its couple, {@value #BACKEND_UNAVAILABLE} otherwise.
+     */
+    static String openFailureReason(Throwable cause) {
+        return cause instanceof NoShardException ? NO_SHARD : BACKEND_UNAVAILABLE;
+    }
+
+    private Future<MuxStreamChannel> open(StreamRequest next) {
+        request = next;
+        Future<MuxStreamChannel> opened = opener.open(client.eventLoop(), next, new StreamRelay(this));
         opened.addListener(done -> {
             if (done.isSuccess()) {
                 started(opened.getNow());
@@ -107,7 +113,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     }
 
     /** The auth stage failed after building this relay, or the client left before the swap. */
-    public void abandon() {
+    void abandon() {
         releaseUnanswered();
         if (stream != null) {
             stream.close();
@@ -212,7 +218,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         if (from != stream) {
             return;
         }
-        if (unanswered != null && attempt < router.maxRetries() && client.isActive() && isRetryable(reset)) {
+        if (unanswered != null && request.attempt() < opener.maxRetries() && client.isActive() && isRetryable(reset)) {
             retry(reset);
         } else {
             closeClient(connectionLost(from) ? BACKEND_LOST : "reset_" + reset.code().name().toLowerCase(Locale.ROOT));
@@ -239,23 +245,14 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
 
     private void retry(MuxStreamResetEvent reset) {
         stream = null;
-        attempt++;
         meters.wrongShardRetry();
-        log.debug("client {} of couple {}: stream reset {}, retry {} at {} (ring {})", client,
-                firstAttempt.shardKey(), reset.code(), attempt, reset.ownerHint(), reset.ringVersion());
-        router.ringAtLeast(client.eventLoop(), reset.ringVersion()).addListener((Future<RingSnapshot> caughtUp) -> {
-            RingSnapshot ring = caughtUp.getNow();
-            Optional<RingMember> owner = ring.member(reset.ownerHint())
-                    .or(() -> ring.owner(firstAttempt.shardKey()));
-            if (owner.isEmpty()) {
-                closeClient("no_shard");
-                return;
+        StreamRequest next = request.retry(reset);
+        log.debug("client {} of couple {}: stream reset {}, retry {} at {} (ring {})", client, next.coupleId(),
+                reset.code(), next.attempt(), reset.ownerHint(), reset.ringVersion());
+        open(next).addListener(opened -> {
+            if (!opened.isSuccess()) {
+                closeClient(openFailureReason(opened.cause()));
             }
-            openAttempt(ring.version(), owner.get()).addListener(opened -> {
-                if (!opened.isSuccess()) {
-                    closeClient("backend_unavailable");
-                }
-            });
         });
     }
 

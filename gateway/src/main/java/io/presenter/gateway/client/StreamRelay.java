@@ -1,4 +1,4 @@
-package io.presenter.gateway.relay;
+package io.presenter.gateway.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,9 +1,8 @@
-package io.presenter.gateway;
+package io.presenter.gateway.client;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
-import io.presenter.gateway.auth.AuthStage;
-import io.presenter.gateway.backend.StreamRouter;
+import io.presenter.gateway.backend.StreamOpener;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.gateway.tls.TlsStage;
@@ -14,24 +13,28 @@ import io.presenter.protocol.auth.TokenVerifier;
  * idle timeout, TLS, then the auth stage, which later replaces itself with the relay. Nothing else
  * is ever added to a client pipeline.
  */
-final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
+public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
-    private final GatewaySettings settings;
+    private final ClientLimits limits;
     private final ClientConnections connections;
     private final ServerTls tls;
     private final TlsMeters tlsMeters;
     private final TokenVerifier verifier;
-    private final StreamRouter router;
-    private final GatewayMeters meters;
+    private final StreamOpener opener;
+    private final ClientMeters meters;
 
-    ClientChannelInitializer(GatewaySettings settings, ClientConnections connections, ServerTls tls,
-            TlsMeters tlsMeters, TokenVerifier verifier, StreamRouter router, GatewayMeters meters) {
-        this.settings = settings;
+    /**
+     * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
+     *     the chat servers
+     */
+    public ClientChannelInitializer(ClientLimits limits, ClientConnections connections, ServerTls tls,
+            TlsMeters tlsMeters, TokenVerifier verifier, StreamOpener opener, ClientMeters meters) {
+        this.limits = limits;
         this.connections = connections;
         this.tls = tls;
         this.tlsMeters = tlsMeters;
         this.verifier = verifier;
-        this.router = router;
+        this.opener = opener;
         this.meters = meters;
     }
 
@@ -40,11 +43,11 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         if (!connections.admit(client)) {
             return;
         }
-        if (!settings.idleTimeout().isZero()) {
-            client.pipeline().addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(settings.idleTimeout()));
+        if (!limits.idleTimeout().isZero()) {
+            client.pipeline().addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(limits.idleTimeout()));
         }
         TlsStage.addTo(client, tls, tlsMeters);
-        client.pipeline().addLast(AuthStage.NAME, new AuthStage(settings.authTimeout(),
-                settings.maxAuthPacketBytes(), verifier, router, meters));
+        client.pipeline().addLast(AuthStage.NAME, new AuthStage(limits.authTimeout(),
+                limits.maxAuthPacketBytes(), verifier, opener, meters));
     }
 }

@@ -159,6 +159,29 @@ class ClientRelayTest {
         receivedBy(client);
     }
 
+    @Test
+    void aClientGoneLeavesItsStreamReadingItselfToTheEndAfterItsLastBytes() {
+        clientSends(AUTH);
+        FakeMuxStream stream = opener.succeed();
+        sentOn(stream);
+        chatServerSends(stream, "welcome");
+        receivedBy(client);
+        FakeMuxStream.setWritable(client, false);  // a client that stopped reading: the stream is paused
+        clientSends(bytes("last words"));
+
+        client.close();
+        client.runPendingTasks();
+        stream.runPendingTasks();
+
+        assertThat(sentOn(stream)).as("the client's last bytes still go out").isEqualTo(bytes("last words"));
+        assertThat(stream.isOutputShutdown()).as("then the FIN").isTrue();
+        // A chat server that half-closed first: its FIN waits behind whatever it sent, which only a
+        // read delivers. Nobody reads for the client any more, so the stream reads by itself.
+        assertThat(stream.config().isAutoRead()).isTrue();
+        chatServerSends(stream, "too late for the client");  // dropped, released
+        assertThat(closedFor(ClientConnections.CLIENT_CLOSED)).isEqualTo(1);
+    }
+
     private void clientSends(byte[] bytes) {
         client.writeInbound(alloc.buffer(bytes.length).writeBytes(bytes));
         client.checkException();

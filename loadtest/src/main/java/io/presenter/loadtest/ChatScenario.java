@@ -1,5 +1,6 @@
 package io.presenter.loadtest;
 
+import io.presenter.protocol.process.DurationConverter;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.Delivery;
 import io.presenter.protocol.wire.SendMessage;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import io.presenter.protocol.process.ManifestVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,7 +30,7 @@ import picocli.CommandLine.Option;
  * load (coordinated omission). The receiver checks every message from its partner arrives exactly
  * once and in order: duplicates, losses and reorders must all be 0.
  */
-@Command(name = "chat", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+@Command(name = "chat", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Connect N clients in couples, send messages at a total rate (open loop) for a duration; "
                 + "verify exactly-once in-order delivery to the partner, report throughput and latency.")
@@ -37,13 +39,13 @@ final class ChatScenario extends Scenario {
     @Option(names = "--rate", defaultValue = "1000", description = "Total messages per second over all clients (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--duration", defaultValue = "PT10S", description = "How long messages are sent (ISO-8601, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class, description = "How long messages are sent (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
     @Option(names = "--message-bytes", defaultValue = "64", description = "Body size of each message (default: ${DEFAULT-VALUE}).")
     int messageBytes;
 
-    @Option(names = "--drain-timeout", defaultValue = "PT10S",
+    @Option(names = "--drain-timeout", defaultValue = "10s", converter = DurationConverter.class,
             description = "After the last send, how long to wait for outstanding deliveries (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 

@@ -1,10 +1,12 @@
 package io.presenter.loadtest;
 
+import io.presenter.protocol.process.DurationConverter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.presenter.protocol.process.ManifestVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,14 +16,14 @@ import picocli.CommandLine.Option;
  * show what TLS session resumption buys when the same clients come back (what happens when a chat
  * server or presenter dies and its clients reconnect).
  */
-@Command(name = "connect", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+@Command(name = "connect", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Ramp to N TLS connections at a rate, authenticate each, hold, close; report full vs "
                 + "resumed handshakes, handshake/auth latency percentiles, failures by reason.")
 final class ConnectScenario extends Scenario {
 
-    @Option(names = "--hold", defaultValue = "PT5S",
-            description = "How long all connections stay open (ISO-8601, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hold", defaultValue = "5s", converter = DurationConverter.class,
+            description = "How long all connections stay open (default: ${DEFAULT-VALUE}).")
     Duration hold;
 
     @Option(names = "--waves", defaultValue = "1",

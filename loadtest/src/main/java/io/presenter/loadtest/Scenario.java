@@ -1,5 +1,6 @@
 package io.presenter.loadtest;
 
+import io.presenter.protocol.process.DurationConverter;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -93,8 +94,8 @@ abstract class Scenario implements Callable<Integer> {
             description = "New connections per second during the ramp (default: ${DEFAULT-VALUE}).")
     double connectRate;
 
-    @Option(names = "--connect-timeout", defaultValue = "PT10S",
-            description = "Bound on connect + TLS handshake + auth of one client (ISO-8601, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Bound on connect + TLS handshake + auth of one client (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
 
     @Option(names = "--tls-protocols", split = ",", defaultValue = "TLSv1.3,TLSv1.2",
@@ -154,7 +155,7 @@ abstract class Scenario implements Callable<Integer> {
     @Option(names = "--worker-jvm-option", description = "Extra JVM option for each worker (repeatable), e.g. -Xmx1g.")
     List<String> workerJvmOptions = new ArrayList<>();
 
-    @Option(names = "--worker-deadline", description = "With --workers: kill workers still running after this "
+    @Option(names = "--worker-deadline", converter = DurationConverter.class, description = "With --workers: kill workers still running after this "
             + "(default: the scenario's own bound + 30 s, from its connections, rates and durations).")
     Duration workerDeadline;
 

@@ -1,5 +1,6 @@
 package io.presenter.loadtest;
 
+import io.presenter.protocol.process.DurationConverter;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.Delivery;
 import io.presenter.protocol.wire.SendMessage;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import io.presenter.protocol.process.ManifestVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,14 +42,14 @@ import picocli.CommandLine.Option;
  * that name sessions, streams or connections are scraped until they read 0 (stuck server-side
  * streams otherwise).
  */
-@Command(name = "soak", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+@Command(name = "soak", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Bounded mixed workload (connection churn + chat traffic) for a duration, sampling the "
                 + "target's RSS/CPU (/proc) and heap (Prometheus); reports samples, slope after warm-up (bytes/min), "
                 + "undelivered messages and stuck streams.")
 final class SoakScenario extends Scenario {
 
-    @Option(names = "--duration", defaultValue = "PT60S", description = "How long the mixed workload runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class, description = "How long the mixed workload runs (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
     @Option(names = "--rate", defaultValue = "100", description = "Total messages per second (default: ${DEFAULT-VALUE}).")
@@ -60,11 +62,11 @@ final class SoakScenario extends Scenario {
     @Option(names = "--message-bytes", defaultValue = "64", description = "Body size of each message (default: ${DEFAULT-VALUE}).")
     int messageBytes;
 
-    @Option(names = "--sample-interval", defaultValue = "PT5S",
+    @Option(names = "--sample-interval", defaultValue = "5s", converter = DurationConverter.class,
             description = "How often to sample the target (default: ${DEFAULT-VALUE}).")
     Duration sampleInterval;
 
-    @Option(names = "--warmup", defaultValue = "PT10S",
+    @Option(names = "--warmup", defaultValue = "10s", converter = DurationConverter.class,
             description = "Samples before this (from the start of the workload) are left out of the slope (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
@@ -72,12 +74,12 @@ final class SoakScenario extends Scenario {
             + "heap samples and the post-close gauge check.")
     URI metricsUrl;
 
-    @Option(names = "--churn-timeout", defaultValue = "PT5S",
+    @Option(names = "--churn-timeout", defaultValue = "5s", converter = DurationConverter.class,
             description = "How long a churning couple waits for its messages in flight before reconnecting anyway "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration churnTimeout;
 
-    @Option(names = "--drain-timeout", defaultValue = "PT10S",
+    @Option(names = "--drain-timeout", defaultValue = "10s", converter = DurationConverter.class,
             description = "At the end, how long to wait for messages in flight (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 

@@ -1,5 +1,6 @@
 package io.presenter.loadtest;
 
+import io.presenter.protocol.process.DurationConverter;
 import io.netty.handler.ssl.SslContext;
 import io.presenter.protocol.wire.Delivery;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
+import io.presenter.protocol.process.ManifestVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,7 +38,7 @@ import picocli.CommandLine.Option;
  * recorded in a histogram of time since T0 ({@code recovery_from_drop_us}), from which time to X%
  * and to 100% are read, so worker processes merge exactly.
  */
-@Command(name = "storm", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+@Command(name = "storm", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Connect N clients, drop them all at once (client side, or wait for the server to drop "
                 + "them), reconnect with jittered exponential backoff, with or without TLS session resumption; "
@@ -51,19 +53,19 @@ final class StormScenario extends Scenario {
                     + "(default: ${DEFAULT-VALUE}).")
     Drop drop;
 
-    @Option(names = "--hold", defaultValue = "PT1S",
+    @Option(names = "--hold", defaultValue = "1s", converter = DurationConverter.class,
             description = "With --drop client: how long all connections stay up before the drop (default: ${DEFAULT-VALUE}).")
     Duration hold;
 
-    @Option(names = "--drop-wait", defaultValue = "PT120S",
+    @Option(names = "--drop-wait", defaultValue = "120s", converter = DurationConverter.class,
             description = "With --drop server: how long to wait for the first disconnect (default: ${DEFAULT-VALUE}).")
     Duration dropWait;
 
-    @Option(names = "--backoff-min", defaultValue = "PT0.1S",
+    @Option(names = "--backoff-min", defaultValue = "100ms", converter = DurationConverter.class,
             description = "Shortest wait before a reconnect attempt (default: ${DEFAULT-VALUE}).")
     Duration backoffMin;
 
-    @Option(names = "--backoff-max", defaultValue = "PT5S",
+    @Option(names = "--backoff-max", defaultValue = "5s", converter = DurationConverter.class,
             description = "Longest wait before a reconnect attempt; attempt k waits uniformly in "
                     + "[min, min(max, min*2^(k+1))] (default: ${DEFAULT-VALUE}).")
     Duration backoffMax;
@@ -78,11 +80,11 @@ final class StormScenario extends Scenario {
             description = "Report the time until this fraction of the dropped clients is back (default: ${DEFAULT-VALUE}).")
     double targetFraction;
 
-    @Option(names = "--deadline", defaultValue = "PT60S",
+    @Option(names = "--deadline", defaultValue = "60s", converter = DurationConverter.class,
             description = "From the drop: clients stop reconnecting after this; the run ends (default: ${DEFAULT-VALUE}).")
     Duration deadline;
 
-    @Option(names = "--settle", defaultValue = "PT2S",
+    @Option(names = "--settle", defaultValue = "2s", converter = DurationConverter.class,
             description = "With --drop server: once every dropped client is back, end after this long without a "
                     + "new disconnect (default: ${DEFAULT-VALUE}).")
     Duration settle;

@@ -95,7 +95,7 @@ class DemoCommandTest {
 
         Run duration = run("--duration", "ten", "--exit-after-burst");
         assertThat(duration.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(duration.err()).contains("not a duration: 'ten'");
+        assertThat(duration.err()).contains("Invalid value for option '--duration'", "got 'ten'");
     }
 
     @Test

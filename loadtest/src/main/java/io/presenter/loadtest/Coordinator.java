@@ -1,5 +1,6 @@
 package io.presenter.loadtest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -143,8 +144,7 @@ final class Coordinator {
             int exit = w.process.isAlive() ? -1 : w.process.exitValue();
             info.put("process_exit", exit);
             if (Files.exists(w.out) && !w.killed) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> r = (Map<String, Object>) Json.parse(Files.readString(w.out));
+                Map<String, Object> r = ReportJson.readObject(Files.readString(w.out));
                 results.add(r);
                 info.put("exit_code", r.get("exit_code"));
                 info.put("result", headline(r));
@@ -223,7 +223,6 @@ final class Coordinator {
         return o instanceof Number n ? n.longValue() : 0;
     }
 
-    @SuppressWarnings("unchecked")
     private void readProgress(Worker w) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(w.process.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -231,8 +230,8 @@ final class Coordinator {
             while ((line = r.readLine()) != null) {
                 if (line.startsWith(PROGRESS_PREFIX)) {
                     try {
-                        w.progress = (Map<String, Object>) Json.parse(line.substring(PROGRESS_PREFIX.length()));
-                    } catch (RuntimeException e) {
+                        w.progress = ReportJson.readObject(line.substring(PROGRESS_PREFIX.length()));
+                    } catch (JsonProcessingException e) {
                         // a torn line: keep the previous progress
                     }
                 }

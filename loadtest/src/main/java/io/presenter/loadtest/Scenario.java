@@ -279,7 +279,7 @@ abstract class Scenario implements Callable<Integer> {
                 p.put("connections", openConnections.get());
                 p.put("operations", ops);
                 p.put("errors", errorCount());
-                progressOut.println(Coordinator.PROGRESS_PREFIX + Json.writeCompact(p));
+                progressOut.println(Coordinator.PROGRESS_PREFIX + ReportJson.writeCompact(p));
             } else if (!quiet) {
                 progressOut.printf("[%5.1fs] %s conns=%d rate=%.0f/s errors=%d%n", t, progress(),
                         openConnections.get(), perSecond, errorCount());
@@ -310,7 +310,7 @@ abstract class Scenario implements Callable<Integer> {
     /** Writes --out (JSON) and --html when asked for. */
     void writeOutputs() throws IOException {
         if (out != null) {
-            Files.writeString(out, Json.write(report), StandardCharsets.UTF_8);
+            Files.writeString(out, ReportJson.write(report), StandardCharsets.UTF_8);
         }
         if (html != null) {
             Files.writeString(html, HtmlReport.render(report), StandardCharsets.UTF_8);

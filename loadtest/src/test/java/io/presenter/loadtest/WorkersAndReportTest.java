@@ -104,7 +104,7 @@ class WorkersAndReportTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void histogramsMergeExactlyAndDerivedFiguresAreRecomputed() {
+    void histogramsMergeExactlyAndDerivedFiguresAreRecomputed() throws Exception {
         LatencyRecorder a = new LatencyRecorder();
         LatencyRecorder b = new LatencyRecorder();
         for (int i = 1; i <= 100; i++) {
@@ -114,7 +114,7 @@ class WorkersAndReportTest {
         Map<String, Object> ra = storm(98, 100, a);
         Map<String, Object> rb = storm(100, 100, b);
         Map<String, Object> merged = ResultMerger.merge(List.of(
-                Json.parseObject(Json.write(ra)), Json.parseObject(Json.write(rb))));
+                ReportJson.readObject(ReportJson.write(ra)), ReportJson.readObject(ReportJson.write(rb))));
         Map<String, Object> s = (Map<String, Object>) merged.get("storm");
         Map<String, Object> rec = (Map<String, Object>) ((Map<String, Object>) s.get("latency_us")).get("recovery_from_drop");
         assertThat(rec).containsEntry("count", 200L);

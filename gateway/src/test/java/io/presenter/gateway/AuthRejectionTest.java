@@ -1,10 +1,10 @@
 package io.presenter.gateway;
 
-import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.netty.buffer.Unpooled;
+import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.codec.ClientPackets;
@@ -33,32 +33,25 @@ class AuthRejectionTest {
 
     private static final Duration AUTH_TIMEOUT = Duration.ofSeconds(1);
 
+    private HonestCouple honest;
     private PresenterCluster cluster;
     private PresenterServer presenter;
-    private TestChatClient alice;
-    private TestChatClient bob;
-    private long nextMessageId = 1;
 
     @BeforeAll
     void start() throws Exception {
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.converged(1);
-        presenter = cluster.startPresenter(PresenterCluster.settings().withAuthTimeout(AUTH_TIMEOUT), cluster.directory);
-        alice = cluster.authenticated(presenter, 1, 500);
-        bob = cluster.authenticated(presenter, 2, 500);
+        honest = HonestCouple.start(AUTH_TIMEOUT, TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
+        cluster = honest.cluster;
+        presenter = honest.presenter;
     }
 
     @AfterEach
     void honestCoupleStillChats() throws InterruptedException {
-        assertChat(alice, bob, nextMessageId, 3);
-        assertChat(bob, alice, nextMessageId, 3);
-        nextMessageId += 3;
+        honest.assertStillChatting();
     }
 
     @AfterAll
     void stop() throws Exception {
-        cluster.close();
+        honest.close();
     }
 
     @Test
@@ -143,6 +136,6 @@ class AuthRejectionTest {
     private void assertRejected(String reason) {
         cluster.awaitCounter(1, GatewayMeters.AUTH_REJECTED, "reason", reason);
         cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", reason);
-        assertThat(alice.channel().isActive()).isTrue();
+        honest.assertConnected();
     }
 }

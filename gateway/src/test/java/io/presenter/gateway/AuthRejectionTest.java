@@ -18,40 +18,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Bad clients are closed by the auth stage with a counted reason, while an honest couple on the
  * same presenter keeps chatting after each of them.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AuthRejectionTest {
+class AuthRejectionTest extends HonestCoupleTestBase {
 
     private static final Duration AUTH_TIMEOUT = Duration.ofSeconds(1);
 
-    private HonestCouple honest;
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-
-    @BeforeAll
-    void start() throws Exception {
-        honest = HonestCouple.start(AUTH_TIMEOUT, TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
-        cluster = honest.cluster;
-        presenter = honest.presenter;
-    }
-
-    @AfterEach
-    void honestCoupleStillChats() throws InterruptedException {
-        honest.assertStillChatting();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        honest.close();
+    AuthRejectionTest() {
+        super(AUTH_TIMEOUT, TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
     }
 
     @Test
@@ -136,6 +114,6 @@ class AuthRejectionTest {
     private void assertRejected(String reason) {
         cluster.awaitCounter(1, GatewayMeters.AUTH_REJECTED, "reason", reason);
         cluster.awaitCounter(1, GatewayMeters.CONNECTIONS_CLOSED, "reason", reason);
-        honest.assertConnected();
+        assertHonestCoupleConnected();
     }
 }

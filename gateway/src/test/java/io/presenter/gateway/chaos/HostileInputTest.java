@@ -11,7 +11,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.util.internal.PlatformDependent;
 import io.presenter.gateway.GatewayMeters;
-import io.presenter.gateway.HonestCouple;
+import io.presenter.gateway.HonestCoupleTestBase;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.StalledClient;
@@ -42,44 +42,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Hostile peers over real sockets, each cut off by its limit with a counted reason, while an
  * honest couple on the same presenter keeps chatting after every one of them. (The embedded-channel
  * versions of some of these live in the protocol module; see RELIABILITY.md for which.)
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HostileInputTest {
+class HostileInputTest extends HonestCoupleTestBase {
 
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(1);
     static final Duration AUTH_TIMEOUT = Duration.ofSeconds(3);
     static final Duration SETTLE = Duration.ofSeconds(30);
 
-    private HonestCouple honest;
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
     private final ScheduledExecutorService dribbler = Executors.newSingleThreadScheduledExecutor();
 
-    @BeforeAll
-    void start() throws Exception {
-        honest = HonestCouple.start(AUTH_TIMEOUT, HANDSHAKE_TIMEOUT);
-        cluster = honest.cluster;
-        presenter = honest.presenter;
-    }
-
-    @AfterEach
-    void honestCoupleStillChats() throws InterruptedException {
-        honest.assertStillChatting();
+    HostileInputTest() {
+        super(AUTH_TIMEOUT, HANDSHAKE_TIMEOUT);
     }
 
     @AfterAll
-    void stop() throws Exception {
+    void stopDribbler() {
         dribbler.shutdownNow();
-        honest.close();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.presenter.loadtest;
 
 import io.presenter.protocol.process.DurationConverter;
+import io.presenter.protocol.process.ManifestVersion;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.Delivery;
 import io.presenter.protocol.wire.SendMessage;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import io.presenter.protocol.process.ManifestVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -89,8 +89,8 @@ final class ChatScenario extends Scenario {
 
     @Override
     Duration bound() {
-        return rampBound(warmupConnections).plus(rampBound(connections)).plus(duration.multipliedBy(2))
-                .plus(drainTimeout).plusSeconds(10).plus(connectTimeout);
+        return options.connectBound().plus(duration.multipliedBy(2))
+                .plus(drainTimeout).plusSeconds(10).plus(options.connectTimeout);
     }
 
     @Override
@@ -102,7 +102,7 @@ final class ChatScenario extends Scenario {
         lastProgressDelivered = d;
         Ramp r = ramp;
         return String.format("%s connected=%d/%d sent=%d delivered=%d (%.0f/s) dup=%d reorder=%d", phase,
-                r == null ? 0 : r.succeeded.sum(), connections, sent.sum(), d, perSecond, duplicates.sum(),
+                r == null ? 0 : r.succeeded.sum(), options.connections, sent.sum(), d, perSecond, duplicates.sum(),
                 reordered.sum());
     }
 
@@ -153,7 +153,7 @@ final class ChatScenario extends Scenario {
     @Override
     void validate() {
         super.validate();
-        if (connections < 2 || connections % 2 != 0) {
+        if (options.connections < 2 || options.connections % 2 != 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--connections must be even and >= 2: clients chat in couples");
         }
@@ -167,29 +167,29 @@ final class ChatScenario extends Scenario {
     int run() throws Exception {
         long total = (long) Math.floor(rate * duration.toNanos() / 1e9);
         Map<String, Object> params = new LinkedHashMap<>();
-        params.put("connections", connections);
-        params.put("couples", connections / 2);
-        params.put("connect_rate_per_s", connectRate);
+        params.put("connections", options.connections);
+        params.put("couples", options.connections / 2);
+        params.put("connect_rate_per_s", options.connectRate);
         params.put("rate_per_s", rate);
         params.put("duration_seconds", duration.toMillis() / 1000.0);
         params.put("message_bytes", messageBytes);
         params.put("messages_planned", total);
-        params.put("signed_tokens", tokenKeys != null);
-        params.put("source_addresses", sourceAddresses);
-        params.put("warmup_connections", warmupConnections);
+        params.put("signed_tokens", options.tokenKeys != null);
+        params.put("source_addresses", options.sourceAddresses);
+        params.put("warmup_connections", options.warmupConnections);
         report.put("parameters", params);
 
-        states = new ClientState[connections];
-        for (int i = 0; i < connections; i++) {
+        states = new ClientState[options.connections];
+        for (int i = 0; i < options.connections; i++) {
             states[i] = new ClientState();
         }
-        couples = new Couples(coupleOffset);
+        couples = new Couples(options.coupleOffset);
         warmUp(couples);
         ProcessSampler.Sample beforeConnect = sample();
         phase = "connecting";
-        Ramp r = ramp(connections, couples, listener);
+        Ramp r = ramp(options.connections, couples, listener);
         ramp = r;
-        awaitRamp(r);
+        r.await();
         report.put("connect", r.toMap());
         // Only couples with both members online can chat: a message to an offline partner is not
         // delivered by design, and would read as a loss.
@@ -312,8 +312,8 @@ final class ChatScenario extends Scenario {
         Map<String, Object> msgs = (Map<String, Object>) report.get("messages");
         Map<String, Object> tput = (Map<String, Object>) report.get("throughput");
         Map<String, Object> lat = (Map<String, Object>) report.get("latency_us");
-        s.append(String.format("chat %s: %d clients (%d couples), %.0f msg/s for %s, %d-byte bodies%n", target,
-                connections, connections / 2, rate, duration, messageBytes));
+        s.append(String.format("chat %s: %d clients (%d couples), %.0f msg/s for %s, %d-byte bodies%n", options.target,
+                options.connections, options.connections / 2, rate, duration, messageBytes));
         if (conn != null) {
             s.append(String.format("  connected %s, failed %s %s%n", conn.get("succeeded"), conn.get("failed"),
                     conn.get("failures")));

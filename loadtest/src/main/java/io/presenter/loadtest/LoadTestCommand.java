@@ -1,8 +1,8 @@
 package io.presenter.loadtest;
 
 import io.presenter.protocol.process.ManifestVersion;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code loadtest}: the load-test harness's command line; each scenario is a subcommand. */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.testing.TestTls;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -167,6 +168,24 @@ class LoadTestCommandTest {
             Map<String, Object> result = (Map<String, Object>) bad.scenario().report.get("result");
             assertThat((Map<String, Long>) result.get("failures")).containsEntry("auth_bad_signature", 4L);
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void withCaACertificateThatDoesNotNameTheTargetIsReportedAsSuchWithTheReason() throws Exception {
+        String ca = TestTls.certificatePem().getPath(); // self-signed for the name "localhost"
+        CliRun byAddress = run("connect", "--ca", ca, "--connections", "2", "--hold", "0s", "--quiet");
+
+        assertThat(byAddress.exitCode()).as(byAddress.stdout()).isEqualTo(Scenario.EXIT_FAILURES);
+        assertThat((Map<String, Long>) byAddress.section("result").get("failures"))
+                .containsOnlyKeys("certificate_rejected");
+        String why = ((Map<String, String>) byAddress.scenario().report.get("failure_details")).get("certificate_rejected");
+        assertThat(why).as("the trust manager's own words").containsIgnoringCase("subject alternative name");
+        assertThat(byAddress.stdout()).contains("certificate_rejected: " + why);
+
+        CliRun byName = CliRun.run(dir, "localhost:" + chat.server().directAddress().getPort(), "connect",
+                "--ca", ca, "--connections", "2", "--hold", "0s", "--quiet");
+        assertThat(byName.exitCode()).as(byName.stdout()).isZero();
     }
 
     @Test

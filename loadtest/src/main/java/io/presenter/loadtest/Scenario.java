@@ -271,11 +271,6 @@ abstract class Scenario implements Callable<Integer> {
         }
     }
 
-    /** Waits for {@code f}, bounded by {@code timeout}, running nothing on this thread. */
-    static <T> T await(CompletableFuture<T> f, Duration timeout) throws Exception {
-        return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     /** A future that completes after {@code d}, from the scheduler (how scenarios "hold" without sleeping). */
     CompletableFuture<Void> after(Duration d) {
         CompletableFuture<Void> f = new CompletableFuture<>();

@@ -1,5 +1,8 @@
 package io.presenter.demo;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.presenter.loadtest.LoadTestCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -38,6 +41,8 @@ final class Burst {
         }
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private Burst() {}
 
     /**
@@ -75,17 +80,30 @@ final class Burst {
         if (!Files.exists(out)) {
             throw new IllegalStateException("the load harness wrote no result (exit code " + code + "):\n" + summary);
         }
-        Map<String, Object> report = Json.object(Json.parse(Files.readString(out, StandardCharsets.UTF_8)), "result");
+        JsonNode report = JSON.readTree(out.toFile());
         Files.delete(out);
-        Map<String, Object> connect = Json.path(report, "connect");
-        Map<String, Object> handshakes = Json.path(connect, "handshakes");
-        Map<String, Object> messages = Json.path(report, "messages");
-        Map<String, Object> latency = Json.path(report, "latency_us", "delivery_from_intended_send");
-        return new Result(code, Json.number(connect, "succeeded"), Json.number(connect, "failed"),
-                Json.path(connect, "failures"), Json.number(handshakes, "full"), Json.number(handshakes, "resumed"),
-                Json.number(messages, "sent"), Json.number(messages, "delivered"), Json.number(messages, "duplicates"),
-                Json.number(messages, "lost"), Json.number(messages, "reordered"), Json.number(messages, "wrong_sender"),
-                Json.number(latency, "p50"), Json.number(latency, "p99"), Json.number(latency, "max"),
-                Json.path(report, "errors"), summary);
+        JsonNode connect = report.required("connect");
+        JsonNode handshakes = connect.required("handshakes");
+        JsonNode messages = report.required("messages");
+        JsonNode latency = report.requiredAt("/latency_us/delivery_from_intended_send");
+        return new Result(code, number(connect, "succeeded"), number(connect, "failed"),
+                map(connect.required("failures")), number(handshakes, "full"), number(handshakes, "resumed"),
+                number(messages, "sent"), number(messages, "delivered"), number(messages, "duplicates"),
+                number(messages, "lost"), number(messages, "reordered"), number(messages, "wrong_sender"),
+                number(latency, "p50"), number(latency, "p99"), number(latency, "max"),
+                map(report.required("errors")), summary);
+    }
+
+    /** A field the harness always writes as a whole number; anything else means the report changed shape. */
+    private static long number(JsonNode object, String field) {
+        JsonNode n = object.required(field);
+        if (!n.canConvertToExactIntegral()) {
+            throw new IllegalArgumentException("'" + field + "' is not a whole number in the load harness's result: " + n);
+        }
+        return n.asLong();
+    }
+
+    private static Map<String, Object> map(JsonNode object) {
+        return JSON.convertValue(object, new TypeReference<Map<String, Object>>() {});
     }
 }

@@ -15,10 +15,10 @@ import io.presenter.gateway.tls.TicketKeys;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.process.Directories;
 import io.presenter.ring.EmbeddedZooKeeper;
 import io.presenter.ring.ZooKeeperConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -34,12 +34,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -324,22 +322,9 @@ final class Demo implements AutoCloseable {
         if (zooKeeper != null) {
             zooKeeper.close();
         }
-        deleteRecursively(dir);
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
+        try {
+            Directories.deleteRecursively(dir);
+        } catch (IOException e) {
             log.warn("cannot remove {}: {}", dir, e.toString());
         }
     }

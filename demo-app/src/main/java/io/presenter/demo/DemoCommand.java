@@ -4,13 +4,15 @@ import io.micrometer.core.instrument.Counter;
 import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.loadtest.LoadTestCommand;
+import io.presenter.protocol.process.DurationConverter;
+import io.presenter.protocol.process.Durations;
+import io.presenter.protocol.process.ManifestVersion;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,11 +20,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,7 +29,7 @@ import picocli.CommandLine.Option;
  * chat-server stubs, a presenter), a burst of real TLS clients chatting through it, a summary of
  * what happened, then it stays up for your own clients until Ctrl-C.
  */
-@Command(name = "presenter-demo", mixinStandardHelpOptions = true, versionProvider = DemoCommand.Version.class,
+@Command(name = "presenter-demo", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Runs Presenter end to end in this one process, on loopback: an embedded ZooKeeper, three "
                 + "chat-server stubs registered in it, and a presenter with a freshly generated self-signed ECDSA "
@@ -125,7 +124,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("Presenter demo %s: starting ZooKeeper, %d chat servers and a presenter in this JVM...%n",
-                Version.version(), chatServers);
+                ManifestVersion.of(DemoCommand.class), chatServers);
         out.flush();
         long startNanos = System.nanoTime();
         Demo demo = Demo.start(new Demo.Settings(port, adminPort, chatServers, overrides));
@@ -135,7 +134,7 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             printSetup(demo, out, (System.nanoTime() - startNanos) / 1e9);
             out.printf("%nBurst: %d TLS clients in %d couples, %.0f msg/s for %s through the presenter...%n",
-                    clients, clients / 2, rate, human(duration));
+                    clients, clients / 2, rate, Durations.format(duration));
             out.flush();
             Burst.Result burst = Burst.run(demo, clients, rate, duration, quiet);
             demo.awaitNoClients(Duration.ofSeconds(10));
@@ -266,46 +265,5 @@ public final class DemoCommand implements Callable<Integer> {
 
     static String millis(long micros) {
         return String.format(Locale.ROOT, micros < 10_000 ? "%.2f ms" : "%.1f ms", micros / 1000.0);
-    }
-
-    static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-    }
-
-    /** {@code 10s}, {@code 500ms}, {@code 2m}, {@code 1h}, or ISO-8601 {@code PT10S}. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
-
-        @Override
-        public Duration convert(String value) {
-            Matcher m = SIMPLE.matcher(value.strip().toLowerCase(Locale.ROOT));
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                return switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofHours(n);
-                };
-            }
-            try {
-                return Duration.parse(value.strip());
-            } catch (DateTimeParseException e) {
-                throw new CommandLine.TypeConversionException("not a duration: '" + value + "' (e.g. 10s, 500ms, PT10S)");
-            }
-        }
-    }
-
-    /** The version Maven wrote into the jar's manifest ("dev" when run from classes). */
-    public static final class Version implements IVersionProvider {
-        static String version() {
-            String version = DemoCommand.class.getPackage().getImplementationVersion();
-            return version == null ? "dev" : version;
-        }
-
-        @Override
-        public String[] getVersion() {
-            return new String[] {"presenter-demo " + version()};
-        }
     }
 }

@@ -3,6 +3,8 @@ package io.presenter.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.presenter.gateway.client.ClientMeters;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.presenter.testing.Await;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -96,9 +96,7 @@ class DashboardMetricsTest {
 
     @Test
     void everyMetricTheDashboardQueriesIsExportedByThePresenter() throws Exception {
-        Map<String, Object> dashboard = Json.object(Json.parse(Files.readString(DASHBOARD, StandardCharsets.UTF_8)),
-                "dashboard");
-        List<String> queries = queries(dashboard);
+        List<String> queries = queries(new ObjectMapper().readTree(DASHBOARD.toFile()));
         Set<String> used = new TreeSet<>();
         for (String query : queries) {
             used.addAll(metricNames(query));
@@ -124,17 +122,20 @@ class DashboardMetricsTest {
 
     @Test
     void theDashboardIsWellFormed() throws Exception {
-        Map<String, Object> dashboard = Json.object(Json.parse(Files.readString(DASHBOARD, StandardCharsets.UTF_8)),
-                "dashboard");
-        assertThat(dashboard).containsKeys("title", "uid", "schemaVersion", "panels", "templating", "time");
-        Set<Object> ids = new HashSet<>();
-        for (Object p : (List<?>) dashboard.get("panels")) {
-            Map<String, Object> panel = Json.object(p, "panel");
+        JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
+        for (String field : List.of("title", "uid", "schemaVersion", "panels", "templating", "time")) {
+            assertThat(dashboard.has(field)).as("dashboard has %s", field).isTrue();
+        }
+        Set<JsonNode> ids = new HashSet<>();
+        for (JsonNode panel : dashboard.required("panels")) {
             assertThat(ids.add(panel.get("id"))).as("unique panel id %s", panel.get("id")).isTrue();
-            assertThat(panel).containsKeys("type", "title", "gridPos");
-            if (!"row".equals(panel.get("type"))) {
-                assertThat((List<?>) panel.get("targets")).as(String.valueOf(panel.get("title"))).isNotEmpty();
-                assertThat(panel.get("description")).as(String.valueOf(panel.get("title"))).isNotNull();
+            for (String field : List.of("type", "title", "gridPos")) {
+                assertThat(panel.has(field)).as("panel %s has %s", panel.get("id"), field).isTrue();
+            }
+            if (!"row".equals(panel.path("type").asText())) {
+                String title = panel.path("title").asText();
+                assertThat(panel.path("targets").isEmpty()).as(title + " has targets").isFalse();
+                assertThat(panel.hasNonNull("description")).as(title + " has a description").isTrue();
             }
         }
     }
@@ -151,23 +152,20 @@ class DashboardMetricsTest {
     }
 
     /** Every PromQL query of the dashboard: panel targets and query variables. */
-    static List<String> queries(Map<String, Object> dashboard) {
+    static List<String> queries(JsonNode dashboard) {
         List<String> queries = new ArrayList<>();
-        for (Object p : (List<?>) dashboard.get("panels")) {
-            Map<String, Object> panel = Json.object(p, "panel");
-            if (panel.get("targets") instanceof List<?> targets) {
-                for (Object t : targets) {
-                    if (Json.object(t, "target").get("expr") instanceof String expr) {
-                        queries.add(expr);
-                    }
+        for (JsonNode panel : dashboard.required("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                if (target.path("expr").isTextual()) {
+                    queries.add(target.get("expr").asText());
                 }
             }
         }
-        for (Object v : (List<?>) Json.path(dashboard, "templating").get("list")) {
-            Map<String, Object> variable = Json.object(v, "variable");
-            if ("query".equals(variable.get("type"))) {
-                Object q = variable.get("query");
-                queries.add(q instanceof String s ? s : (String) Json.object(q, "query").get("query"));
+        for (JsonNode variable : dashboard.requiredAt("/templating/list")) {
+            if ("query".equals(variable.path("type").asText())) {
+                JsonNode q = variable.required("query");
+                // Grafana writes a query variable's query either as a string or as {"query": "..."}.
+                queries.add(q.isTextual() ? q.asText() : q.required("query").asText());
             }
         }
         return queries;

@@ -1,5 +1,7 @@
 package io.presenter.loadtest;
 
+import io.presenter.protocol.process.DurationConverter;
+import io.presenter.protocol.process.ManifestVersion;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.Delivery;
 import io.presenter.protocol.wire.SendMessage;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Option;
  * load (coordinated omission). The receiver checks every message from its partner arrives exactly
  * once and in order: duplicates, losses and reorders must all be 0.
  */
-@Command(name = "chat", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+@Command(name = "chat", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Connect N clients in couples, send messages at a total rate (open loop) for a duration; "
                 + "verify exactly-once in-order delivery to the partner, report throughput and latency.")
@@ -37,13 +39,13 @@ final class ChatScenario extends Scenario {
     @Option(names = "--rate", defaultValue = "1000", description = "Total messages per second over all clients (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--duration", defaultValue = "PT10S", description = "How long messages are sent (ISO-8601, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class, description = "How long messages are sent (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
     @Option(names = "--message-bytes", defaultValue = "64", description = "Body size of each message (default: ${DEFAULT-VALUE}).")
     int messageBytes;
 
-    @Option(names = "--drain-timeout", defaultValue = "PT10S",
+    @Option(names = "--drain-timeout", defaultValue = "10s", converter = DurationConverter.class,
             description = "After the last send, how long to wait for outstanding deliveries (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
@@ -87,8 +89,8 @@ final class ChatScenario extends Scenario {
 
     @Override
     Duration bound() {
-        return rampBound(warmupConnections).plus(rampBound(connections)).plus(duration.multipliedBy(2))
-                .plus(drainTimeout).plusSeconds(10).plus(connectTimeout);
+        return options.connectBound().plus(duration.multipliedBy(2))
+                .plus(drainTimeout).plusSeconds(10).plus(options.connectTimeout);
     }
 
     @Override
@@ -100,7 +102,7 @@ final class ChatScenario extends Scenario {
         lastProgressDelivered = d;
         Ramp r = ramp;
         return String.format("%s connected=%d/%d sent=%d delivered=%d (%.0f/s) dup=%d reorder=%d", phase,
-                r == null ? 0 : r.succeeded.sum(), connections, sent.sum(), d, perSecond, duplicates.sum(),
+                r == null ? 0 : r.succeeded.sum(), options.connections, sent.sum(), d, perSecond, duplicates.sum(),
                 reordered.sum());
     }
 
@@ -151,7 +153,7 @@ final class ChatScenario extends Scenario {
     @Override
     void validate() {
         super.validate();
-        if (connections < 2 || connections % 2 != 0) {
+        if (options.connections < 2 || options.connections % 2 != 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--connections must be even and >= 2: clients chat in couples");
         }
@@ -165,29 +167,29 @@ final class ChatScenario extends Scenario {
     int run() throws Exception {
         long total = (long) Math.floor(rate * duration.toNanos() / 1e9);
         Map<String, Object> params = new LinkedHashMap<>();
-        params.put("connections", connections);
-        params.put("couples", connections / 2);
-        params.put("connect_rate_per_s", connectRate);
+        params.put("connections", options.connections);
+        params.put("couples", options.connections / 2);
+        params.put("connect_rate_per_s", options.connectRate);
         params.put("rate_per_s", rate);
         params.put("duration_seconds", duration.toMillis() / 1000.0);
         params.put("message_bytes", messageBytes);
         params.put("messages_planned", total);
-        params.put("signed_tokens", tokenKeys != null);
-        params.put("source_addresses", sourceAddresses);
-        params.put("warmup_connections", warmupConnections);
+        params.put("signed_tokens", options.tokenKeys != null);
+        params.put("source_addresses", options.sourceAddresses);
+        params.put("warmup_connections", options.warmupConnections);
         report.put("parameters", params);
 
-        states = new ClientState[connections];
-        for (int i = 0; i < connections; i++) {
+        states = new ClientState[options.connections];
+        for (int i = 0; i < options.connections; i++) {
             states[i] = new ClientState();
         }
-        couples = new Couples(coupleOffset);
+        couples = new Couples(options.coupleOffset);
         warmUp(couples);
         ProcessSampler.Sample beforeConnect = sample();
         phase = "connecting";
-        Ramp r = ramp(connections, couples, listener);
+        Ramp r = ramp(options.connections, couples, listener);
         ramp = r;
-        awaitRamp(r);
+        r.await();
         report.put("connect", r.toMap());
         // Only couples with both members online can chat: a message to an offline partner is not
         // delivered by design, and would read as a loss.
@@ -310,8 +312,8 @@ final class ChatScenario extends Scenario {
         Map<String, Object> msgs = (Map<String, Object>) report.get("messages");
         Map<String, Object> tput = (Map<String, Object>) report.get("throughput");
         Map<String, Object> lat = (Map<String, Object>) report.get("latency_us");
-        s.append(String.format("chat %s: %d clients (%d couples), %.0f msg/s for %s, %d-byte bodies%n", target,
-                connections, connections / 2, rate, duration, messageBytes));
+        s.append(String.format("chat %s: %d clients (%d couples), %.0f msg/s for %s, %d-byte bodies%n", options.target,
+                options.connections, options.connections / 2, rate, duration, messageBytes));
         if (conn != null) {
             s.append(String.format("  connected %s, failed %s %s%n", conn.get("succeeded"), conn.get("failed"),
                     conn.get("failures")));

@@ -20,6 +20,7 @@ import java.lang.reflect.Method;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,11 +38,38 @@ final class ClientConnection {
     /** Why a connection did not get to an authenticated session. */
     static final class Failure extends RuntimeException {
         final String reason;
+        /** What went wrong in words (the exception's own message), for the report's failure details. */
+        final String detail;
 
         Failure(String reason, String detail) {
             super(reason + ": " + detail, null, false, false);
             this.reason = reason;
+            this.detail = detail;
         }
+    }
+
+    /**
+     * The tag of a failed TLS handshake. A certificate the client refused gets its own, since the
+     * cure differs: with {@code --ca} the certificate must chain to that CA <em>and</em> name the
+     * {@code --target} host, and an IP target matches only an IP address in the certificate's
+     * subjectAltName, which self-signed certificates for a host name rarely have.
+     */
+    static String handshakeFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException) {
+                return "certificate_rejected";
+            }
+        }
+        return "handshake_failed";
+    }
+
+    /** The innermost message of {@code cause}'s chain: the reason, rather than its wrappers. */
+    static String rootMessage(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return String.valueOf(root);
     }
 
     /** What a chat scenario wants to hear about; called on the connection's event loop. */
@@ -138,7 +166,7 @@ final class ClientConnection {
             }
             ssl.handshakeFuture().addListener(f -> {
                 if (!f.isSuccess()) {
-                    fail("handshake_failed", String.valueOf(f.cause()));
+                    fail(handshakeFailure(f.cause()), rootMessage(f.cause()));
                     return;
                 }
                 long now = System.nanoTime();
@@ -188,7 +216,7 @@ final class ClientConnection {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            fail(handshakeNanos == 0 ? "handshake_failed" : "protocol_error", String.valueOf(cause));
+            fail(handshakeNanos == 0 ? handshakeFailure(cause) : "protocol_error", rootMessage(cause));
             ctx.close();
         }
     }

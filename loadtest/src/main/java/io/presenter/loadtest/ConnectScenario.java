@@ -1,5 +1,7 @@
 package io.presenter.loadtest;
 
+import io.presenter.protocol.process.DurationConverter;
+import io.presenter.protocol.process.ManifestVersion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,14 +16,14 @@ import picocli.CommandLine.Option;
  * show what TLS session resumption buys when the same clients come back (what happens when a chat
  * server or presenter dies and its clients reconnect).
  */
-@Command(name = "connect", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+@Command(name = "connect", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Ramp to N TLS connections at a rate, authenticate each, hold, close; report full vs "
                 + "resumed handshakes, handshake/auth latency percentiles, failures by reason.")
 final class ConnectScenario extends Scenario {
 
-    @Option(names = "--hold", defaultValue = "PT5S",
-            description = "How long all connections stay open (ISO-8601, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hold", defaultValue = "5s", converter = DurationConverter.class,
+            description = "How long all connections stay open (default: ${DEFAULT-VALUE}).")
     Duration hold;
 
     @Option(names = "--waves", defaultValue = "1",
@@ -39,7 +41,8 @@ final class ConnectScenario extends Scenario {
 
     @Override
     Duration bound() {
-        return rampBound(warmupConnections).plus(rampBound(connections).plus(hold).plus(connectTimeout).multipliedBy(waves));
+        return options.rampBound(options.warmupConnections)
+                .plus(options.rampBound(options.connections).plus(hold).plus(options.connectTimeout).multipliedBy(waves));
     }
 
     @Override
@@ -49,7 +52,7 @@ final class ConnectScenario extends Scenario {
             return "starting";
         }
         return String.format("wave %d/%d connected=%d/%d failed=%d", wave, waves,
-                r.succeeded.sum(), connections, r.failed.sum());
+                r.succeeded.sum(), options.connections, r.failed.sum());
     }
 
     @Override
@@ -63,17 +66,17 @@ final class ConnectScenario extends Scenario {
     @Override
     int run() throws Exception {
         Map<String, Object> params = new LinkedHashMap<>();
-        params.put("connections", connections);
-        params.put("connect_rate_per_s", connectRate);
+        params.put("connections", options.connections);
+        params.put("connect_rate_per_s", options.connectRate);
         params.put("hold_seconds", hold.toMillis() / 1000.0);
         params.put("waves", waves);
-        params.put("tls_protocols", tlsProtocols);
-        params.put("resumption", resumption);
-        params.put("warmup_connections", warmupConnections);
-        params.put("source_addresses", sourceAddresses);
-        params.put("signed_tokens", tokenKeys != null);
+        params.put("tls_protocols", options.tlsProtocols);
+        params.put("resumption", options.resumption);
+        params.put("warmup_connections", options.warmupConnections);
+        params.put("source_addresses", options.sourceAddresses);
+        params.put("signed_tokens", options.tokenKeys != null);
         report.put("parameters", params);
-        Couples couples = new Couples(coupleOffset);
+        Couples couples = new Couples(options.coupleOffset);
         warmUp(couples);
         List<Map<String, Object>> waveReports = new ArrayList<>();
         long failed = 0;
@@ -81,9 +84,9 @@ final class ConnectScenario extends Scenario {
             wave = w + 1;
             phase = "wave " + wave;
             ProcessSampler.Sample before = sample();
-            Ramp ramp = ramp(connections, couples, ClientConnection.NO_LISTENER);
+            Ramp ramp = ramp(options.connections, couples, ClientConnection.NO_LISTENER);
             current = ramp;
-            awaitRamp(ramp);
+            ramp.await();
             ProcessSampler.Sample afterRamp = sample();
             after(hold).join();
             ProcessSampler.Sample afterHold = sample();
@@ -114,8 +117,8 @@ final class ConnectScenario extends Scenario {
     @SuppressWarnings("unchecked")
     String summary() {
         StringBuilder s = new StringBuilder();
-        s.append(String.format("connect %s: %d connections at %.0f/s, hold %s, %d wave(s)%n", target, connections,
-                connectRate, hold, waves));
+        s.append(String.format("connect %s: %d connections at %.0f/s, hold %s, %d wave(s)%n", options.target,
+                options.connections, options.connectRate, hold, waves));
         for (Map<String, Object> w : (List<Map<String, Object>>) report.get("waves")) {
             Map<String, Object> hs = (Map<String, Object>) w.get("handshakes");
             Map<String, Object> lat = (Map<String, Object>) w.get("latency_us");

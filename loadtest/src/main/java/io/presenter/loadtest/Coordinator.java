@@ -1,5 +1,6 @@
 package io.presenter.loadtest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -66,13 +67,13 @@ final class Coordinator {
     }
 
     int run() throws Exception {
-        int k = scenario.workers;
-        List<InetAddress> sources = Scenario.parseSources(scenario.sourceAddresses);
+        int k = scenario.options.workers;
+        List<InetAddress> sources = Connector.parseSources(scenario.options.sourceAddresses);
         Path dir = Files.createTempDirectory("loadtest-workers");
         List<Worker> workers = new ArrayList<>();
         // Whole couples per worker, so both members of a couple live in one process.
-        int couples = scenario.connections / 2;
-        int odd = scenario.connections % 2;
+        int couples = scenario.options.connections / 2;
+        int odd = scenario.options.connections % 2;
         int first = 0;
         for (int i = 0; i < k; i++) {
             int share = 2 * (couples / k + (i < couples % k ? 1 : 0)) + (i == k - 1 ? odd : 0);
@@ -87,7 +88,7 @@ final class Coordinator {
                     dir.resolve("worker-" + i + ".log")));
             first += share;
         }
-        Duration bound = scenario.workerDeadline != null ? scenario.workerDeadline : scenario.bound().plusSeconds(30);
+        Duration bound = scenario.options.workerDeadline != null ? scenario.options.workerDeadline : scenario.bound().plusSeconds(30);
         long started = System.nanoTime();
         for (Worker w : workers) {
             List<String> cmd = command(w);
@@ -137,14 +138,13 @@ final class Coordinator {
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("index", w.index);
             info.put("connections", w.connections);
-            info.put("couple_offset", scenario.coupleOffset + w.first / 2);
+            info.put("couple_offset", scenario.options.coupleOffset + w.first / 2);
             info.put("source_addresses", w.sources);
             info.put("killed", w.killed);
             int exit = w.process.isAlive() ? -1 : w.process.exitValue();
             info.put("process_exit", exit);
             if (Files.exists(w.out) && !w.killed) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> r = (Map<String, Object>) Json.parse(Files.readString(w.out));
+                Map<String, Object> r = ReportJson.readObject(Files.readString(w.out));
                 results.add(r);
                 info.put("exit_code", r.get("exit_code"));
                 info.put("result", headline(r));
@@ -170,12 +170,12 @@ final class Coordinator {
                     params.put(key, total);
                 }
             }
-            params.put("source_addresses", scenario.sourceAddresses);
+            params.put("source_addresses", scenario.options.sourceAddresses);
             params.put("workers", k);
             merged.put("parameters", params);
         }
         merged.putIfAbsent("scenario", scenario.name());
-        merged.putIfAbsent("target", scenario.target);
+        merged.putIfAbsent("target", scenario.options.target);
         Map<String, Long> errors = new java.util.TreeMap<>();
         if (merged.get("errors") instanceof Map<?, ?> e) {
             e.forEach((key, v) -> errors.put(String.valueOf(key), ((Number) v).longValue()));
@@ -213,7 +213,7 @@ final class Coordinator {
         last[0] = ops;
         last[1] = now;
         scenario.timeline.add(t, conns, rate, errors);
-        if (!scenario.quiet) {
+        if (!scenario.options.quiet) {
             scenario.progressOut.printf("[%5.1fs] workers %d/%d running %s conns=%d rate=%.0f/s errors=%d%n", t,
                     running, workers.size(), phases, conns, rate, errors);
         }
@@ -223,7 +223,6 @@ final class Coordinator {
         return o instanceof Number n ? n.longValue() : 0;
     }
 
-    @SuppressWarnings("unchecked")
     private void readProgress(Worker w) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(w.process.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -231,8 +230,8 @@ final class Coordinator {
             while ((line = r.readLine()) != null) {
                 if (line.startsWith(PROGRESS_PREFIX)) {
                     try {
-                        w.progress = (Map<String, Object>) Json.parse(line.substring(PROGRESS_PREFIX.length()));
-                    } catch (RuntimeException e) {
+                        w.progress = ReportJson.readObject(line.substring(PROGRESS_PREFIX.length()));
+                    } catch (JsonProcessingException e) {
                         // a torn line: keep the previous progress
                     }
                 }
@@ -246,7 +245,7 @@ final class Coordinator {
     private List<String> command(Worker w) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(scenario.workerJvmOptions);
+        cmd.addAll(scenario.options.workerJvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(LoadTestCommand.class.getName());
@@ -254,7 +253,7 @@ final class Coordinator {
         cmd.add("--index");
         cmd.add(Integer.toString(w.index));
         cmd.add(scenario.name());
-        double share = (double) w.connections / scenario.connections;
+        double share = (double) w.connections / scenario.options.connections;
         for (OptionSpec o : scenario.spec.options()) {
             String name = o.longestName();
             if (o.usageHelp() || o.versionHelp() || OWN.contains(name)) {
@@ -283,8 +282,8 @@ final class Coordinator {
             cmd.add(String.valueOf(v));
         }
         cmd.addAll(List.of("--connections", Integer.toString(w.connections),
-                "--couple-offset", Long.toString(scenario.coupleOffset + w.first / 2),
-                "--warmup-connections", Integer.toString((int) Math.round(scenario.warmupConnections * share)),
+                "--couple-offset", Long.toString(scenario.options.coupleOffset + w.first / 2),
+                "--warmup-connections", Integer.toString((int) Math.round(scenario.options.warmupConnections * share)),
                 "--out", w.out.toString()));
         if (!w.sources.isEmpty()) {
             cmd.addAll(List.of("--source-addresses", w.sources));

@@ -71,7 +71,7 @@ final class HtmlReport {
                 h.append(chart("target RSS and heap (MiB)", "seconds", "MiB", mem, false));
             }
         }
-        h.append("<h2>Report (JSON)</h2>\n<pre>").append(esc(Json.write(report))).append("</pre>\n</body></html>\n");
+        h.append("<h2>Report (JSON)</h2>\n<pre>").append(esc(ReportJson.write(report))).append("</pre>\n</body></html>\n");
         return h.toString();
     }
 

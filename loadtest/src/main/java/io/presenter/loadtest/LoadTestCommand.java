@@ -1,11 +1,11 @@
 package io.presenter.loadtest;
 
-import picocli.CommandLine;
+import io.presenter.protocol.process.ManifestVersion;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine;
 
 /** {@code loadtest}: the load-test harness's command line; each scenario is a subcommand. */
-@Command(name = "loadtest", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+@Command(name = "loadtest", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         subcommands = {ConnectScenario.class, ChatScenario.class, StormScenario.class, SoakScenario.class,
                 WorkerCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true,
@@ -27,14 +27,5 @@ public final class LoadTestCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: connect, chat, storm or soak");
-    }
-
-    /** The version Maven wrote into the jar's manifest ("dev" when run from classes). */
-    public static final class Version implements IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String version = LoadTestCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"presenter-loadtest " + (version == null ? "dev" : version)};
-        }
     }
 }

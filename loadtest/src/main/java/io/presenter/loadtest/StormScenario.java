@@ -1,6 +1,9 @@
 package io.presenter.loadtest;
 
 import io.netty.handler.ssl.SslContext;
+import io.presenter.loadtest.ScenarioOptions.Resumption;
+import io.presenter.protocol.process.DurationConverter;
+import io.presenter.protocol.process.ManifestVersion;
 import io.presenter.protocol.wire.Delivery;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +39,7 @@ import picocli.CommandLine.Option;
  * recorded in a histogram of time since T0 ({@code recovery_from_drop_us}), from which time to X%
  * and to 100% are read, so worker processes merge exactly.
  */
-@Command(name = "storm", mixinStandardHelpOptions = true, versionProvider = LoadTestCommand.Version.class,
+@Command(name = "storm", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Connect N clients, drop them all at once (client side, or wait for the server to drop "
                 + "them), reconnect with jittered exponential backoff, with or without TLS session resumption; "
@@ -51,19 +54,19 @@ final class StormScenario extends Scenario {
                     + "(default: ${DEFAULT-VALUE}).")
     Drop drop;
 
-    @Option(names = "--hold", defaultValue = "PT1S",
+    @Option(names = "--hold", defaultValue = "1s", converter = DurationConverter.class,
             description = "With --drop client: how long all connections stay up before the drop (default: ${DEFAULT-VALUE}).")
     Duration hold;
 
-    @Option(names = "--drop-wait", defaultValue = "PT120S",
+    @Option(names = "--drop-wait", defaultValue = "120s", converter = DurationConverter.class,
             description = "With --drop server: how long to wait for the first disconnect (default: ${DEFAULT-VALUE}).")
     Duration dropWait;
 
-    @Option(names = "--backoff-min", defaultValue = "PT0.1S",
+    @Option(names = "--backoff-min", defaultValue = "100ms", converter = DurationConverter.class,
             description = "Shortest wait before a reconnect attempt (default: ${DEFAULT-VALUE}).")
     Duration backoffMin;
 
-    @Option(names = "--backoff-max", defaultValue = "PT5S",
+    @Option(names = "--backoff-max", defaultValue = "5s", converter = DurationConverter.class,
             description = "Longest wait before a reconnect attempt; attempt k waits uniformly in "
                     + "[min, min(max, min*2^(k+1))] (default: ${DEFAULT-VALUE}).")
     Duration backoffMax;
@@ -78,11 +81,11 @@ final class StormScenario extends Scenario {
             description = "Report the time until this fraction of the dropped clients is back (default: ${DEFAULT-VALUE}).")
     double targetFraction;
 
-    @Option(names = "--deadline", defaultValue = "PT60S",
+    @Option(names = "--deadline", defaultValue = "60s", converter = DurationConverter.class,
             description = "From the drop: clients stop reconnecting after this; the run ends (default: ${DEFAULT-VALUE}).")
     Duration deadline;
 
-    @Option(names = "--settle", defaultValue = "PT2S",
+    @Option(names = "--settle", defaultValue = "2s", converter = DurationConverter.class,
             description = "With --drop server: once every dropped client is back, end after this long without a "
                     + "new disconnect (default: ${DEFAULT-VALUE}).")
     Duration settle;
@@ -116,15 +119,15 @@ final class StormScenario extends Scenario {
 
     @Override
     Duration bound() {
-        return rampBound(warmupConnections).plus(rampBound(connections)).plus(drop == Drop.server ? dropWait : hold)
-                .plus(deadline).plus(connectTimeout).plus(settle).plusSeconds(10);
+        return options.connectBound().plus(drop == Drop.server ? dropWait : hold)
+                .plus(deadline).plus(options.connectTimeout).plus(settle).plusSeconds(10);
     }
 
     @Override
     String progress() {
         Ramp r = initial;
         return String.format("%s connected=%d/%d dropped=%d back=%d attempts=%d", phase,
-                r == null ? 0 : r.succeeded.sum(), connections, dropped.get(), back.get(), attempts.sum());
+                r == null ? 0 : r.succeeded.sum(), options.connections, dropped.get(), back.get(), attempts.sum());
     }
 
     @Override
@@ -135,7 +138,7 @@ final class StormScenario extends Scenario {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--target-fraction must be in (0, 1], "
                     + "0 <= --backoff-min <= --backoff-max, --deadline and --drop-wait > 0, --hold, --settle >= 0");
         }
-        resumption = resume ? Resumption.SHARED : Resumption.OFF;
+        options.resumption = resume ? Resumption.SHARED : Resumption.OFF;
     }
 
     private final ClientConnection.Listener listener = new ClientConnection.Listener() {
@@ -189,19 +192,19 @@ final class StormScenario extends Scenario {
         attempts.increment();
         SslContext context;
         try {
-            context = resume ? tls : newClientContext();
+            context = resume ? connector.tls() : connector.newClientContext();
         } catch (javax.net.ssl.SSLException e) {
-            failed(index, attempt, "client_tls_context");
+            failed(index, attempt, "client_tls_context", String.valueOf(e));
             return;
         }
-        ClientConnection c = ClientConnection.open(index, bootstrap, context, resume, targetAddress, nextSource(),
-                authPacket(couples, index), connectTimeout, listener);
+        ClientConnection c = connector.open(index, couples, listener, context, resume);
         current[index] = c;
         track(c);
         c.established().whenComplete((ok, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-                failed(index, attempt, cause instanceof ClientConnection.Failure f ? f.reason : "internal_error");
+                ClientConnection.Failure f = cause instanceof ClientConnection.Failure x ? x : null;
+                failed(index, attempt, f != null ? f.reason : "internal_error", f != null ? f.detail : String.valueOf(cause));
                 return;
             }
             long now = System.nanoTime();
@@ -215,35 +218,36 @@ final class StormScenario extends Scenario {
         });
     }
 
-    private void failed(int index, int attempt, String reason) {
+    private void failed(int index, int attempt, String reason, String detail) {
         failures.computeIfAbsent(reason, k -> new LongAdder()).increment();
+        failureDetails.putIfAbsent(reason, detail);
         reconnectLater(index, attempt + 1);
     }
 
     @Override
     int run() throws Exception {
         Map<String, Object> params = new LinkedHashMap<>();
-        params.put("connections", connections);
-        params.put("connect_rate_per_s", connectRate);
+        params.put("connections", options.connections);
+        params.put("connect_rate_per_s", options.connectRate);
         params.put("drop", drop.name());
         params.put("resume", resume);
         params.put("backoff_min_seconds", backoffMin.toMillis() / 1000.0);
         params.put("backoff_max_seconds", backoffMax.toMillis() / 1000.0);
         params.put("target_fraction", targetFraction);
         params.put("deadline_seconds", deadline.toMillis() / 1000.0);
-        params.put("tls_protocols", tlsProtocols);
-        params.put("source_addresses", sourceAddresses);
-        params.put("signed_tokens", tokenKeys != null);
+        params.put("tls_protocols", options.tlsProtocols);
+        params.put("source_addresses", options.sourceAddresses);
+        params.put("signed_tokens", options.tokenKeys != null);
         report.put("parameters", params);
-        couples = new Couples(coupleOffset);
-        current = new ClientConnection[connections];
-        droppedAtNanos = new AtomicLongArray(connections);
+        couples = new Couples(options.coupleOffset);
+        current = new ClientConnection[options.connections];
+        droppedAtNanos = new AtomicLongArray(options.connections);
         warmUp(couples);
         phase = "connecting";
-        Ramp r = ramp(connections, couples, listener);
+        Ramp r = ramp(options.connections, couples, listener);
         initial = r;
-        awaitRamp(r);
-        for (int i = 0; i < connections; i++) {
+        r.await();
+        for (int i = 0; i < options.connections; i++) {
             current[i] = r.clients.get(i);
         }
         report.put("connect", r.toMap());
@@ -268,7 +272,7 @@ final class StormScenario extends Scenario {
         boolean all = false;
         if (storming) {
             long settleNanos = drop == Drop.client ? 0 : settle.toNanos();
-            Duration bound = deadline.plus(connectTimeout).plusSeconds(1);
+            Duration bound = deadline.plus(options.connectTimeout).plusSeconds(1);
             all = when(() -> pending.get() == 0 && (back.get() >= dropped.get())
                     && System.nanoTime() - lastDropNanos.get() >= settleNanos
                     && (drop == Drop.server || dropped.get() >= up.size()), bound)
@@ -340,7 +344,7 @@ final class StormScenario extends Scenario {
         StringBuilder s = new StringBuilder();
         Map<String, Object> conn = (Map<String, Object>) report.get("connect");
         Map<String, Object> m = (Map<String, Object>) report.get("storm");
-        s.append(String.format("storm %s: %d clients, drop %s, resume %s, backoff %s..%s%n", target, connections,
+        s.append(String.format("storm %s: %d clients, drop %s, resume %s, backoff %s..%s%n", options.target, options.connections,
                 drop, resume, backoffMin, backoffMax));
         if (conn != null) {
             s.append(String.format("  connected %s, failed %s %s%n", conn.get("succeeded"), conn.get("failed"),

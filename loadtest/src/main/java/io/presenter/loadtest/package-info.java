@@ -4,19 +4,25 @@
  *
  * <ul>
  *   <li>{@link io.presenter.loadtest.LoadTestCommand}: the {@code loadtest} command line.
- *   <li>{@link io.presenter.loadtest.Scenario}: what scenarios share (target, TLS, tokens, source
- *       addresses, the connection ramp, scheduler, progress line, server sampling, report).
+ *   <li>{@link io.presenter.loadtest.Scenario}: the orchestration every scenario shares (workers or
+ *       this process, scheduler, progress line, server sampling, report), reading
+ *       {@link io.presenter.loadtest.ScenarioOptions}, the options they share (a picocli mixin).
+ *   <li>{@link io.presenter.loadtest.Connector}: how clients reach the target (event loops, TLS,
+ *       tokens, source addresses); {@link io.presenter.loadtest.Ramp}: one open-loop ramp of
+ *       connections and its statistics.
  *   <li>{@link io.presenter.loadtest.ConnectScenario}: handshake storms, full vs resumed.
  *   <li>{@link io.presenter.loadtest.ChatScenario}: couples chatting at a total rate, checked for
  *       exactly-once in-order delivery.
  *   <li>{@link io.presenter.loadtest.ClientConnection}: one client; failures land in one reason.
  *   <li>{@link io.presenter.loadtest.Couples}: client index to user and couple ids.
  *   <li>{@link io.presenter.loadtest.LatencyRecorder}, {@link io.presenter.loadtest.ProcessSampler},
- *       {@link io.presenter.loadtest.Json}: latencies, the target's CPU/RSS from /proc, the report.
+ *       {@link io.presenter.loadtest.ReportJson}: latencies, the target's CPU/RSS from /proc, the
+ *       report as JSON (Jackson).
  *   <li>{@link io.presenter.loadtest.StormScenario}: drop every client at once (client side or by
  *       the server) and reconnect with jittered exponential backoff, with or without resumption.
  *   <li>{@link io.presenter.loadtest.SoakScenario}: churn + chat for a duration while the target's
- *       RSS, CPU and heap are sampled; slope after warm-up, undelivered messages, stuck gauges.
+ *       RSS, CPU and heap are sampled; slope after warm-up, undelivered messages, stuck gauges. Its
+ *       {@link io.presenter.loadtest.PrometheusScrape} reads the target's heap and gauges.
  *   <li>{@link io.presenter.loadtest.Coordinator}, {@link io.presenter.loadtest.WorkerCommand},
  *       {@link io.presenter.loadtest.ResultMerger}: {@code --workers K}.
  *   <li>{@link io.presenter.loadtest.HtmlReport}: {@code --html}, one self-contained page.

@@ -3,12 +3,8 @@ package io.presenter.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.presenter.chat.server.ChatServer;
-import io.presenter.chat.server.ChatServerConfig;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
-import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.testing.TestTls;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,12 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -35,49 +29,21 @@ class LoadTestCommandTest {
 
     private static final Duration BOUND = Duration.ofSeconds(60);
 
-    private static ChatServer server;
-    private static String target;
+    @RegisterExtension
+    static final LoopbackChatServer chat = new LoopbackChatServer("chat-1");
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = ChatServer.start(ChatServerConfig.loopback("chat-1"), TestTls.server(), auth -> AuthStatus.OK,
-                new SimpleMeterRegistry());
-        target = "127.0.0.1:" + server.directAddress().getPort();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
-    /** Runs the CLI, returns the exit code and keeps the scenario for its report. */
-    private record Run(int exitCode, Scenario scenario, String stdout, String json) {}
-
-    private Run run(String subcommand, String... args) throws Exception {
-        Path out = dir.resolve(subcommand + ".json");
-        CommandLine cli = new CommandLine(new LoadTestCommand());
-        List<String> all = new ArrayList<>(List.of(subcommand, "--out", out.toString(),
-                "--event-loops", "1", "--connect-timeout", "PT5S"));
-        if (!List.of(args).contains("--target")) {
-            all.addAll(List.of("--target", target));
-        }
-        all.addAll(List.of(args));
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        Scenario scenario = (Scenario) cli.getSubcommands().get(subcommand).getCommand();
-        scenario.summaryOut = new PrintStream(stdout, true, StandardCharsets.UTF_8);
-        int code = assertTimeoutPreemptively(BOUND, () -> cli.execute(all.toArray(String[]::new)));
-        String json = Files.exists(out) ? Files.readString(out) : "";
-        return new Run(code, scenario, stdout.toString(StandardCharsets.UTF_8), json);
+    private CliRun run(String subcommand, String... args) throws Exception {
+        return CliRun.run(dir, chat.target(), subcommand, args);
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void connectRampsAuthenticatesAndReportsPercentilesAndServerCost() throws Exception {
         long pid = ProcessHandle.current().pid(); // the stub runs in this JVM
-        Run run = run("connect", "--connections", "50", "--connect-rate", "200", "--hold", "PT0.5S",
+        CliRun run = run("connect", "--connections", "50", "--connect-rate", "200", "--hold", "500ms",
                 "--server-pid", Long.toString(pid));
 
         assertThat(run.exitCode()).as(run.stdout()).isZero();
@@ -102,7 +68,7 @@ class LoadTestCommandTest {
     @Test
     @SuppressWarnings("unchecked")
     void chatDeliversEveryMessageExactlyOnceInOrder() throws Exception {
-        Run run = run("chat", "--connections", "20", "--rate", "200", "--duration", "PT2S", "--connect-rate", "500");
+        CliRun run = run("chat", "--connections", "20", "--rate", "200", "--duration", "PT2S", "--connect-rate", "500");
 
         assertThat(run.exitCode()).as(run.stdout()).isZero();
         Map<String, Object> messages = (Map<String, Object>) run.scenario().report.get("messages");
@@ -141,7 +107,7 @@ class LoadTestCommandTest {
     @SuppressWarnings("unchecked")
     void aPeerThatDoesNotSpeakTlsIsAHandshakeFailure() throws Exception {
         // The stub's mux port is plain TCP: it reads the ClientHello as a bad mux frame and hangs up.
-        Run run = run("connect", "--target", "127.0.0.1:" + server.muxAddress().getPort(), "--connections", "3",
+        CliRun run = CliRun.run(dir, "127.0.0.1:" + chat.server().muxAddress().getPort(), "connect", "--connections", "3",
                 "--hold", "PT0S", "--quiet");
 
         assertThat(run.exitCode()).isEqualTo(Scenario.EXIT_FAILURES);
@@ -153,7 +119,7 @@ class LoadTestCommandTest {
     @Test
     @SuppressWarnings("unchecked")
     void connectionsSpreadOverSeveralLoopbackSourceAddressesAfterAnUnreportedWarmup() throws Exception {
-        Run run = run("connect", "--connections", "6", "--hold", "PT0S", "--source-addresses", "127.0.0.1-127.0.0.3",
+        CliRun run = run("connect", "--connections", "6", "--hold", "PT0S", "--source-addresses", "127.0.0.1-127.0.0.3",
                 "--warmup-connections", "4", "--quiet");
 
         assertThat(run.exitCode()).as(run.stdout()).isZero();
@@ -165,8 +131,8 @@ class LoadTestCommandTest {
     @Test
     @SuppressWarnings("unchecked")
     void aSecondWaveResumesTlsSessionsFromTheSharedCacheAndOffMeansFull() throws Exception {
-        Run shared = run("connect", "--connections", "10", "--hold", "PT0S", "--waves", "2", "--quiet");
-        Run off = run("connect", "--connections", "10", "--hold", "PT0S", "--waves", "2", "--resumption", "OFF",
+        CliRun shared = run("connect", "--connections", "10", "--hold", "PT0S", "--waves", "2", "--quiet");
+        CliRun off = run("connect", "--connections", "10", "--hold", "PT0S", "--waves", "2", "--resumption", "OFF",
                 "--quiet");
 
         assertThat(shared.exitCode()).isZero();
@@ -190,19 +156,36 @@ class LoadTestCommandTest {
         Files.writeString(wrong, "k1 = " + java.util.Base64.getEncoder().encodeToString(other) + "\n");
         TokenVerifier verifier = new TokenVerifier(TokenKeys.load(good), Clock.systemUTC(),
                 TokenVerifier.DEFAULT_ALLOWED_SKEW);
-        try (ChatServer verifying = ChatServer.start(ChatServerConfig.loopback("chat-2"), TestTls.server(),
-                auth -> verifier.verify(auth).toAuthStatus(), new SimpleMeterRegistry())) {
-            String verifyingTarget = "127.0.0.1:" + verifying.directAddress().getPort();
-            Run ok = run("connect", "--target", verifyingTarget, "--token-keys", good.toString(),
-                    "--connections", "4", "--hold", "PT0S", "--quiet");
-            Run bad = run("connect", "--target", verifyingTarget, "--token-keys", wrong.toString(),
-                    "--connections", "4", "--hold", "PT0S", "--quiet");
+        try (LoopbackChatServer verifying = new LoopbackChatServer("chat-2",
+                auth -> verifier.verify(auth).toAuthStatus()).start()) {
+            CliRun ok = CliRun.run(dir, verifying.target(), "connect", "--token-keys", good.toString(),
+                    "--connections", "4", "--hold", "0s", "--quiet");
+            CliRun bad = CliRun.run(dir, verifying.target(), "connect", "--token-keys", wrong.toString(),
+                    "--connections", "4", "--hold", "0s", "--quiet");
 
             assertThat(ok.exitCode()).isZero();
             assertThat(bad.exitCode()).isEqualTo(Scenario.EXIT_FAILURES);
             Map<String, Object> result = (Map<String, Object>) bad.scenario().report.get("result");
             assertThat((Map<String, Long>) result.get("failures")).containsEntry("auth_bad_signature", 4L);
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void withCaACertificateThatDoesNotNameTheTargetIsReportedAsSuchWithTheReason() throws Exception {
+        String ca = TestTls.certificatePem().getPath(); // self-signed for the name "localhost"
+        CliRun byAddress = run("connect", "--ca", ca, "--connections", "2", "--hold", "0s", "--quiet");
+
+        assertThat(byAddress.exitCode()).as(byAddress.stdout()).isEqualTo(Scenario.EXIT_FAILURES);
+        assertThat((Map<String, Long>) byAddress.section("result").get("failures"))
+                .containsOnlyKeys("certificate_rejected");
+        String why = ((Map<String, String>) byAddress.scenario().report.get("failure_details")).get("certificate_rejected");
+        assertThat(why).as("the trust manager's own words").containsIgnoringCase("subject alternative name");
+        assertThat(byAddress.stdout()).contains("certificate_rejected: " + why);
+
+        CliRun byName = CliRun.run(dir, "localhost:" + chat.server().directAddress().getPort(), "connect",
+                "--ca", ca, "--connections", "2", "--hold", "0s", "--quiet");
+        assertThat(byName.exitCode()).as(byName.stdout()).isZero();
     }
 
     @Test

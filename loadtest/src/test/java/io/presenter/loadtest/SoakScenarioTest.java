@@ -3,11 +3,6 @@ package io.presenter.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.presenter.chat.server.ChatServer;
-import io.presenter.chat.server.ChatServerConfig;
-import io.presenter.protocol.wire.AuthStatus;
-import io.presenter.testing.TestTls;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,9 +34,8 @@ class SoakScenarioTest {
             ex.close();
         });
         http.start();
-        try (ChatServer server = ChatServer.start(ChatServerConfig.loopback("chat-soak"), TestTls.server(),
-                auth -> AuthStatus.OK, new SimpleMeterRegistry())) {
-            CliRun run = CliRun.run(dir, "127.0.0.1:" + server.directAddress().getPort(), "soak",
+        try (LoopbackChatServer server = new LoopbackChatServer("chat-soak").start()) {
+            CliRun run = CliRun.run(dir, server.target(), "soak",
                     "--connections", "20", "--rate", "100", "--churn-rate", "4", "--duration", "PT3S",
                     "--sample-interval", "PT0.5S", "--warmup", "PT1S",
                     "--target-pid", Long.toString(ProcessHandle.current().pid()),

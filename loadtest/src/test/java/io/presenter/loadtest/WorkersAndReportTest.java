@@ -2,47 +2,29 @@ package io.presenter.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.presenter.chat.server.ChatServer;
-import io.presenter.chat.server.ChatServerConfig;
-import io.presenter.protocol.wire.AuthStatus;
-import io.presenter.testing.TestTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --workers (real worker JVMs on their own loopback source addresses), the result merge, and --html. */
 class WorkersAndReportTest {
 
-    private static ChatServer server;
-    private static String target;
+    @RegisterExtension
+    static final LoopbackChatServer chat = new LoopbackChatServer("chat-w");
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = ChatServer.start(ChatServerConfig.loopback("chat-w"), TestTls.server(), auth -> AuthStatus.OK,
-                new SimpleMeterRegistry());
-        target = "127.0.0.1:" + server.directAddress().getPort();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
     @Test
     @SuppressWarnings("unchecked")
     void twoWorkersMergeToTheSumOfTheirCounts() throws Exception {
-        CliRun run = CliRun.run(dir, target, "chat", "--workers", "2", "--connections", "12", "--rate", "60",
+        CliRun run = CliRun.run(dir, chat.target(), "chat", "--workers", "2", "--connections", "12", "--rate", "60",
                 "--duration", "PT1S", "--connect-rate", "100", "--source-addresses", "127.0.0.2,127.0.0.3");
 
         assertThat(run.exitCode()).as(run.stdout() + run.json()).isZero();
@@ -74,7 +56,7 @@ class WorkersAndReportTest {
     @SuppressWarnings("unchecked")
     void aWorkerThatOverrunsItsDeadlineIsKilledAndCounted() throws Exception {
         long started = System.nanoTime();
-        CliRun run = CliRun.run(dir, target, "connect", "--workers", "1", "--connections", "2", "--hold", "PT60S",
+        CliRun run = CliRun.run(dir, chat.target(), "connect", "--workers", "1", "--connections", "2", "--hold", "PT60S",
                 "--worker-deadline", "PT4S", "--quiet");
 
         assertThat(run.exitCode()).isEqualTo(Scenario.EXIT_FAILURES);
@@ -88,7 +70,7 @@ class WorkersAndReportTest {
     @Test
     void theHtmlReportIsSelfContainedAndCarriesTheSeries() throws Exception {
         Path html = dir.resolve("report.html");
-        CliRun run = CliRun.run(dir, target, "connect", "--connections", "20", "--connect-rate", "100",
+        CliRun run = CliRun.run(dir, chat.target(), "connect", "--connections", "20", "--connect-rate", "100",
                 "--hold", "PT1.2S", "--html", html.toString(), "--quiet");
 
         assertThat(run.exitCode()).isZero();
@@ -104,7 +86,7 @@ class WorkersAndReportTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void histogramsMergeExactlyAndDerivedFiguresAreRecomputed() {
+    void histogramsMergeExactlyAndDerivedFiguresAreRecomputed() throws Exception {
         LatencyRecorder a = new LatencyRecorder();
         LatencyRecorder b = new LatencyRecorder();
         for (int i = 1; i <= 100; i++) {
@@ -114,7 +96,7 @@ class WorkersAndReportTest {
         Map<String, Object> ra = storm(98, 100, a);
         Map<String, Object> rb = storm(100, 100, b);
         Map<String, Object> merged = ResultMerger.merge(List.of(
-                Json.parseObject(Json.write(ra)), Json.parseObject(Json.write(rb))));
+                ReportJson.readObject(ReportJson.write(ra)), ReportJson.readObject(ReportJson.write(rb))));
         Map<String, Object> s = (Map<String, Object>) merged.get("storm");
         Map<String, Object> rec = (Map<String, Object>) ((Map<String, Object>) s.get("latency_us")).get("recovery_from_drop");
         assertThat(rec).containsEntry("count", 200L);

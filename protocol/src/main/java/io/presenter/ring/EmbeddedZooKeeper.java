@@ -1,13 +1,11 @@
 package io.presenter.ring;
 
+import io.presenter.protocol.process.Directories;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZooKeeperServer;
 import org.slf4j.Logger;
@@ -114,22 +112,12 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         connections.shutdown();
         server.shutdown();
         if (deleteDataDir) {
-            deleteRecursively(dataDir);
+            try {
+                Directories.deleteRecursively(dataDir);
+            } catch (IOException e) {
+                logger.warn("Cannot delete embedded ZooKeeper data in {}", dataDir, e);
+            }
         }
         logger.info("Embedded ZooKeeper stopped");
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            logger.warn("Cannot delete embedded ZooKeeper data in {}", dir, e);
-        }
     }
 }

@@ -1,12 +1,10 @@
 package io.presenter.chat.server;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.presenter.protocol.process.AdminHttp;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The stub's admin port: {@code GET /metrics} (Prometheus text), {@code GET /health}, and
@@ -25,13 +23,14 @@ final class AdminEndpoint implements AutoCloseable {
     static AdminEndpoint start(InetSocketAddress address, PrometheusMeterRegistry registry, Runnable drain)
             throws IOException {
         HttpServer server = HttpServer.create(address, 16);
-        server.createContext("/metrics", exchange -> respond(exchange, "GET", 200, registry.scrape()));
-        server.createContext("/health", exchange -> respond(exchange, "GET", 200, "ok\n"));
+        server.createContext("/metrics", exchange -> AdminHttp.respond(exchange, "GET", 200, AdminHttp.PROMETHEUS_TEXT,
+                registry.scrape()));
+        server.createContext("/health", exchange -> AdminHttp.respond(exchange, "GET", 200, "text/plain", "ok\n"));
         server.createContext("/drain", exchange -> {
             if ("POST".equals(exchange.getRequestMethod())) {
                 drain.run();
             }
-            respond(exchange, "POST", 202, "draining\n");
+            AdminHttp.respond(exchange, "POST", 202, "text/plain", "draining\n");
         });
         server.start();
         return new AdminEndpoint(server);
@@ -39,20 +38,6 @@ final class AdminEndpoint implements AutoCloseable {
 
     InetSocketAddress address() {
         return server.getAddress();
-    }
-
-    private static void respond(HttpExchange exchange, String method, int okStatus, String body)
-            throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        boolean allowed = method.equals(exchange.getRequestMethod());
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        exchange.sendResponseHeaders(allowed ? okStatus : 405, allowed ? bytes.length : -1);
-        if (allowed) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
-        exchange.close();
     }
 
     @Override

@@ -13,6 +13,8 @@ import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
 import io.presenter.protocol.mux.MuxTls;
+import io.presenter.protocol.process.DurationConverter;
+import io.presenter.protocol.process.ManifestVersion;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.ZooKeeperConfig;
 import java.net.InetSocketAddress;
@@ -99,11 +101,11 @@ public final class ChatServerCommand implements Callable<Integer> {
             description = "Unwritten packets after which a slow session is closed (default: ${DEFAULT-VALUE}).")
     int maxPendingDeliveries;
 
-    @Option(names = "--move-spread", defaultValue = "PT10S",
-            description = "Time over which couples that moved away are let go (ISO-8601, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--move-spread", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Time over which couples that moved away are let go (default: ${DEFAULT-VALUE}).")
     Duration moveSpread;
 
-    @Option(names = "--drain-timeout", defaultValue = "PT60S",
+    @Option(names = "--drain-timeout", defaultValue = "60s", converter = DurationConverter.class,
             description = "On SIGTERM, how long to wait for sessions to move away (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 

@@ -50,7 +50,7 @@ class ChatServerCommandTest {
     @Test
     void helpAndVersionAndUsageErrors() {
         assertThat(run("--help")).startsWith("0:").contains("--zookeeper", "--token-keys", "--move-spread");
-        assertThat(run("--version")).startsWith("0:").contains("presenter ");
+        assertThat(run("--version")).startsWith("0:").contains("chat-server ");
         assertThat(run("--id", "chat-1")).startsWith("2:").contains("Missing required options");
     }
 

@@ -4,8 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.presenter.gateway.drain.DrainController;
+import io.presenter.protocol.process.AdminHttp;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -46,25 +46,25 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
             Supplier<String> readiness, DrainController drain, String drainToken) throws IOException {
         HttpServer server = HttpServer.create(address, 64);
-        server.createContext("/health", exchange -> respond(exchange, "GET", 200, "text/plain", "ok\n"));
+        server.createContext("/health", exchange -> AdminHttp.respond(exchange, "GET", 200, "text/plain", "ok\n"));
         server.createContext("/ready", exchange -> {
             String notReady = readiness.get();
-            respond(exchange, "GET", notReady == null ? 200 : 503, "text/plain",
+            AdminHttp.respond(exchange, "GET", notReady == null ? 200 : 503, "text/plain",
                     notReady == null ? "ready\n" : notReady + "\n");
         });
-        server.createContext("/metrics", exchange -> respond(exchange, "GET", 200,
-                "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+        server.createContext("/metrics", exchange -> AdminHttp.respond(exchange, "GET", 200,
+                AdminHttp.PROMETHEUS_TEXT, registry.scrape()));
         server.createContext("/drain", exchange -> {
             if ("POST".equals(exchange.getRequestMethod())) {
                 if (!authorized(exchange, drainToken)) {
                     log.warn("POST /drain from {} refused: bad or missing credential", exchange.getRemoteAddress());
-                    respond(exchange, "POST", 401, "text/plain", "bearer token required\n");
+                    AdminHttp.respond(exchange, "POST", 401, "text/plain", "bearer token required\n");
                     return;
                 }
                 log.info("POST /drain from {}", exchange.getRemoteAddress());
-                respond(exchange, "POST", 202, "application/json", drain.start().toJson() + "\n");
+                AdminHttp.respond(exchange, "POST", 202, "application/json", drain.start().toJson() + "\n");
             } else {
-                respond(exchange, "GET", 200, "application/json", drain.status().toJson() + "\n");
+                AdminHttp.respond(exchange, "GET", 200, "application/json", drain.status().toJson() + "\n");
             }
         });
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
@@ -88,20 +88,6 @@ public final class AdminServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return server.getAddress();
-    }
-
-    private static void respond(HttpExchange exchange, String method, int status, String contentType, String body)
-            throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        boolean allowed = method.equals(exchange.getRequestMethod());
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(allowed ? status : 405, allowed ? bytes.length : -1);
-        if (allowed) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
-        exchange.close();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.presenter.gateway.config;
 
+import io.presenter.protocol.process.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;

@@ -5,6 +5,7 @@ import io.presenter.gateway.config.ConfigReference;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.config.PresenterSettings;
 import io.presenter.gateway.lifecycle.LifecycleHookCommand;
+import io.presenter.protocol.process.ManifestVersion;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /** {@code presenter}: the daemon's command line. */
-@Command(name = "presenter", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
+@Command(name = "presenter", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         usageHelpAutoWidth = true,
         description = "Edge gateway for chat services: terminates clients' TLS, routes each client by its couple "
                 + "to the chat server that owns it, and relays it as one stream over a few pooled connections.",
@@ -51,7 +52,7 @@ public final class PresenterCommand {
         }
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
+    @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
             description = "Run the presenter. SIGTERM or POST /drain drains it; it exits 0 when drained. "
                     + "Ctrl-C (SIGINT) stops it at once.")
     static final class Run implements Callable<Integer> {
@@ -84,7 +85,7 @@ public final class PresenterCommand {
         }
     }
 
-    @Command(name = "check-config", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
+    @Command(name = "check-config", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
             description = "Check a config without starting anything; exits 2 listing every problem.")
     static final class CheckConfig implements Callable<Integer> {
         @CommandLine.Mixin
@@ -108,7 +109,7 @@ public final class PresenterCommand {
         }
     }
 
-    @Command(name = "config-reference", mixinStandardHelpOptions = true, versionProvider = PresenterVersion.class,
+    @Command(name = "config-reference", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
             description = "Print every setting with its default and meaning, as a YAML config file.")
     static final class Reference implements Callable<Integer> {
         @CommandLine.Spec

@@ -1,9 +1,9 @@
 package io.presenter.gateway.lifecycle;
 
-import io.presenter.gateway.config.Durations;
 import io.presenter.gateway.lifecycle.LifecycleActions.LifecycleActionException;
 import io.presenter.gateway.lifecycle.PresenterAdmin.DrainStatus;
 import io.presenter.gateway.lifecycle.PresenterAdmin.UnauthorizedException;
+import io.presenter.protocol.process.Durations;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;

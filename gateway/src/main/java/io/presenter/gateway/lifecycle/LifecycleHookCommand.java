@@ -1,6 +1,8 @@
 package io.presenter.gateway.lifecycle;
 
-import io.presenter.gateway.config.Durations;
+import io.presenter.protocol.process.DurationConverter;
+import io.presenter.protocol.process.Durations;
+import io.presenter.protocol.process.ManifestVersion;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -11,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -24,7 +25,7 @@ import software.amazon.awssdk.services.autoscaling.AutoScalingClientBuilder;
  * {@code presenter lifecycle-hook}: runs beside the presenter on an EC2 Auto Scaling instance and
  * turns the group's terminate lifecycle hook into a polite drain. See {@code deploy/aws/lifecycle-hook.md}.
  */
-@Command(name = "lifecycle-hook", mixinStandardHelpOptions = true, versionProvider = LifecycleHookCommand.Version.class,
+@Command(name = "lifecycle-hook", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         usageHelpAutoWidth = true, sortOptions = false,
         description = {
             "Drains the presenter on this instance before EC2 Auto Scaling terminates it.",
@@ -213,14 +214,5 @@ public final class LifecycleHookCommand implements Callable<Integer> {
             builder.endpointOverride(autoscalingEndpoint);
         }
         return builder.build();
-    }
-
-    /** The version Maven wrote into the jar's manifest ("dev" when run from classes). */
-    public static final class Version implements IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String version = LifecycleHookCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"presenter lifecycle-hook " + (version == null ? "dev" : version)};
-        }
     }
 }

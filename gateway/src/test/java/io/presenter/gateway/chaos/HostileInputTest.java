@@ -1,6 +1,5 @@
 package io.presenter.gateway.chaos;
 
-import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
@@ -10,11 +9,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.internal.PlatformDependent;
 import io.presenter.gateway.client.ClientMeters;
+import io.presenter.gateway.HonestCoupleTestBase;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.PresenterServer;
+import io.presenter.gateway.StalledClient;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.codec.ClientPackets;
 import io.presenter.protocol.wire.AuthResult;
@@ -27,11 +27,9 @@ import io.presenter.ring.MemberState;
 import io.presenter.ring.RingMember;
 import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
-import java.io.DataInputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,56 +40,30 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Hostile peers over real sockets, each cut off by its limit with a counted reason, while an
  * honest couple on the same presenter keeps chatting after every one of them. (The embedded-channel
  * versions of some of these live in the protocol module; see RELIABILITY.md for which.)
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HostileInputTest {
+class HostileInputTest extends HonestCoupleTestBase {
 
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(1);
     static final Duration AUTH_TIMEOUT = Duration.ofSeconds(3);
     static final Duration SETTLE = Duration.ofSeconds(30);
 
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-    private TestChatClient alice;
-    private TestChatClient bob;
-    private long nextMessageId = 1;
     private final ScheduledExecutorService dribbler = Executors.newSingleThreadScheduledExecutor();
 
-    @BeforeAll
-    void start() throws Exception {
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.converged(1);
-        presenter = cluster.startPresenter(PresenterCluster.settings().withAuthTimeout(AUTH_TIMEOUT),
-                cluster.directory, cluster.newServerTls(HANDSHAKE_TIMEOUT));
-        alice = cluster.authenticated(presenter, 1, 500);
-        bob = cluster.authenticated(presenter, 2, 500);
-    }
-
-    @AfterEach
-    void honestCoupleStillChats() throws InterruptedException {
-        assertChat(alice, bob, nextMessageId, 3);
-        assertChat(bob, alice, nextMessageId, 3);
-        nextMessageId += 3;
-        assertThat(alice.channel().isActive()).isTrue();
+    HostileInputTest() {
+        super(AUTH_TIMEOUT, HANDSHAKE_TIMEOUT);
     }
 
     @AfterAll
-    void stop() throws Exception {
+    void stopDribbler() {
         dribbler.shutdownNow();
-        cluster.close();
     }
 
     @Test
@@ -171,7 +143,7 @@ class HostileInputTest {
         AtomicLong peak = new AtomicLong(baseline);
         ScheduledFuture<?> sampler = dribbler.scheduleAtFixedRate(() -> peak.accumulateAndGet(usedMemory(), Math::max),
                 0, 10, TimeUnit.MILLISECONDS);
-        try (SSLSocket stalled = stalledClient(presenter.address(), cluster.auth(11, 900))) {
+        try (SSLSocket stalled = StalledClient.open(presenter.address(), cluster.auth(11, 900))) {
             TestChatClient flooder = cluster.authenticated(presenter, 12, 900);
             for (int i = 1; i <= messages; i++) {
                 flooder.sendMessage(i, body);
@@ -211,7 +183,7 @@ class HostileInputTest {
                 PresenterServer victim = cluster.startPresenter(PresenterCluster.settings().withEventLoops(1), ring);
                 double resetsBefore = cluster.counter("mux.resets", "direction", "sent", "code", "flow_control_error");
                 CompletableFuture<Long> overrun = CompletableFuture.supplyAsync(() -> serveIgnoringFlowControl(listener));
-                try (SSLSocket stalled = stalledClient(victim.address(), cluster.auth(21, 901))) {
+                try (SSLSocket stalled = StalledClient.open(victim.address(), cluster.auth(21, 901))) {
                     long sent = overrun.get(SETTLE.toSeconds(), TimeUnit.SECONDS);
                     Await.until(SETTLE, () -> cluster.counter("mux.resets", "direction", "sent", "code",
                                     "flow_control_error") == resetsBefore + 1,
@@ -291,30 +263,6 @@ class HostileInputTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    /** A plain blocking TLS client that authenticates, then never reads again. */
-    private static SSLSocket stalledClient(InetSocketAddress presenter, io.presenter.protocol.wire.AuthPacket auth)
-            throws Exception {
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-        SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
-        socket.setReceiveBufferSize(16 * 1024);  // the kernel should not absorb megabytes first
-        socket.setSoTimeout((int) TestChatClient.TIMEOUT.toMillis());
-        socket.connect(presenter);
-        ByteBuf encoded = ClientPackets.encode(ByteBufAllocator.DEFAULT, ClientPacket.auth(auth));
-        try {
-            socket.getOutputStream().write(ByteBufUtil.getBytes(encoded));
-        } finally {
-            encoded.release();
-        }
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        byte[] packet = new byte[Integer.BYTES + in.readInt()];
-        ByteBuffer.wrap(packet).putInt(packet.length - Integer.BYTES);
-        in.readFully(packet, Integer.BYTES, packet.length - Integer.BYTES);
-        assertThat(ClientPackets.decode(Unpooled.wrappedBuffer(packet)).getAuthResult().getStatus())
-                .isEqualTo(AuthStatus.OK);
-        return socket;
     }
 
     /** Buffer memory in use: the default allocator's own metric, else Netty's direct-memory counter. */

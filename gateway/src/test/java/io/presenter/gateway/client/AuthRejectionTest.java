@@ -1,12 +1,13 @@
 package io.presenter.gateway.client;
 
-import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.netty.buffer.Unpooled;
+import io.presenter.gateway.HonestCoupleTestBase;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.PresenterServer;
+import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.codec.ClientPackets;
@@ -20,47 +21,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Bad clients are closed by the auth stage with a counted reason, while an honest couple on the
  * same presenter keeps chatting after each of them.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AuthRejectionTest {
+class AuthRejectionTest extends HonestCoupleTestBase {
 
     private static final Duration AUTH_TIMEOUT = Duration.ofSeconds(1);
 
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-    private TestChatClient alice;
-    private TestChatClient bob;
-    private long nextMessageId = 1;
-
-    @BeforeAll
-    void start() throws Exception {
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.converged(1);
-        presenter = cluster.startPresenter(PresenterCluster.settings().withAuthTimeout(AUTH_TIMEOUT), cluster.directory);
-        alice = cluster.authenticated(presenter, 1, 500);
-        bob = cluster.authenticated(presenter, 2, 500);
-    }
-
-    @AfterEach
-    void honestCoupleStillChats() throws InterruptedException {
-        assertChat(alice, bob, nextMessageId, 3);
-        assertChat(bob, alice, nextMessageId, 3);
-        nextMessageId += 3;
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        cluster.close();
+    AuthRejectionTest() {
+        super(AUTH_TIMEOUT, TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
     }
 
     @Test
@@ -145,6 +117,6 @@ class AuthRejectionTest {
     private void assertRejected(String reason) {
         cluster.awaitCounter(1, ClientMeters.AUTH_REJECTED, "reason", reason);
         cluster.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", reason);
-        assertThat(alice.channel().isActive()).isTrue();
+        assertHonestCoupleConnected();
     }
 }

@@ -3,21 +3,11 @@ package io.presenter.gateway.client;
 import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.PresenterServer;
-import io.presenter.protocol.codec.ClientPackets;
-import io.presenter.protocol.wire.AuthStatus;
-import io.presenter.protocol.wire.ClientPacket;
+import io.presenter.gateway.StalledClient;
 import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
-import java.io.DataInputStream;
-import java.nio.ByteBuffer;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,7 +43,7 @@ class RelayBackpressureTest {
 
     @Test
     void aClientThatStopsReadingIsSeenAsSlowByItsChatServer() throws Exception {
-        try (SSLSocket stalled = stalledClient(1, 900)) {
+        try (SSLSocket stalled = StalledClient.open(presenter.address(), cluster.auth(1, 900))) {
             TestChatClient sender = cluster.authenticated(presenter, 2, 900);
             TestChatClient bystander = cluster.authenticated(presenter, 3, 901);
             TestChatClient bystanderPartner = cluster.authenticated(presenter, 4, 901);
@@ -67,29 +57,6 @@ class RelayBackpressureTest {
             assertChat(bystander, bystanderPartner, 1, 3);
             assertThat(sender.channel().isActive()).isTrue();
         }
-    }
-
-    /** A plain blocking TLS client that authenticates, then never reads again. */
-    private SSLSocket stalledClient(long user, long couple) throws Exception {
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-        SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
-        socket.setReceiveBufferSize(16 * 1024);  // the kernel should not absorb megabytes first
-        socket.setSoTimeout((int) TestChatClient.TIMEOUT.toMillis());
-        socket.connect(presenter.address());
-        ByteBuf auth = ClientPackets.encode(ByteBufAllocator.DEFAULT, ClientPacket.auth(cluster.auth(user, couple)));
-        try {
-            socket.getOutputStream().write(ByteBufUtil.getBytes(auth));
-        } finally {
-            auth.release();
-        }
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        byte[] packet = new byte[Integer.BYTES + in.readInt()];
-        ByteBuffer.wrap(packet).putInt(packet.length - Integer.BYTES);
-        in.readFully(packet, Integer.BYTES, packet.length - Integer.BYTES);
-        assertThat(ClientPackets.decode(Unpooled.wrappedBuffer(packet)).getAuthResult().getStatus())
-                .isEqualTo(AuthStatus.OK);
-        return socket;
     }
 
     private double activeClients() {

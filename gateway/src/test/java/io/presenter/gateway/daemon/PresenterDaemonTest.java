@@ -218,15 +218,15 @@ class PresenterDaemonTest {
             PresenterDaemon daemon = start(settings("weight.enabled=true", "weight.hosted-zone-id=" + zone.id,
                     "weight.record-name=" + TestZone.RECORD_NAME, "weight.addresses=192.0.2.10",
                     "weight.endpoint=" + moto.endpoint(), "weight.interval=50ms"));
-            Await.until(WAIT, () -> zone.weight(route53, RRType.A, "presenter-under-test") > 0,
-                    () -> "weight " + zone.weight(route53, RRType.A, "presenter-under-test"));
+            Await.until(WAIT, () -> zone.weight(RRType.A, "presenter-under-test") > 0,
+                    () -> "weight " + zone.weight(RRType.A, "presenter-under-test"));
             TestChatClient alice = client(daemon, 1, 10);
             TestChatClient bob = client(daemon, 2, 10);
 
             daemon.drain();
             Await.until(WAIT, () -> daemon.drain().phase() == DrainPhase.DRAINING, () -> daemon.drain().toString());
 
-            assertThat(zone.weight(route53, RRType.A, "presenter-under-test")).as("zero before draining").isZero();
+            assertThat(zone.weight(RRType.A, "presenter-under-test")).as("zero before draining").isZero();
             assertThat(daemon.registry().get("presenter.weight").gauge().value()).isZero();
             alice.sendMessage(1, "weight is zero, we are still here");
             assertThat(bob.next(ClientPacket::isSetDelivery).getDelivery().getClientMessageId()).isEqualTo(1);

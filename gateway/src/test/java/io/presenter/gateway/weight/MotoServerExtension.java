@@ -16,10 +16,12 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.services.route53.Route53Client;
 
 /**
  * A real moto server (moto's Route53, speaking the real API) for one test class: started once on a
- * free loopback port, reset before each test, killed after the class.
+ * free loopback port, reset before each test, killed after the class. Tests that publish get a
+ * client for it and a fresh hosted zone from here, so the zone setup is written once.
  *
  * <p>Register as {@code @RegisterExtension static final MotoServerExtension moto = new MotoServerExtension();}.
  */
@@ -31,6 +33,8 @@ public final class MotoServerExtension implements BeforeAllCallback, BeforeEachC
     private Process process;
     private Path log;
     private URI endpoint;
+    private Route53Client client;
+    private TestZone zone;
 
     /** Where the SDK (or a proxy) should send Route53 calls. */
     public URI endpoint() {
@@ -38,6 +42,22 @@ public final class MotoServerExtension implements BeforeAllCallback, BeforeEachC
             throw new IllegalStateException("moto_server is not running");
         }
         return endpoint;
+    }
+
+    /** An SDK client for moto with the production client settings; closed with the extension. */
+    public Route53Client client() {
+        if (client == null) {
+            client = TestZone.client(endpoint());
+        }
+        return client;
+    }
+
+    /** This test's hosted zone, created on first use (moto is reset before every test). */
+    public TestZone zone() {
+        if (zone == null) {
+            zone = TestZone.create(client());
+        }
+        return zone;
     }
 
     @Override
@@ -62,6 +82,7 @@ public final class MotoServerExtension implements BeforeAllCallback, BeforeEachC
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
+        zone = null;
         int status = request("POST", "/moto-api/reset");
         if (status != 200) {
             throw new IllegalStateException("moto reset answered HTTP " + status);
@@ -70,6 +91,10 @@ public final class MotoServerExtension implements BeforeAllCallback, BeforeEachC
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
         if (process == null) {
             return;
         }

@@ -73,7 +73,7 @@ class Route53FaultsTest {
     }
 
     private long weightInRoute53() {
-        return zone.weight(direct, RRType.A, ID);
+        return zone.weight(RRType.A, ID);
     }
 
     private static void await(CompletableFuture<Void> f) throws Exception {

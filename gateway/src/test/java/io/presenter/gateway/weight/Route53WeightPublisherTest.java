@@ -10,10 +10,8 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.NoSuchHostedZoneException;
 import software.amazon.awssdk.services.route53.model.RRType;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
@@ -28,23 +26,13 @@ class Route53WeightPublisherTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<Route53WeightPublisher> publishers = new ArrayList<>();
-    private Route53Client client;
-    private TestZone zone;
-
-    @BeforeEach
-    void createZone() {
-        client = TestZone.client(moto.endpoint());
-        zone = TestZone.create(client);
-    }
-
     @AfterEach
     void close() {
         publishers.forEach(Route53WeightPublisher::close);
-        client.close();
     }
 
     private Route53WeightPublisher publisher(WeightSettings settings, String presenterId) {
-        Route53WeightPublisher publisher = new Route53WeightPublisher(client, settings, presenterId, registry);
+        Route53WeightPublisher publisher = new Route53WeightPublisher(moto.client(), settings, presenterId, registry);
         publishers.add(publisher);
         return publisher;
     }
@@ -55,10 +43,10 @@ class Route53WeightPublisherTest {
 
     @Test
     void upsertsAWeightedRecordWithSetIdentifierTtlAndAddress() throws Exception {
-        WeightSettings settings = zone.settings(moto.endpoint(), "192.0.2.10").withTtl(Duration.ofSeconds(30));
+        WeightSettings settings = moto.zone().settings(moto.endpoint(), "192.0.2.10").withTtl(Duration.ofSeconds(30));
         await(publisher(settings, "presenter-1").publish(200, false));
 
-        List<ResourceRecordSet> records = zone.weightedRecords(client);
+        List<ResourceRecordSet> records = moto.zone().weightedRecords();
         assertThat(records).hasSize(1);
         ResourceRecordSet record = records.get(0);
         assertThat(record.name()).isEqualTo(TestZone.RECORD_NAME);
@@ -73,11 +61,11 @@ class Route53WeightPublisherTest {
 
     @Test
     void publishesOneRecordSetPerTypeWithTheAddressesOfItsFamily() throws Exception {
-        WeightSettings settings = zone.settings(moto.endpoint(), "192.0.2.10", "2001:db8::10", "192.0.2.11");
+        WeightSettings settings = moto.zone().settings(moto.endpoint(), "192.0.2.10", "2001:db8::10", "192.0.2.11");
         await(publisher(settings, "presenter-1").publish(77, false));
 
-        ResourceRecordSet a = zone.record(client, RRType.A, "presenter-1").orElseThrow();
-        ResourceRecordSet aaaa = zone.record(client, RRType.AAAA, "presenter-1").orElseThrow();
+        ResourceRecordSet a = moto.zone().record(RRType.A, "presenter-1").orElseThrow();
+        ResourceRecordSet aaaa = moto.zone().record(RRType.AAAA, "presenter-1").orElseThrow();
         assertThat(TestZone.values(a)).containsExactlyInAnyOrder("192.0.2.10", "192.0.2.11");
         assertThat(TestZone.values(aaaa)).containsExactly("2001:db8::10");
         assertThat(a.weight()).isEqualTo(77L);
@@ -88,46 +76,46 @@ class Route53WeightPublisherTest {
 
     @Test
     void aNewWeightReplacesTheRecordInPlace() throws Exception {
-        Route53WeightPublisher publisher = publisher(zone.settings(moto.endpoint(), "192.0.2.10"), "presenter-1");
+        Route53WeightPublisher publisher = publisher(moto.zone().settings(moto.endpoint(), "192.0.2.10"), "presenter-1");
         await(publisher.publish(200, false));
         await(publisher.publish(37, false));
 
-        assertThat(zone.weightedRecords(client)).singleElement()
+        assertThat(moto.zone().weightedRecords()).singleElement()
                 .satisfies(r -> assertThat(r.weight()).isEqualTo(37L));
     }
 
     @Test
     void theSetIdentifierSettingOverridesThePresenterId() throws Exception {
-        WeightSettings settings = zone.settings(moto.endpoint(), "192.0.2.10").withSetIdentifier("eu-west-1a-7");
+        WeightSettings settings = moto.zone().settings(moto.endpoint(), "192.0.2.10").withSetIdentifier("eu-west-1a-7");
         await(publisher(settings, "presenter-1").publish(10, false));
 
-        assertThat(zone.weightedRecords(client)).singleElement()
+        assertThat(moto.zone().weightedRecords()).singleElement()
                 .satisfies(r -> assertThat(r.setIdentifier()).isEqualTo("eu-west-1a-7"));
     }
 
     @Test
     void awaitingInSyncCompletesOnceRoute53SaysSo() throws Exception {
-        Route53WeightPublisher publisher = publisher(zone.settings(moto.endpoint(), "192.0.2.10"), "presenter-1");
+        Route53WeightPublisher publisher = publisher(moto.zone().settings(moto.endpoint(), "192.0.2.10"), "presenter-1");
         await(publisher.publish(0, true));
-        assertThat(zone.weight(client, RRType.A, "presenter-1")).isZero();
+        assertThat(moto.zone().weight(RRType.A, "presenter-1")).isZero();
     }
 
     @Test
     void severalPresentersRecordsCoexistInOneZone() throws Exception {
-        Route53WeightPublisher one = publisher(zone.settings(moto.endpoint(), "192.0.2.1"), "presenter-1");
-        Route53WeightPublisher two = publisher(zone.settings(moto.endpoint(), "192.0.2.2"), "presenter-2");
-        Route53WeightPublisher three = publisher(zone.settings(moto.endpoint(), "192.0.2.3"), "presenter-3");
+        Route53WeightPublisher one = publisher(moto.zone().settings(moto.endpoint(), "192.0.2.1"), "presenter-1");
+        Route53WeightPublisher two = publisher(moto.zone().settings(moto.endpoint(), "192.0.2.2"), "presenter-2");
+        Route53WeightPublisher three = publisher(moto.zone().settings(moto.endpoint(), "192.0.2.3"), "presenter-3");
         await(one.publish(200, false));
         await(two.publish(150, false));
         await(three.publish(1, false));
         await(two.publish(0, true));
 
-        assertThat(zone.weightedRecords(client)).extracting(ResourceRecordSet::setIdentifier)
+        assertThat(moto.zone().weightedRecords()).extracting(ResourceRecordSet::setIdentifier)
                 .containsExactlyInAnyOrder("presenter-1", "presenter-2", "presenter-3");
-        assertThat(zone.weight(client, RRType.A, "presenter-1")).isEqualTo(200);
-        assertThat(zone.weight(client, RRType.A, "presenter-2")).isZero();
-        assertThat(zone.weight(client, RRType.A, "presenter-3")).isEqualTo(1);
-        assertThat(TestZone.values(zone.record(client, RRType.A, "presenter-3").orElseThrow()))
+        assertThat(moto.zone().weight(RRType.A, "presenter-1")).isEqualTo(200);
+        assertThat(moto.zone().weight(RRType.A, "presenter-2")).isZero();
+        assertThat(moto.zone().weight(RRType.A, "presenter-3")).isEqualTo(1);
+        assertThat(TestZone.values(moto.zone().record(RRType.A, "presenter-3").orElseThrow()))
                 .containsExactly("192.0.2.3");
     }
 
@@ -147,7 +135,7 @@ class Route53WeightPublisherTest {
 
     @Test
     void weightsOutsideRoute53sRangeAreRefused() {
-        Route53WeightPublisher publisher = publisher(zone.settings(moto.endpoint(), "192.0.2.10"), "presenter-1");
+        Route53WeightPublisher publisher = publisher(moto.zone().settings(moto.endpoint(), "192.0.2.10"), "presenter-1");
         assertThatThrownBy(() -> publisher.publish(256, false)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> publisher.publish(-1, false)).isInstanceOf(IllegalArgumentException.class);
     }

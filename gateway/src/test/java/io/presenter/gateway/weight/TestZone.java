@@ -21,9 +21,11 @@ public final class TestZone {
     public static final String RECORD_NAME = "chat.example.com.";
 
     public final String id;
+    private final Route53Client client;
 
-    private TestZone(String id) {
+    private TestZone(String id, Route53Client client) {
         this.id = id;
+        this.client = client;
     }
 
     /** A client for moto (or a proxy in front of it): fake credentials, the production client settings. */
@@ -35,7 +37,7 @@ public final class TestZone {
     public static TestZone create(Route53Client client) {
         String id = client.createHostedZone(b -> b.name(ZONE_NAME).callerReference(UUID.randomUUID().toString()))
                 .hostedZone().id();
-        return new TestZone(id);
+        return new TestZone(id, client);
     }
 
     /**
@@ -51,26 +53,26 @@ public final class TestZone {
                         WeightSettings.DEFAULT_CPU_TARGET, 1.0);
     }
 
-    /** Every weighted record set of {@link #RECORD_NAME}. */
-    List<ResourceRecordSet> weightedRecords(Route53Client client) {
+    /** Every weighted record set of {@link #RECORD_NAME}, read through the client that made the zone. */
+    List<ResourceRecordSet> weightedRecords() {
         return client.listResourceRecordSets(b -> b.hostedZoneId(id)).resourceRecordSets().stream()
                 .filter(r -> r.name().equals(RECORD_NAME) && r.setIdentifier() != null)
                 .toList();
     }
 
-    Optional<ResourceRecordSet> record(Route53Client client, RRType type, String setIdentifier) {
-        return weightedRecords(client).stream()
+    Optional<ResourceRecordSet> record(RRType type, String setIdentifier) {
+        return weightedRecords().stream()
                 .filter(r -> r.type() == type && r.setIdentifier().equals(setIdentifier))
                 .findFirst();
     }
 
     /** The weight of that record, or -1 when there is none. */
-    public long weight(Route53Client client, RRType type, String setIdentifier) {
-        return record(client, type, setIdentifier).map(ResourceRecordSet::weight).orElse(-1L);
+    public long weight(RRType type, String setIdentifier) {
+        return record(type, setIdentifier).map(ResourceRecordSet::weight).orElse(-1L);
     }
 
     /** UPSERTs a weighted record directly, as an operator in the console would. */
-    void setWeightByHand(Route53Client client, RRType type, String setIdentifier, String address, long weight) {
+    void setWeightByHand(RRType type, String setIdentifier, String address, long weight) {
         client.changeResourceRecordSets(b -> b.hostedZoneId(id).changeBatch(c -> c.changes(Change.builder()
                 .action(ChangeAction.UPSERT)
                 .resourceRecordSet(r -> r.name(RECORD_NAME).type(type).setIdentifier(setIdentifier).weight(weight)

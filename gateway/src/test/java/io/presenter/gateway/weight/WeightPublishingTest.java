@@ -13,11 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.RRType;
 
 /**
@@ -37,28 +35,19 @@ class WeightPublishingTest {
     private final AtomicReference<LoadSample> load = new AtomicReference<>(LoadSample.idle(CAPACITY));
     private final LoadProbe probe = load::get;
     private final AtomicLong clock = new AtomicLong();
-    private Route53Client client;
-    private TestZone zone;
     private WeightPublishing publishing;
-
-    @BeforeEach
-    void createZone() {
-        client = TestZone.client(moto.endpoint());
-        zone = TestZone.create(client);
-    }
 
     @AfterEach
     void close() {
         if (publishing != null) {
             publishing.close();
         }
-        client.close();
     }
 
     /** A loop nobody schedules: the test ticks it. */
     private WeightLoop manualLoop(WeightSettings settings) {
         WeightLoop loop = new WeightLoop(settings, probe,
-                new Route53WeightPublisher(client, settings, ID, registry), registry, null, clock::get);
+                new Route53WeightPublisher(moto.client(), settings, ID, registry), registry, null, clock::get);
         publishing = loop;
         return loop;
     }
@@ -76,13 +65,13 @@ class WeightPublishingTest {
     }
 
     private long weightInRoute53() {
-        return zone.weight(client, RRType.A, ID);
+        return moto.zone().weight(RRType.A, ID);
     }
 
     @Test
     void theFirstSampleIsPublishedAtOnceAndTheScheduleFollowsTheLoad() {
         connections(0);
-        publishing = WeightPublishing.start(zone.settings(moto.endpoint(), "192.0.2.10"), ID, probe, client, registry);
+        publishing = WeightPublishing.start(moto.zone().settings(moto.endpoint(), "192.0.2.10"), ID, probe, moto.client(), registry);
 
         Await.until(WAIT, () -> weightInRoute53() == 200, () -> "weight 200 in Route53, is " + weightInRoute53());
         Await.until(WAIT, () -> publishing.publishedWeight() == 200, () -> "published " + publishing.publishedWeight());
@@ -95,7 +84,7 @@ class WeightPublishingTest {
 
     @Test
     void onlyChangesOfAtLeastTheThresholdArePublished() throws Exception {
-        WeightLoop loop = manualLoop(zone.settings(moto.endpoint(), "192.0.2.10"));
+        WeightLoop loop = manualLoop(moto.zone().settings(moto.endpoint(), "192.0.2.10"));
         await(loop.tick());
         assertThat(weightInRoute53()).isEqualTo(200);
 
@@ -116,10 +105,10 @@ class WeightPublishingTest {
 
     @Test
     void anUnchangedWeightIsRepublishedAfterTheRefreshInterval() throws Exception {
-        WeightLoop loop = manualLoop(zone.settings(moto.endpoint(), "192.0.2.10"));
+        WeightLoop loop = manualLoop(moto.zone().settings(moto.endpoint(), "192.0.2.10"));
         await(loop.tick());
         // Someone edits the record by hand; the weight is not due to change, so it stays wrong...
-        zone.setWeightByHand(client, RRType.A, ID, "192.0.2.10", 3);
+        moto.zone().setWeightByHand(RRType.A, ID, "192.0.2.10", 3);
         clock.addAndGet(Duration.ofMinutes(4).toNanos());
         await(loop.tick());
         assertThat(publishes()).isEqualTo(1);
@@ -134,7 +123,7 @@ class WeightPublishingTest {
 
     @Test
     void drainPublishesZeroWaitsForInSyncAndTheZeroSticks() throws Exception {
-        WeightLoop loop = manualLoop(zone.settings(moto.endpoint(), "192.0.2.10"));
+        WeightLoop loop = manualLoop(moto.zone().settings(moto.endpoint(), "192.0.2.10"));
         await(loop.tick());
         assertThat(weightInRoute53()).isEqualTo(200);
 
@@ -158,24 +147,24 @@ class WeightPublishingTest {
 
     @Test
     void aDrainOfSeveralPresentersLeavesTheOthersAlone() throws Exception {
-        WeightLoop one = manualLoop(zone.settings(moto.endpoint(), "192.0.2.10"));
-        WeightSettings otherSettings = zone.settings(moto.endpoint(), "192.0.2.11");
+        WeightLoop one = manualLoop(moto.zone().settings(moto.endpoint(), "192.0.2.10"));
+        WeightSettings otherSettings = moto.zone().settings(moto.endpoint(), "192.0.2.11");
         try (WeightLoop other = new WeightLoop(otherSettings, () -> new LoadSample(250, CAPACITY, 0, 0),
-                new Route53WeightPublisher(client, otherSettings, "presenter-2", new SimpleMeterRegistry()),
+                new Route53WeightPublisher(moto.client(), otherSettings, "presenter-2", new SimpleMeterRegistry()),
                 new SimpleMeterRegistry(), null, clock::get)) {
             await(one.tick());
             await(other.tick());
             await(one.drain());
 
-            assertThat(zone.weight(client, RRType.A, ID)).isZero();
-            assertThat(zone.weight(client, RRType.A, "presenter-2")).isEqualTo(150);
+            assertThat(moto.zone().weight(RRType.A, ID)).isZero();
+            assertThat(moto.zone().weight(RRType.A, "presenter-2")).isEqualTo(150);
         }
     }
 
     @Test
     void closeStopsTheThreadAndRemovesTheGauge() {
-        WeightSettings settings = zone.settings(moto.endpoint(), "192.0.2.10");
-        Route53WeightPublisher publisher = new Route53WeightPublisher(client, settings, ID, registry);
+        WeightSettings settings = moto.zone().settings(moto.endpoint(), "192.0.2.10");
+        Route53WeightPublisher publisher = new Route53WeightPublisher(moto.client(), settings, ID, registry);
         WeightLoop loop = WeightLoop.start(settings, probe, publisher, registry, null);
         loop.close();
 
@@ -190,12 +179,12 @@ class WeightPublishingTest {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
-        try (WeightPublishing off = WeightPublishing.start(WeightSettings.defaults(), ID, probe, client, registry)) {
+        try (WeightPublishing off = WeightPublishing.start(WeightSettings.defaults(), ID, probe, moto.client(), registry)) {
             assertThat(off.drain()).isCompleted();
             assertThat(off.publishedWeight()).isEqualTo(WeightPolicy.UNPUBLISHED);
             assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage)
                     .singleElement().asString().contains("weight publishing is off");
-            assertThat(zone.weightedRecords(client)).isEmpty();
+            assertThat(moto.zone().weightedRecords()).isEmpty();
             assertThat(registry.find(WeightMeters.PUBLISHES).counters()).isEmpty();
         } finally {
             logger.detachAppender(appender);

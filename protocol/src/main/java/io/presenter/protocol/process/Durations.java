@@ -1,11 +1,14 @@
-package io.presenter.gateway.config;
+package io.presenter.protocol.process;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as operators write them: {@code 250ms}, {@code 10s}, {@code 5m}, {@code 24h}, {@code 2d}, or ISO-8601. */
+/**
+ * Durations as operators write them, in config files and on every command line alike:
+ * {@code 250ms}, {@code 10s}, {@code 5m}, {@code 24h}, {@code 2d}, or ISO-8601 ({@code PT10S}).
+ */
 public final class Durations {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
@@ -27,7 +30,8 @@ public final class Durations {
         try {
             return Duration.parse(text.trim());
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("expected a duration like 250ms, 10s, 5m or 24h, got '" + text + "'");
+            throw new IllegalArgumentException(
+                    "expected a duration like 250ms, 10s, 5m, 24h or ISO-8601 PT10S, got '" + text + "'");
         }
     }
 

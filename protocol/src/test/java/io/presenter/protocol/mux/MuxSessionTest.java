@@ -20,8 +20,6 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.codec.MuxFrameEncoder;
 import io.presenter.protocol.mux.FramePeer.Data;
-import io.presenter.protocol.mux.internal.MuxSession;
-import io.presenter.protocol.mux.internal.MuxStream;
 import io.presenter.protocol.wire.GoAway;
 import io.presenter.protocol.wire.GoAwayAck;
 import io.presenter.protocol.wire.HalfClose;

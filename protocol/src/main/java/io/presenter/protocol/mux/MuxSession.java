@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.presenter.protocol.codec.DataFrame;
@@ -19,6 +20,7 @@ import io.presenter.protocol.wire.ResetCode;
 import io.presenter.protocol.wire.Settings;
 import io.presenter.protocol.wire.WindowUpdate;
 import io.presenter.protocol.wire.muxConstants;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,10 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mux session of one TCP connection: preface, frame dispatch, the connection window, goaway
- * and drain. The streams and their ids are in a {@link StreamTable}, opens waiting for a slot in
- * {@link PendingOpens}, liveness in {@link KeepAlive}. Sits behind the frame codec; everything runs
- * on the connection's event loop, so no state here is locked.
+ * The mux session of one TCP connection: preface, stream ids, the stream map, the connection
+ * window, goaway and drain, keepalive. Sits behind the frame codec; everything runs on the
+ * connection's event loop, so no state here is locked.
  *
  * <p>Connection window policy: connection-level credit is granted back as soon as a data frame's
  * bytes are attributed to a stream (queued within that stream's window, or dropped), because the
@@ -50,8 +51,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     /** The handler for streams the peer opens; null on the opening side. */
     private final ChannelHandler inboundStreamHandler;
     /** Bounded by the concurrent-stream limits: opens beyond them are refused or wait. */
-    private final StreamTable<MuxStream> streams;
-    private final PendingOpens pendingOpens;
+    private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
+    private final ArrayDeque<PendingOpen> pendingOpens = new ArrayDeque<>();
     /** Streams that delivered data during this parent read and owe a channelReadComplete. */
     private final List<MuxStream> readCompletePending = new ArrayList<>();
     private final ReceiveWindow connectionWindow;
@@ -60,11 +61,16 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private boolean started;
     private Settings peer;
     private int connectionSendWindow;
+    /** Opening side: the last id opened. Accepting side: the highest id the peer opened. */
+    private int lastStreamId;
     private boolean inReadLoop;
+    private int writeTurn;
     /** Read by {@link #isAcceptingStreams()} from any thread. */
     private volatile boolean goAwaySent;
     private volatile boolean goAwayReceived;
     private volatile boolean failed;
+    /** {@code streams.size()} for {@link #activeStreams()} from any thread. */
+    private volatile int activeStreams;
     private Promise<Void> drainAcked;
     private ResetCode closeCode = ResetCode.GOING_AWAY;
     private String closeReason = "connection closed";
@@ -73,8 +79,6 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         this.settings = settings;
         this.stats = settings.stats();
         this.inboundStreamHandler = inboundStreamHandler;
-        this.streams = new StreamTable<>(settings.maxStreamId());
-        this.pendingOpens = new PendingOpens(settings.maxPendingOpens(), stats);
         this.connectionWindow = new ReceiveWindow(settings.initialConnectionWindow());
     }
 
@@ -88,15 +92,18 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public Future<MuxStreamChannel> openStream(StreamMetadata metadata, ChannelHandler streamHandler) {
         Promise<MuxStreamChannel> promise = ctx.executor().newPromise();
-        PendingOpens.Open open = new PendingOpens.Open(metadata, streamHandler, promise);
         ctx.executor().execute(() -> {
             String refusal = refusal();
             if (refusal != null) {
-                open.refuse(stats, refusal);
+                refuse(promise, refusal);
             } else if (peer == null || streams.size() >= maxOpenStreams()) {
-                pendingOpens.add(open);
+                if (pendingOpens.size() >= settings.maxPendingOpens()) {
+                    refuse(promise, pendingOpens.size() + " opens already wait for a stream slot");
+                } else {
+                    pendingOpens.add(new PendingOpen(metadata, streamHandler, promise));
+                }
             } else {
-                open(open);
+                open(new PendingOpen(metadata, streamHandler, promise));
             }
         });
         return promise;
@@ -109,7 +116,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     @Override
     public int activeStreams() {
-        return streams.size();
+        return activeStreams;
     }
 
     @Override
@@ -206,7 +213,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         boolean writable = ctx.channel().isWritable();
-        streams.forEachFairly(stream -> stream.parentWritabilityChanged(writable));
+        forEachStreamFairly(stream -> stream.parentWritabilityChanged(writable));
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -227,8 +234,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         if (keepAlive != null) {
             keepAlive.stop();
         }
-        pendingOpens.refuseAll("connection closed");
-        for (MuxStream stream : streams.snapshot()) {
+        failPendingOpens("connection closed");
+        for (MuxStream stream : liveStreams()) {
             stream.connectionClosed(closeCode, closeReason);
         }
         if (drainAcked != null) {
@@ -251,7 +258,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         MuxStream stream = streams.get(streamId);
         if (stream != null) {
             stream.dataReceived(data.content());
-        } else if (streams.wasOpened(streamId)) {
+        } else if (wasOpened(streamId)) {
             // Already reset or closed here; the peer had sent it before it learned.
             stats.droppedAfterReset(bytes);
             data.release();
@@ -312,10 +319,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         if (inboundStreamHandler == null) {
             failConnection(ResetCode.PROTOCOL_ERROR, "peer opened stream " + streamId
                     + " on the opening side of the connection");
-        } else if (!streams.advanceTo(streamId)) {
+        } else if ((streamId & 1) == 0 || streamId <= lastStreamId) {
             failConnection(ResetCode.PROTOCOL_ERROR, "stream id " + streamId + " is not odd and above "
-                    + streams.lastStreamId());
+                    + lastStreamId);
         } else {
+            lastStreamId = streamId;
             if (goAwaySent) {
                 refuseInbound(streamId, "going away");
             } else if (streams.size() >= settings.maxConcurrentStreams()) {
@@ -337,7 +345,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             failConnection(ResetCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
         } else {
             connectionSendWindow += update.getIncrement();
-            streams.forEachFairly(MuxStream::writePending);
+            forEachStreamFairly(MuxStream::writePending);
         }
     }
 
@@ -349,13 +357,13 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     private void onGoAway(GoAway goAway) {
         goAwayReceived = true;
-        pendingOpens.refuseAll("peer sent goaway");
+        failPendingOpens("peer sent goaway");
         if (goAway.isDrain()) {
             writeControl(Frames.goAwayAck(goAway.getLastStreamId()));
         }
         MuxGoAwayEvent event = new MuxGoAwayEvent(goAway.getLastStreamId(), goAway.isDrain(), Frames.code(goAway),
                 goAway.isSetReason() ? goAway.getReason() : "");
-        for (MuxStream stream : streams.snapshot()) {
+        for (MuxStream stream : liveStreams()) {
             if (stream.streamId() > goAway.getLastStreamId()) {
                 stream.resetLocally(ResetCode.GOING_AWAY, "peer will not process stream above "
                         + goAway.getLastStreamId());
@@ -371,9 +379,14 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         MuxStream stream = streams.get(streamId);
         if (stream != null) {
             action.accept(stream);
-        } else if (!streams.wasOpened(streamId)) {
+        } else if (!wasOpened(streamId)) {
             failConnection(ResetCode.PROTOCOL_ERROR, what + " for stream " + streamId + " that was never opened");
         }
+    }
+
+    /** Whether the id belongs to a stream opened on this connection before (now gone). */
+    private boolean wasOpened(int streamId) {
+        return (streamId & 1) == 1 && streamId > 0 && streamId <= lastStreamId;
     }
 
     // ---- opening streams ----
@@ -385,7 +398,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         } else if (!ctx.channel().isActive() || failed) {
             return "connection closed";
         } else if (goAwaySent) {
-            return streams.idsExhausted() ? "stream ids exhausted (max " + settings.maxStreamId() + ")"
+            return lastStreamId >= maxOpenableId() ? "stream ids exhausted (max " + settings.maxStreamId() + ")"
                     : "goaway sent";
         } else if (goAwayReceived) {
             return "peer sent goaway";
@@ -398,29 +411,36 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         return Math.min(peer.getMaxConcurrentStreams(), settings.maxConcurrentStreams());
     }
 
-    private void open(PendingOpens.Open open) {
-        if (!open.promise().setUncancellable()) {
+    private int maxOpenableId() {
+        int max = settings.maxStreamId();
+        return (max & 1) == 1 ? max : max - 1;
+    }
+
+    private void open(PendingOpen open) {
+        if (!open.promise.setUncancellable()) {
             return; // the caller gave up waiting: spend no stream id on it
         }
-        int streamId = streams.nextStreamId();
-        writeControl(Frames.open(streamId, open.metadata()));
-        if (streams.idsExhausted()) {
+        int streamId = lastStreamId == 0 ? 1 : lastStreamId + 2;
+        lastStreamId = streamId;
+        writeControl(Frames.open(streamId, open.metadata));
+        if (streamId >= maxOpenableId()) {
             // Rotate before the ids run out (yamux ErrStreamsExhausted): announce it, keep the
             // streams running, and close when the last one ends so a pool replaces us.
             sendGoAway(true, ResetCode.GOING_AWAY, "stream ids exhausted");
         }
-        MuxStream stream = new MuxStream(this, streamId, open.metadata());
-        register(stream, open.handler()).addListener(future -> {
+        MuxStream stream = new MuxStream(this, streamId, open.metadata);
+        register(stream, open.handler).addListener(future -> {
             if (future.isSuccess()) {
-                open.promise().trySuccess(stream);
+                open.promise.trySuccess(stream);
             } else {
-                open.promise().tryFailure(future.cause());
+                open.promise.tryFailure(future.cause());
             }
         });
     }
 
     private ChannelFuture register(MuxStream stream, ChannelHandler handler) {
-        streams.add(stream.streamId(), stream);
+        streams.put(stream.streamId(), stream);
+        activeStreams = streams.size();
         stats.streamOpened();
         stream.pipeline().addLast(handler);
         ChannelFuture registered = ctx.channel().eventLoop().register(stream);
@@ -435,14 +455,25 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     private void openPending() {
         while (!pendingOpens.isEmpty() && streams.size() < maxOpenStreams()) {
-            PendingOpens.Open open = pendingOpens.poll();
+            PendingOpen open = pendingOpens.poll();
             String refusal = refusal();
             if (refusal != null) {
-                open.refuse(stats, refusal);
+                refuse(open.promise, refusal);
             } else {
                 open(open);
             }
         }
+    }
+
+    private void failPendingOpens(String why) {
+        for (PendingOpen open; (open = pendingOpens.poll()) != null; ) {
+            refuse(open.promise, why);
+        }
+    }
+
+    private void refuse(Promise<MuxStreamChannel> promise, String why) {
+        stats.streamRefused();
+        promise.tryFailure(new MuxStreamRefusedException(ResetCode.REFUSED, why));
     }
 
     private void refuseInbound(int streamId, String why) {
@@ -511,7 +542,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     }
 
     void streamClosed(MuxStream stream) {
-        if (streams.remove(stream.streamId())) {
+        if (streams.remove(stream.streamId()) != null) {
+            activeStreams = streams.size();
             stats.streamClosed();
             if (peer != null && inboundStreamHandler == null) {
                 openPending();
@@ -535,8 +567,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     private void sendGoAway(boolean drain, ResetCode code, String reason) {
         goAwaySent = true;
-        pendingOpens.refuseAll("goaway sent");
-        writeControl(Frames.goAway(streams.lastStreamId(), drain, code, reason));
+        failPendingOpens("goaway sent");
+        writeControl(Frames.goAway(lastStreamId, drain, code, reason));
     }
 
     /**
@@ -565,9 +597,31 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         }
         if (!goAwaySent) {
             goAwaySent = true;
-            ctx.write(Frames.goAway(streams.lastStreamId(), false, code, reason));
+            ctx.write(Frames.goAway(lastStreamId, false, code, reason));
         }
         ctx.flush();
         ctx.close();
+    }
+
+    /**
+     * Gives each stream its turn to write, starting one further each time, so the streams first
+     * in the map do not always refill the parent and starve the rest.
+     */
+    private void forEachStreamFairly(Consumer<MuxStream> action) {
+        MuxStream[] live = liveStreams();
+        if (live.length == 0) {
+            return;
+        }
+        int start = Math.floorMod(writeTurn++, live.length);
+        for (int i = 0; i < live.length; i++) {
+            action.accept(live[(start + i) % live.length]);
+        }
+    }
+
+    private MuxStream[] liveStreams() {
+        return streams.values().toArray(new MuxStream[0]);
+    }
+
+    private record PendingOpen(StreamMetadata metadata, ChannelHandler handler, Promise<MuxStreamChannel> promise) {
     }
 }

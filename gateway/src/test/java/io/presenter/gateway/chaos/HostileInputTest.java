@@ -26,6 +26,7 @@ import io.presenter.ring.MemberRegistration;
 import io.presenter.ring.MemberState;
 import io.presenter.ring.RingMember;
 import io.presenter.testing.Await;
+import io.presenter.testing.RawMuxPeer;
 import io.presenter.testing.TestChatClient;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -214,9 +215,9 @@ class HostileInputTest extends HonestCoupleTestBase {
         double errorsBefore = sum(chat, "mux.connection.errors");
         InetSocketAddress mux = cluster.chatServer("chat-1").muxAddress();
         boolean closed;
-        try (RawMuxPeer peer = new RawMuxPeer(new Socket(mux.getAddress(), mux.getPort()))) {
-            peer.send(MuxFrame.settings(RawMuxPeer.settings()));
-            peer.sendRaw(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3});
+        try (RawMuxPeer peer = RawMuxPeer.over(new Socket(mux.getAddress(), mux.getPort()))) {
+            peer.send(MuxFrame.settings(RawMuxPeer.settings(64 * 1024)));
+            peer.sendBytes(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3});
             closed = peer.closedByPeer();
         }
         assertThat(closed).as("chat server closed the connection").isTrue();
@@ -232,8 +233,8 @@ class HostileInputTest extends HonestCoupleTestBase {
      * sends 4 MiB on its stream without waiting for credit; returns the payload bytes it wrote.
      */
     private static long serveIgnoringFlowControl(ServerSocket listener) {
-        try (RawMuxPeer peer = new RawMuxPeer(listener.accept())) {
-            peer.send(MuxFrame.settings(RawMuxPeer.settings()));
+        try (RawMuxPeer peer = RawMuxPeer.over(listener.accept())) {
+            peer.send(MuxFrame.settings(RawMuxPeer.settings(64 * 1024)));
             int stream = -1;
             for (MuxFrame frame; stream < 0 && (frame = peer.nextControl()) != null; ) {
                 if (frame.isSetOpen()) {
@@ -242,13 +243,13 @@ class HostileInputTest extends HonestCoupleTestBase {
             }
             ByteBuf ok = ClientPackets.encode(ByteBufAllocator.DEFAULT,
                     ClientPacket.authResult(new AuthResult(AuthStatus.OK)));
-            peer.sendData(stream, ByteBufUtil.getBytes(ok));
+            peer.data(stream, ByteBufUtil.getBytes(ok));
             ok.release();
             long sent = 0;
             byte[] chunk = new byte[16 * 1024];
             try {
                 for (int i = 0; i < 256; i++) {
-                    peer.sendData(stream, chunk);
+                    peer.data(stream, chunk);
                     sent += chunk.length;
                 }
                 for (MuxFrame frame; (frame = peer.nextControl()) != null; ) {
@@ -256,7 +257,7 @@ class HostileInputTest extends HonestCoupleTestBase {
                         break;
                     }
                 }
-            } catch (java.io.IOException e) {
+            } catch (java.io.UncheckedIOException e) {
                 // the presenter may close first; what was sent is what counts
             }
             return sent;

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.util.concurrent.Future;
-import io.presenter.protocol.mux.internal.MuxSession;
 import io.presenter.protocol.wire.ResetCode;
 
 /**

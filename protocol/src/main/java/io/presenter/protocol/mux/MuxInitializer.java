@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.presenter.protocol.codec.MuxFrameDecoder;
 import io.presenter.protocol.codec.MuxFrameEncoder;
-import io.presenter.protocol.mux.internal.MuxSession;
 import java.util.Objects;
 
 /**

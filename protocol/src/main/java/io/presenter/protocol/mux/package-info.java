@@ -13,5 +13,10 @@
  * the connection or the other streams. Drain: {@link io.presenter.protocol.mux.MuxConnection#goAway}
  * with {@code drain}; the peer acknowledges, opens nothing more, and the connection closes when
  * its last stream ends.
+ *
+ * <p>The public types are the whole API. The engine behind them (the session, the stream channel,
+ * windows, keep-alive, frame building) is package-private, as in Netty's codec-http2, so no
+ * dependent can come to rely on it: a module descriptor would not stop a dependent that runs on
+ * the class path, which is how every module of this build and most chat servers run.
  */
 package io.presenter.protocol.mux;

@@ -11,7 +11,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.util.ReferenceCountUtil;
-import io.presenter.protocol.mux.internal.MuxStream;
 import io.presenter.protocol.wire.ResetCode;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -15,13 +15,11 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.codec.MuxFrameEncoder;
-import io.presenter.protocol.mux.FramePeer.Data;
-import io.presenter.protocol.mux.internal.MuxSession;
-import io.presenter.protocol.mux.internal.MuxStream;
 import io.presenter.protocol.wire.GoAway;
 import io.presenter.protocol.wire.GoAwayAck;
 import io.presenter.protocol.wire.HalfClose;
@@ -30,6 +28,8 @@ import io.presenter.protocol.wire.Ping;
 import io.presenter.protocol.wire.Reset;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.protocol.wire.WindowUpdate;
+import io.presenter.testing.RawMuxPeer;
+import io.presenter.testing.RawMuxPeer.Data;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,7 +57,8 @@ class MuxSessionTest {
     private final List<StreamProbe> probes = new ArrayList<>();
     private boolean autoRead = true;
     private boolean halfClosure = true;
-    private FramePeer peer;
+    private EmbeddedChannel channel;
+    private RawMuxPeer peer;
 
     private ChannelHandler recordingStreams() {
         return new ChannelInitializer<Channel>() {
@@ -73,9 +74,28 @@ class MuxSessionTest {
         };
     }
 
-    private FramePeer accepting() {
-        peer = FramePeer.accepting(settings, recordingStreams());
+    private RawMuxPeer accepting() {
+        return peerOf(MuxInitializer.accepting(settings, recordingStreams()));
+    }
+
+    /** The session under test in an embedded channel, and the raw peer facing it. */
+    private RawMuxPeer peerOf(MuxInitializer session) {
+        channel = new EmbeddedChannel(session);
+        channel.freezeTime(); // keepalive runs on the test's clock
+        peer = RawMuxPeer.over(channel);
         return peer;
+    }
+
+    private MuxConnection connection() {
+        return MuxConnection.of(channel);
+    }
+
+    /** Opens a stream on an opening session and returns it once registered. */
+    private MuxStreamChannel openStream(ChannelHandler handler) {
+        var opened = connection().openStream(StreamMetadata.of(1, 1, null, "presenter-1"), handler);
+        channel.runPendingTasks();
+        assertThat(opened.isSuccess()).as("open: %s", opened.cause()).isTrue();
+        return opened.getNow();
     }
 
     @AfterEach
@@ -95,8 +115,8 @@ class MuxSessionTest {
         assertThat(preface.isSetSettings()).isTrue();
         assertThat(preface.getSettings().getInitialStreamWindow()).isEqualTo(WINDOW);
         assertThat(preface.getSettings().getMaxFramePayload()).isEqualTo(1024);
-        peer.send(MuxFrame.settings(FramePeer.settings(WINDOW)));
-        assertThat(peer.channel.isOpen()).isTrue();
+        peer.send(MuxFrame.settings(RawMuxPeer.settings(WINDOW)));
+        assertThat(channel.isOpen()).isTrue();
         assertThat(peer.frames()).isEmpty();
     }
 
@@ -117,13 +137,13 @@ class MuxSessionTest {
     @Test
     void rejectsAnotherProtocolVersion() {
         accepting().frames();
-        peer.send(MuxFrame.settings(FramePeer.settings(WINDOW).setProtocolVersion(2)));
+        peer.send(MuxFrame.settings(RawMuxPeer.settings(WINDOW).setProtocolVersion(2)));
         peer.assertGoAway(ResetCode.PROTOCOL_ERROR, "protocol version 2, expected 1");
     }
 
     @Test
     void deliversOpenDataAndFinToTheStreamChannel() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1).data(1, "hello");
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1).data(1, "hello");
         assertThat(streams).hasSize(1);
         MuxStreamChannel stream = streams.get(0);
         assertThat(stream.streamId()).isEqualTo(1);
@@ -141,21 +161,21 @@ class MuxSessionTest {
         assertThat(stream.isActive()).isTrue();
 
         stream.shutdownOutput();
-        peer.channel.runPendingTasks();
+        channel.runPendingTasks();
         assertThat(peer.frames()).containsExactly(MuxFrame.halfClose(new HalfClose(1)));
         assertThat(stream.isOpen()).as("both sides sent FIN").isFalse();
-        assertThat(peer.connection().activeStreams()).isZero();
+        assertThat(connection().activeStreams()).isZero();
     }
 
     @Test
     void withoutHalfClosureFinClosesTheStreamAfterItsQueuedData() {
         halfClosure = false;
         autoRead = false;
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1).data(1, "queued");
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1).data(1, "queued");
         peer.send(MuxFrame.halfClose(new HalfClose(1)));
         assertThat(streams.get(0).isOpen()).as("a paused reader has not seen the FIN").isTrue();
         streams.get(0).read();
-        peer.channel.runPendingTasks();
+        channel.runPendingTasks();
         assertThat(probes.get(0).received()).isEqualTo("queued");
         assertThat(probes.get(0).events).containsExactly(ChannelInputShutdownEvent.INSTANCE,
                 ChannelInputShutdownReadComplete.INSTANCE);
@@ -166,7 +186,7 @@ class MuxSessionTest {
 
     @Test
     void aResetCodeFromANewerPeerIsReadAsInternalRatherThanFailingTheConnection() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
         ByteBuf reset = MuxFrameEncoder.encodeControl(ByteBufAllocator.DEFAULT,
                 MuxFrame.reset(new Reset(1).setCode(ResetCode.CANCEL)));
         // prefix(4) 0x5C | 0x15 streamId | 0x15 code: make the code 50, which no version defines yet.
@@ -175,13 +195,13 @@ class MuxSessionTest {
         peer.sendBytes(reset);
 
         assertThat(probes.get(0).event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.INTERNAL);
-        assertThat(peer.connection().channel().isActive()).isTrue();
+        assertThat(connection().channel().isActive()).isTrue();
         assertThat(count("mux.resets", "direction", "received", "code", "internal")).isEqualTo(1);
     }
 
     @Test
     void peerResetFiresAnEventAndClosesTheStreamWithoutAnswering() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
         peer.send(MuxFrame.reset(new Reset(1).setCode(ResetCode.CANCEL).setReason("client left")));
         MuxStreamResetEvent event = probes.get(0).event(MuxStreamResetEvent.class);
         assertThat(event.code()).isEqualTo(ResetCode.CANCEL);
@@ -194,9 +214,9 @@ class MuxSessionTest {
 
     @Test
     void wrongShardResetCarriesOwnerHintAndRingVersion() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
         streams.get(0).reset(ResetCode.WRONG_SHARD, "not mine", "chat-7", 12L);
-        peer.channel.runPendingTasks();
+        channel.runPendingTasks();
         Reset reset = peer.readFrame().getReset();
         assertThat(reset).isEqualTo(new Reset(1).setCode(ResetCode.WRONG_SHARD).setReason("not mine")
                 .setOwnerHint("chat-7").setRingVersion(12L));
@@ -205,11 +225,11 @@ class MuxSessionTest {
 
     @Test
     void closeSendsCancelAndLaterDataIsDroppedAndCounted() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
         streams.get(0).close();
         assertThat(peer.readFrame().getReset().getCode()).isEqualTo(ResetCode.CANCEL);
         peer.data(1, "late");
-        assertThat(peer.channel.isOpen()).isTrue();
+        assertThat(channel.isOpen()).isTrue();
         assertThat(count("mux.dropped.after.reset")).isEqualTo(4);
     }
 
@@ -235,13 +255,13 @@ class MuxSessionTest {
     }
 
     interface Scenario {
-        void play(FramePeer peer);
+        void play(RawMuxPeer peer);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("protocolErrors")
     void answersAProtocolErrorWithAPreciseGoAway(String name, Scenario scenario, String reason) {
-        accepting().handshake(FramePeer.settings(WINDOW));
+        accepting().handshake(RawMuxPeer.settings(WINDOW));
         scenario.play(peer);
         peer.assertGoAway(ResetCode.PROTOCOL_ERROR, reason);
         assertThat(count("mux.connection.errors", "code", "protocol_error")).isEqualTo(1);
@@ -249,7 +269,7 @@ class MuxSessionTest {
 
     @Test
     void connectionErrorFiresResetEventsOnLiveStreams() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1).data(1, "queued?");
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1).data(1, "queued?");
         peer.open(1);
         MuxStreamResetEvent event = probes.get(0).event(MuxStreamResetEvent.class);
         assertThat(event.code()).isEqualTo(ResetCode.PROTOCOL_ERROR);
@@ -259,7 +279,7 @@ class MuxSessionTest {
     @Test
     void overrunningAStreamWindowResetsOnlyThatStream() {
         autoRead = false;
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1).open(3);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1).open(3);
         streams.get(1).config().setAutoRead(true);
         String kib = "x".repeat(1024);
         for (int i = 0; i < 4; i++) {
@@ -275,15 +295,15 @@ class MuxSessionTest {
         assertThat(probes.get(0).event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.FLOW_CONTROL_ERROR);
         peer.data(3, "still fine");
         assertThat(probes.get(1).received()).isEqualTo("still fine");
-        assertThat(peer.channel.isOpen()).isTrue();
+        assertThat(channel.isOpen()).isTrue();
     }
 
     @Test
     void overrunningTheConnectionWindowIsAConnectionError() {
         // The connection window bounds only bytes not yet attributed to a stream, so only a frame
         // larger than the whole window can overrun it.
-        peer = FramePeer.accepting(settings.toBuilder().initialConnectionWindow(1024).build(), recordingStreams());
-        peer.handshake(FramePeer.settings(WINDOW)).open(1).data(1, "x".repeat(1050));
+        peerOf(MuxInitializer.accepting(settings.toBuilder().initialConnectionWindow(1024).build(), recordingStreams()));
+        peer.handshake(RawMuxPeer.settings(WINDOW)).open(1).data(1, "x".repeat(1050));
         peer.assertGoAway(ResetCode.FLOW_CONTROL_ERROR, "connection window exceeded: 1050 bytes on stream 1 with 1024 left");
         assertThat(probes.get(0).event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.FLOW_CONTROL_ERROR);
     }
@@ -291,7 +311,7 @@ class MuxSessionTest {
     @Test
     void grantsStreamCreditOnlyWhenTheReaderTakesTheBytesAndAtHalfTheWindow() {
         autoRead = false;
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
         String kib = "x".repeat(1024);
         peer.data(1, kib).data(1, kib).data(1, kib);
         assertThat(peer.frames()).as("nothing read yet: no stream credit").isEmpty();
@@ -308,7 +328,7 @@ class MuxSessionTest {
     @Test
     void readFromInsideChannelReadKeepsDelivering() {
         autoRead = false;
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
         MuxStreamChannel stream = streams.get(0);
         stream.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
             @Override
@@ -327,7 +347,7 @@ class MuxSessionTest {
     @Test
     void finWaitsBehindQueuedDataForAPausedReader() {
         autoRead = false;
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1).data(1, "last words");
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1).data(1, "last words");
         peer.send(MuxFrame.halfClose(new HalfClose(1)));
         peer.send(MuxFrame.goAway(new GoAway(1, true).setCode(ResetCode.GOING_AWAY)));
         assertThat(probes.get(0).events).as("goaway reaches a paused reader")
@@ -339,35 +359,35 @@ class MuxSessionTest {
 
     @Test
     void pingsOnlyAfterSilenceAndClosesWhenThePeerStaysSilent() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
         for (int i = 0; i < 5; i++) {
-            peer.channel.advanceTimeBy(6, TimeUnit.SECONDS);
-            peer.channel.runScheduledPendingTasks();
+            channel.advanceTimeBy(6, TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
             peer.data(1, "tick");
         }
         assertThat(peer.frames()).as("an active peer is never pinged")
                 .noneMatch(f -> f instanceof MuxFrame m && m.isSetPing());
 
-        peer.channel.advanceTimeBy(10, TimeUnit.SECONDS);
-        peer.channel.runScheduledPendingTasks();
+        channel.advanceTimeBy(10, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
         assertThat(peer.readFrame().getPing().isAck()).isFalse();
-        peer.channel.advanceTimeBy(10, TimeUnit.SECONDS);
-        peer.channel.runScheduledPendingTasks();
+        channel.advanceTimeBy(10, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
         peer.assertGoAway(ResetCode.GOING_AWAY, "keepalive timeout: no frame for 20000 ms");
         assertThat(probes.get(0).event(MuxStreamResetEvent.class).reason()).startsWith("keepalive timeout");
     }
 
     @Test
     void answersPingsAtOnce() {
-        accepting().handshake(FramePeer.settings(WINDOW));
+        accepting().handshake(RawMuxPeer.settings(WINDOW));
         peer.send(MuxFrame.ping(new Ping(99L, false)));
         assertThat(peer.readFrame()).isEqualTo(MuxFrame.ping(new Ping(99L, true)));
     }
 
     @Test
     void refusesStreamsBeyondTheConcurrencyLimit() {
-        peer = FramePeer.accepting(settings.toBuilder().maxConcurrentStreams(1).build(), recordingStreams());
-        peer.handshake(FramePeer.settings(WINDOW)).open(1).open(3);
+        peerOf(MuxInitializer.accepting(settings.toBuilder().maxConcurrentStreams(1).build(), recordingStreams()));
+        peer.handshake(RawMuxPeer.settings(WINDOW)).open(1).open(3);
         Reset reset = peer.readFrame().getReset();
         assertThat(reset.getStreamId()).isEqualTo(3);
         assertThat(reset.getCode()).isEqualTo(ResetCode.REFUSED);
@@ -376,9 +396,9 @@ class MuxSessionTest {
 
     @Test
     void openingSideSplitsWritesAtTheWindowAndWaitsForCredit() {
-        peer = FramePeer.opening(settings);
-        peer.handshake(FramePeer.settings(1500).setMaxFramePayload(1024));
-        MuxStreamChannel stream = peer.openStream(new StreamProbe());
+        peerOf(MuxInitializer.opening(settings));
+        peer.handshake(RawMuxPeer.settings(1500).setMaxFramePayload(1024));
+        MuxStreamChannel stream = openStream(new StreamProbe());
         assertThat(peer.readFrame().getOpen().getStreamId()).isEqualTo(1);
         var written = stream.writeAndFlush(Unpooled.copiedBuffer("z".repeat(2000), StandardCharsets.UTF_8));
         assertThat(peer.frames()).containsExactly(new Data(1, "z".repeat(1024)), new Data(1, "z".repeat(476)));
@@ -394,19 +414,19 @@ class MuxSessionTest {
 
     @Test
     void opensBeyondThePeersLimitWaitInABoundedQueue() {
-        peer = FramePeer.opening(settings.toBuilder().maxPendingOpens(1).build());
-        peer.handshake(FramePeer.settings(WINDOW).setMaxConcurrentStreams(1));
-        MuxStreamChannel first = peer.openStream(new StreamProbe());
-        var waiting = peer.connection().openStream(StreamMetadata.of(1, 1, null, "p"), new StreamProbe());
-        var refused = peer.connection().openStream(StreamMetadata.of(1, 1, null, "p"), new StreamProbe());
-        peer.channel.runPendingTasks();
+        peerOf(MuxInitializer.opening(settings.toBuilder().maxPendingOpens(1).build()));
+        peer.handshake(RawMuxPeer.settings(WINDOW).setMaxConcurrentStreams(1));
+        MuxStreamChannel first = openStream(new StreamProbe());
+        var waiting = connection().openStream(StreamMetadata.of(1, 1, null, "p"), new StreamProbe());
+        var refused = connection().openStream(StreamMetadata.of(1, 1, null, "p"), new StreamProbe());
+        channel.runPendingTasks();
         assertThat(waiting.isDone()).isFalse();
         assertThat(refused.cause()).isInstanceOf(MuxStreamRefusedException.class)
                 .hasMessage("REFUSED: 1 opens already wait for a stream slot");
         assertThat(peer.readFrame().getOpen().getStreamId()).isEqualTo(1);
 
         first.close();
-        peer.channel.runPendingTasks();
+        channel.runPendingTasks();
         assertThat(waiting.getNow().streamId()).isEqualTo(3);
         assertThat(peer.frames()).hasSize(2).allMatch(f -> f instanceof MuxFrame m && (m.isSetReset() || m.isSetOpen()));
         assertThat(count("mux.streams.refused")).isEqualTo(1);
@@ -414,20 +434,20 @@ class MuxSessionTest {
 
     @Test
     void idsExhaustedAnnouncesADrainingGoAwayAndRefusesOpens() {
-        peer = FramePeer.opening(settings.toBuilder().maxStreamId(2).build());
-        peer.handshake(FramePeer.settings(WINDOW));
-        MuxStreamChannel only = peer.openStream(new StreamProbe());
+        peerOf(MuxInitializer.opening(settings.toBuilder().maxStreamId(2).build()));
+        peer.handshake(RawMuxPeer.settings(WINDOW));
+        MuxStreamChannel only = openStream(new StreamProbe());
         assertThat(peer.frames()).last().isEqualTo(MuxFrame.goAway(
                 new GoAway(1, true).setCode(ResetCode.GOING_AWAY).setReason("stream ids exhausted")));
-        assertThat(peer.connection().isAcceptingStreams()).isFalse();
+        assertThat(connection().isAcceptingStreams()).isFalse();
         only.close();
-        assertThat(peer.channel.isOpen()).as("rotated once the last stream ended").isFalse();
+        assertThat(channel.isOpen()).as("rotated once the last stream ended").isFalse();
     }
 
     @Test
     void aFailedWriteToTheConnectionResetsTheStream() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
-        peer.channel.pipeline().addBefore(MuxSession.NAME, "failing-data",
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
+        channel.pipeline().addBefore(MuxSession.NAME, "failing-data",
                 new ChannelOutboundHandlerAdapter() {
                     @Override
                     public void write(ChannelHandlerContext ctx, Object msg,
@@ -450,27 +470,27 @@ class MuxSessionTest {
 
     @Test
     void goAwayWithoutDrainResetsStreamsAboveTheLastProcessed() {
-        peer = FramePeer.opening(settings);
-        peer.handshake(FramePeer.settings(WINDOW));
+        peerOf(MuxInitializer.opening(settings));
+        peer.handshake(RawMuxPeer.settings(WINDOW));
         StreamProbe kept = new StreamProbe();
         StreamProbe dropped = new StreamProbe();
-        peer.openStream(kept);
-        peer.openStream(dropped);
+        openStream(kept);
+        openStream(dropped);
         peer.frames();
         peer.send(MuxFrame.goAway(new GoAway(1, false).setCode(ResetCode.GOING_AWAY)));
         assertThat(dropped.event(MuxStreamResetEvent.class).code()).isEqualTo(ResetCode.GOING_AWAY);
         assertThat(dropped.inactive).isTrue();
         assertThat(kept.event(MuxGoAwayEvent.class).drain()).isFalse();
         assertThat(kept.inactive).isFalse();
-        assertThat(peer.connection().isAcceptingStreams()).isFalse();
+        assertThat(connection().isAcceptingStreams()).isFalse();
         assertThat(peer.frames()).as("no ack without drain").noneMatch(f -> ((MuxFrame) f).isSetGoAwayAck());
     }
 
     @Test
     void drainRefusesLateOpensAndClosesOnceAckedAndIdle() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
-        var acked = peer.connection().goAway(true, ResetCode.GOING_AWAY, "deploy");
-        peer.channel.runPendingTasks();
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
+        var acked = connection().goAway(true, ResetCode.GOING_AWAY, "deploy");
+        channel.runPendingTasks();
         assertThat(peer.readFrame()).isEqualTo(MuxFrame.goAway(
                 new GoAway(1, true).setCode(ResetCode.GOING_AWAY).setReason("deploy")));
 
@@ -483,18 +503,18 @@ class MuxSessionTest {
 
         peer.data(1, "still served");
         assertThat(probes.get(0).received()).isEqualTo("still served");
-        assertThat(peer.channel.isOpen()).isTrue();
+        assertThat(channel.isOpen()).isTrue();
         peer.send(MuxFrame.halfClose(new HalfClose(1)));
         streams.get(0).shutdownOutput();
-        peer.channel.runPendingTasks();
-        assertThat(peer.channel.isOpen()).as("closed once the last stream ended").isFalse();
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).as("closed once the last stream ended").isFalse();
     }
 
     @Test
     void aWritePromiseWaitsUntilTheConnectionHasWrittenTheBytes() {
-        accepting().handshake(FramePeer.settings(WINDOW)).open(1);
+        accepting().handshake(RawMuxPeer.settings(WINDOW)).open(1);
         List<ChannelPromise> connectionWrites = new ArrayList<>();
-        peer.channel.pipeline().addBefore(MuxSession.NAME, "held-writes", new ChannelOutboundHandlerAdapter() {
+        channel.pipeline().addBefore(MuxSession.NAME, "held-writes", new ChannelOutboundHandlerAdapter() {
             @Override
             public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
                 if (msg instanceof DataFrame) {

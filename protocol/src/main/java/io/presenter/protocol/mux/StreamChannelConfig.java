@@ -1,4 +1,4 @@
-package io.presenter.protocol.mux.internal;
+package io.presenter.protocol.mux;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;

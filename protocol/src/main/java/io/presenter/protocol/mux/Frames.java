@@ -1,7 +1,5 @@
-package io.presenter.protocol.mux.internal;
+package io.presenter.protocol.mux;
 
-import io.presenter.protocol.mux.MuxSettings;
-import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.GoAway;
 import io.presenter.protocol.wire.GoAwayAck;
 import io.presenter.protocol.wire.HalfClose;

@@ -1,4 +1,4 @@
-package io.presenter.protocol.mux.internal;
+package io.presenter.protocol.mux;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;

@@ -1,4 +1,4 @@
-package io.presenter.protocol.mux.internal;
+package io.presenter.protocol.mux;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -11,13 +11,6 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.codec.MalformedFrameException;
-import io.presenter.protocol.mux.MuxConnection;
-import io.presenter.protocol.mux.MuxGoAwayEvent;
-import io.presenter.protocol.mux.MuxSettings;
-import io.presenter.protocol.mux.MuxStats;
-import io.presenter.protocol.mux.MuxStreamChannel;
-import io.presenter.protocol.mux.MuxStreamRefusedException;
-import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.GoAway;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.OpenStream;
@@ -46,9 +39,9 @@ import org.slf4j.LoggerFactory;
  * connection credit, the head-of-line blocking of smux v1 (xtaci/smux#18) and of pausing a shared
  * parent (netty#15011). The parent channel keeps reading at all times.
  */
-public final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
+final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
-    public static final String NAME = "mux-session";
+    static final String NAME = "mux-session";
 
     private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
     private static final int CONNECTION_STREAM_ID = 0;
@@ -82,7 +75,7 @@ public final class MuxSession extends ChannelDuplexHandler implements MuxConnect
     private ResetCode closeCode = ResetCode.GOING_AWAY;
     private String closeReason = "connection closed";
 
-    public MuxSession(MuxSettings settings, ChannelHandler inboundStreamHandler) {
+    MuxSession(MuxSettings settings, ChannelHandler inboundStreamHandler) {
         this.settings = settings;
         this.stats = settings.stats();
         this.inboundStreamHandler = inboundStreamHandler;

@@ -1,4 +1,4 @@
-package io.presenter.protocol.mux.internal;
+package io.presenter.protocol.mux;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;

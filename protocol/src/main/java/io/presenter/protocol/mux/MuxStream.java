@@ -1,7 +1,8 @@
-package io.presenter.protocol.mux.internal;
+package io.presenter.protocol.mux;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AbstractChannel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -11,9 +12,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownEvent;
 import io.netty.channel.socket.ChannelOutputShutdownException;
-import io.presenter.protocol.mux.MuxStreamChannel;
-import io.presenter.protocol.mux.MuxStreamResetEvent;
-import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.Reset;
 import io.presenter.protocol.wire.ResetCode;
 import java.net.SocketAddress;
@@ -26,7 +24,7 @@ import java.util.ArrayDeque;
  * {@link ChannelOutboundBuffer} until the peer grants credit; inbound bytes wait in a queue that
  * the stream window bounds, and credit goes back only as the pipeline reads them (netty#9663).
  */
-public final class MuxStream extends AbstractChannel implements MuxStreamChannel {
+final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     /** {@link ChannelOutboundBuffer#setUserDefinedWritability} index: the peer granted credit. */
@@ -97,12 +95,12 @@ public final class MuxStream extends AbstractChannel implements MuxStreamChannel
     }
 
     /** Bytes received but not yet read by the pipeline; never more than the stream window. */
-    public int queuedInboundBytes() {
+    int queuedInboundBytes() {
         return queuedInboundBytes;
     }
 
     @Override
-    public StreamChannelConfig config() {
+    public ChannelConfig config() {
         return config;
     }
 

@@ -1,4 +1,4 @@
-package io.presenter.protocol.mux.internal;
+package io.presenter.protocol.mux;
 
 /**
  * The receiving half of a flow-control window: how much the peer may still send, and the credit

@@ -54,6 +54,8 @@ final class ChatFleet implements AutoCloseable {
     static final Duration BACKOFF_MAX = Duration.ofSeconds(3);
     private static final long COUPLE_FACTOR = 10_000_000L;
     private static final long SIDE_FACTOR = 1_000_000L;
+    static final int CONNECT_WAVE_COUPLES = 100;
+    private static final Duration CONNECT_WAVE_TIMEOUT = Duration.ofSeconds(60);
     /** Events each member remembers, enough to explain a violation: about 2 s of traffic and a reconnect. */
     private static final int HISTORY = 40;
 
@@ -79,13 +81,25 @@ final class ChatFleet implements AutoCloseable {
         return couple * COUPLE_FACTOR + side * SIDE_FACTOR + sequence;
     }
 
-    /** Adds and connects the couples {@code coupleIds}; returns them. Await {@link #awaitAuthenticated}. */
+    /**
+     * Adds and connects the couples {@code coupleIds}; returns them. Await {@link #awaitAuthenticated}.
+     * More than {@value #CONNECT_WAVE_COUPLES} couples connect in waves, each wave but the last
+     * awaited before the next starts: a thousand handshakes at once on a loaded 2-core machine
+     * outlast the TLS and auth deadlines, and a client closed before its first login would then
+     * look like one the chaos touched.
+     */
     List<Couple> connect(Collection<Long> coupleIds) {
         List<Couple> added = new ArrayList<>();
+        List<Couple> wave = new ArrayList<>();
         for (long id : coupleIds) {
+            if (wave.size() == CONNECT_WAVE_COUPLES) {
+                awaitAuthenticated(wave, CONNECT_WAVE_TIMEOUT);
+                wave.clear();
+            }
             Couple couple = new Couple(id);
             couples.add(couple);
             added.add(couple);
+            wave.add(couple);
             couple.sides[0].connect();
             couple.sides[1].connect();
         }

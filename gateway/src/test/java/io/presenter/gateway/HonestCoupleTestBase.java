@@ -34,9 +34,7 @@ public abstract class HonestCoupleTestBase {
 
     @BeforeAll
     protected void startHonestCouple() throws Exception {
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.converged(1);
+        cluster = PresenterCluster.withOneChatServer();
         presenter = cluster.startPresenter(PresenterCluster.settings().withAuthTimeout(authTimeout),
                 cluster.directory, cluster.newServerTls(handshakeTimeout));
         alice = cluster.authenticated(presenter, 1, 500);

@@ -144,6 +144,19 @@ public final class PresenterCluster implements AutoCloseable {
         return List.copyOf(chatServers);
     }
 
+    /** A cluster with one chat server, {@code chat-1}, already on the ring. */
+    public static PresenterCluster withOneChatServer() throws Exception {
+        PresenterCluster cluster = new PresenterCluster();
+        try {
+            cluster.startChatServer("chat-1");
+            cluster.converged(1);
+            return cluster;
+        } catch (Exception | AssertionError e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
     /** Loopback, ephemeral port, {@value #EVENT_LOOPS} event loops, otherwise the defaults. */
     public static GatewaySettings settings() {
         return GatewaySettings.defaults("presenter-test")

@@ -28,9 +28,7 @@ class ReconnectOrderTest {
 
     @BeforeEach
     void start() throws Exception {
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.converged(1);
+        cluster = PresenterCluster.withOneChatServer();
         presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
     }
 

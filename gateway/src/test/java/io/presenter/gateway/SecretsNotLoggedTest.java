@@ -43,9 +43,7 @@ class SecretsNotLoggedTest {
         presenterLogs.setLevel(Level.DEBUG);
         captured.start();
         presenterLogs.addAppender(captured);
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.converged(1);
+        cluster = PresenterCluster.withOneChatServer();
     }
 
     @AfterEach

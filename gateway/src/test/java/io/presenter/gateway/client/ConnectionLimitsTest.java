@@ -27,9 +27,7 @@ class ConnectionLimitsTest {
 
     @BeforeEach
     void start() throws Exception {
-        cluster = new PresenterCluster();
-        cluster.startChatServer("chat-1");
-        cluster.converged(1);
+        cluster = PresenterCluster.withOneChatServer();
     }
 
     @AfterEach

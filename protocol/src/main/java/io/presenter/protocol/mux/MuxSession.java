@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.presenter.protocol.codec.DataFrame;
@@ -20,7 +19,6 @@ import io.presenter.protocol.wire.ResetCode;
 import io.presenter.protocol.wire.Settings;
 import io.presenter.protocol.wire.WindowUpdate;
 import io.presenter.protocol.wire.muxConstants;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -28,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mux session of one TCP connection: preface, stream ids, the stream map, the connection
- * window, goaway and drain, keepalive. Sits behind the frame codec; everything runs on the
- * connection's event loop, so no state here is locked.
+ * The mux session of one TCP connection: preface, frame dispatch, the connection window, goaway
+ * and drain. The streams and their ids are in a {@link StreamTable}, opens waiting for a slot in
+ * {@link PendingOpens}, liveness in {@link KeepAlive}. Sits behind the frame codec; everything runs
+ * on the connection's event loop, so no state here is locked.
  *
  * <p>Connection window policy: connection-level credit is granted back as soon as a data frame's
  * bytes are attributed to a stream (queued within that stream's window, or dropped), because the
@@ -51,8 +50,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     /** The handler for streams the peer opens; null on the opening side. */
     private final ChannelHandler inboundStreamHandler;
     /** Bounded by the concurrent-stream limits: opens beyond them are refused or wait. */
-    private final IntObjectHashMap<MuxStream> streams = new IntObjectHashMap<>();
-    private final ArrayDeque<PendingOpen> pendingOpens = new ArrayDeque<>();
+    private final StreamTable<MuxStream> streams;
+    private final PendingOpens pendingOpens;
     /** Streams that delivered data during this parent read and owe a channelReadComplete. */
     private final List<MuxStream> readCompletePending = new ArrayList<>();
     private final ReceiveWindow connectionWindow;
@@ -61,16 +60,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private boolean started;
     private Settings peer;
     private int connectionSendWindow;
-    /** Opening side: the last id opened. Accepting side: the highest id the peer opened. */
-    private int lastStreamId;
     private boolean inReadLoop;
-    private int writeTurn;
     /** Read by {@link #isAcceptingStreams()} from any thread. */
     private volatile boolean goAwaySent;
     private volatile boolean goAwayReceived;
     private volatile boolean failed;
-    /** {@code streams.size()} for {@link #activeStreams()} from any thread. */
-    private volatile int activeStreams;
     private Promise<Void> drainAcked;
     private ResetCode closeCode = ResetCode.GOING_AWAY;
     private String closeReason = "connection closed";
@@ -79,6 +73,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         this.settings = settings;
         this.stats = settings.stats();
         this.inboundStreamHandler = inboundStreamHandler;
+        this.streams = new StreamTable<>(settings.maxStreamId());
+        this.pendingOpens = new PendingOpens(settings.maxPendingOpens(), stats);
         this.connectionWindow = new ReceiveWindow(settings.initialConnectionWindow());
     }
 
@@ -92,18 +88,15 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public Future<MuxStreamChannel> openStream(StreamMetadata metadata, ChannelHandler streamHandler) {
         Promise<MuxStreamChannel> promise = ctx.executor().newPromise();
+        PendingOpens.Open open = new PendingOpens.Open(metadata, streamHandler, promise);
         ctx.executor().execute(() -> {
             String refusal = refusal();
             if (refusal != null) {
-                refuse(promise, refusal);
+                open.refuse(stats, refusal);
             } else if (peer == null || streams.size() >= maxOpenStreams()) {
-                if (pendingOpens.size() >= settings.maxPendingOpens()) {
-                    refuse(promise, pendingOpens.size() + " opens already wait for a stream slot");
-                } else {
-                    pendingOpens.add(new PendingOpen(metadata, streamHandler, promise));
-                }
+                pendingOpens.add(open);
             } else {
-                open(new PendingOpen(metadata, streamHandler, promise));
+                open(open);
             }
         });
         return promise;
@@ -116,7 +109,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     @Override
     public int activeStreams() {
-        return activeStreams;
+        return streams.size();
     }
 
     @Override
@@ -213,7 +206,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         boolean writable = ctx.channel().isWritable();
-        forEachStreamFairly(stream -> stream.parentWritabilityChanged(writable));
+        streams.forEachFairly(stream -> stream.parentWritabilityChanged(writable));
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -234,8 +227,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         if (keepAlive != null) {
             keepAlive.stop();
         }
-        failPendingOpens("connection closed");
-        for (MuxStream stream : liveStreams()) {
+        pendingOpens.refuseAll("connection closed");
+        for (MuxStream stream : streams.snapshot()) {
             stream.connectionClosed(closeCode, closeReason);
         }
         if (drainAcked != null) {
@@ -258,7 +251,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         MuxStream stream = streams.get(streamId);
         if (stream != null) {
             stream.dataReceived(data.content());
-        } else if (wasOpened(streamId)) {
+        } else if (streams.wasOpened(streamId)) {
             // Already reset or closed here; the peer had sent it before it learned.
             stats.droppedAfterReset(bytes);
             data.release();
@@ -319,11 +312,10 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         if (inboundStreamHandler == null) {
             failConnection(ResetCode.PROTOCOL_ERROR, "peer opened stream " + streamId
                     + " on the opening side of the connection");
-        } else if ((streamId & 1) == 0 || streamId <= lastStreamId) {
+        } else if (!streams.advanceTo(streamId)) {
             failConnection(ResetCode.PROTOCOL_ERROR, "stream id " + streamId + " is not odd and above "
-                    + lastStreamId);
+                    + streams.lastStreamId());
         } else {
-            lastStreamId = streamId;
             if (goAwaySent) {
                 refuseInbound(streamId, "going away");
             } else if (streams.size() >= settings.maxConcurrentStreams()) {
@@ -345,7 +337,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             failConnection(ResetCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
         } else {
             connectionSendWindow += update.getIncrement();
-            forEachStreamFairly(MuxStream::writePending);
+            streams.forEachFairly(MuxStream::writePending);
         }
     }
 
@@ -357,13 +349,13 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     private void onGoAway(GoAway goAway) {
         goAwayReceived = true;
-        failPendingOpens("peer sent goaway");
+        pendingOpens.refuseAll("peer sent goaway");
         if (goAway.isDrain()) {
             writeControl(Frames.goAwayAck(goAway.getLastStreamId()));
         }
         MuxGoAwayEvent event = new MuxGoAwayEvent(goAway.getLastStreamId(), goAway.isDrain(), Frames.code(goAway),
                 goAway.isSetReason() ? goAway.getReason() : "");
-        for (MuxStream stream : liveStreams()) {
+        for (MuxStream stream : streams.snapshot()) {
             if (stream.streamId() > goAway.getLastStreamId()) {
                 stream.resetLocally(ResetCode.GOING_AWAY, "peer will not process stream above "
                         + goAway.getLastStreamId());
@@ -379,14 +371,9 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         MuxStream stream = streams.get(streamId);
         if (stream != null) {
             action.accept(stream);
-        } else if (!wasOpened(streamId)) {
+        } else if (!streams.wasOpened(streamId)) {
             failConnection(ResetCode.PROTOCOL_ERROR, what + " for stream " + streamId + " that was never opened");
         }
-    }
-
-    /** Whether the id belongs to a stream opened on this connection before (now gone). */
-    private boolean wasOpened(int streamId) {
-        return (streamId & 1) == 1 && streamId > 0 && streamId <= lastStreamId;
     }
 
     // ---- opening streams ----
@@ -398,7 +385,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         } else if (!ctx.channel().isActive() || failed) {
             return "connection closed";
         } else if (goAwaySent) {
-            return lastStreamId >= maxOpenableId() ? "stream ids exhausted (max " + settings.maxStreamId() + ")"
+            return streams.idsExhausted() ? "stream ids exhausted (max " + settings.maxStreamId() + ")"
                     : "goaway sent";
         } else if (goAwayReceived) {
             return "peer sent goaway";
@@ -411,36 +398,29 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         return Math.min(peer.getMaxConcurrentStreams(), settings.maxConcurrentStreams());
     }
 
-    private int maxOpenableId() {
-        int max = settings.maxStreamId();
-        return (max & 1) == 1 ? max : max - 1;
-    }
-
-    private void open(PendingOpen open) {
-        if (!open.promise.setUncancellable()) {
+    private void open(PendingOpens.Open open) {
+        if (!open.promise().setUncancellable()) {
             return; // the caller gave up waiting: spend no stream id on it
         }
-        int streamId = lastStreamId == 0 ? 1 : lastStreamId + 2;
-        lastStreamId = streamId;
-        writeControl(Frames.open(streamId, open.metadata));
-        if (streamId >= maxOpenableId()) {
+        int streamId = streams.nextStreamId();
+        writeControl(Frames.open(streamId, open.metadata()));
+        if (streams.idsExhausted()) {
             // Rotate before the ids run out (yamux ErrStreamsExhausted): announce it, keep the
             // streams running, and close when the last one ends so a pool replaces us.
             sendGoAway(true, ResetCode.GOING_AWAY, "stream ids exhausted");
         }
-        MuxStream stream = new MuxStream(this, streamId, open.metadata);
-        register(stream, open.handler).addListener(future -> {
+        MuxStream stream = new MuxStream(this, streamId, open.metadata());
+        register(stream, open.handler()).addListener(future -> {
             if (future.isSuccess()) {
-                open.promise.trySuccess(stream);
+                open.promise().trySuccess(stream);
             } else {
-                open.promise.tryFailure(future.cause());
+                open.promise().tryFailure(future.cause());
             }
         });
     }
 
     private ChannelFuture register(MuxStream stream, ChannelHandler handler) {
-        streams.put(stream.streamId(), stream);
-        activeStreams = streams.size();
+        streams.add(stream.streamId(), stream);
         stats.streamOpened();
         stream.pipeline().addLast(handler);
         ChannelFuture registered = ctx.channel().eventLoop().register(stream);
@@ -455,25 +435,14 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     private void openPending() {
         while (!pendingOpens.isEmpty() && streams.size() < maxOpenStreams()) {
-            PendingOpen open = pendingOpens.poll();
+            PendingOpens.Open open = pendingOpens.poll();
             String refusal = refusal();
             if (refusal != null) {
-                refuse(open.promise, refusal);
+                open.refuse(stats, refusal);
             } else {
                 open(open);
             }
         }
-    }
-
-    private void failPendingOpens(String why) {
-        for (PendingOpen open; (open = pendingOpens.poll()) != null; ) {
-            refuse(open.promise, why);
-        }
-    }
-
-    private void refuse(Promise<MuxStreamChannel> promise, String why) {
-        stats.streamRefused();
-        promise.tryFailure(new MuxStreamRefusedException(ResetCode.REFUSED, why));
     }
 
     private void refuseInbound(int streamId, String why) {
@@ -542,8 +511,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     }
 
     void streamClosed(MuxStream stream) {
-        if (streams.remove(stream.streamId()) != null) {
-            activeStreams = streams.size();
+        if (streams.remove(stream.streamId())) {
             stats.streamClosed();
             if (peer != null && inboundStreamHandler == null) {
                 openPending();
@@ -567,8 +535,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     private void sendGoAway(boolean drain, ResetCode code, String reason) {
         goAwaySent = true;
-        failPendingOpens("goaway sent");
-        writeControl(Frames.goAway(lastStreamId, drain, code, reason));
+        pendingOpens.refuseAll("goaway sent");
+        writeControl(Frames.goAway(streams.lastStreamId(), drain, code, reason));
     }
 
     /**
@@ -597,31 +565,9 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         }
         if (!goAwaySent) {
             goAwaySent = true;
-            ctx.write(Frames.goAway(lastStreamId, false, code, reason));
+            ctx.write(Frames.goAway(streams.lastStreamId(), false, code, reason));
         }
         ctx.flush();
         ctx.close();
-    }
-
-    /**
-     * Gives each stream its turn to write, starting one further each time, so the streams first
-     * in the map do not always refill the parent and starve the rest.
-     */
-    private void forEachStreamFairly(Consumer<MuxStream> action) {
-        MuxStream[] live = liveStreams();
-        if (live.length == 0) {
-            return;
-        }
-        int start = Math.floorMod(writeTurn++, live.length);
-        for (int i = 0; i < live.length; i++) {
-            action.accept(live[(start + i) % live.length]);
-        }
-    }
-
-    private MuxStream[] liveStreams() {
-        return streams.values().toArray(new MuxStream[0]);
-    }
-
-    private record PendingOpen(StreamMetadata metadata, ChannelHandler handler, Promise<MuxStreamChannel> promise) {
     }
 }

@@ -65,9 +65,8 @@ public final class StreamRouter implements StreamOpener {
     }
 
     private StreamMetadata metadata(StreamRequest request, long ringVersion) {
-        // StreamMetadata.of writes the client's address as the wire wants it, for a first attempt.
-        StreamMetadata first = StreamMetadata.of(request.coupleId(), ringVersion, request.clientAddress(), presenterId);
-        return new StreamMetadata(first.shardKey(), ringVersion, first.clientAddress(), presenterId, request.attempt());
+        return StreamMetadata.of(request.coupleId(), ringVersion, request.clientAddress(), presenterId)
+                .withAttempt(request.attempt());
     }
 
     /** Opens a stream to {@code owner} on a pooled connection of {@code loop}. */

@@ -33,6 +33,11 @@ public record StreamMetadata(long shardKey, long ringVersion, String clientAddre
         return new StreamMetadata(shardKey, ringVersion, address, presenterId, 0);
     }
 
+    /** This metadata for retry number {@code attempt} (0: the first try). */
+    public StreamMetadata withAttempt(int attempt) {
+        return attempt == this.attempt ? this : new StreamMetadata(shardKey, ringVersion, clientAddress, presenterId, attempt);
+    }
+
     /** The end client's address, unresolved, or null if the opener did not say. */
     public InetSocketAddress clientSocketAddress() {
         int colon = clientAddress.lastIndexOf(':');

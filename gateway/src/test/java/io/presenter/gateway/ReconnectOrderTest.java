@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.ErrorCode;
 import io.presenter.testing.TestChatClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,25 +15,11 @@ import org.junit.jupiter.api.Test;
  * late bytes after the new session's messages, so the partner saw older messages after newer ones.
  * A device has one live session: the new login ends the old one first.
  */
-class ReconnectOrderTest {
+class ReconnectOrderTest extends OnePresenterTestBase {
 
     private static final long COUPLE = 900;
     private static final long ALICE = 1_800;
     private static final long BOB = 1_801;
-
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-
-    @BeforeEach
-    void start() throws Exception {
-        cluster = PresenterCluster.withOneChatServer();
-        presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        cluster.close();
-    }
 
     @Test
     void theOldConnectionsLateBytesAreNeverDeliveredAfterTheNewSessionsMessages() throws Exception {

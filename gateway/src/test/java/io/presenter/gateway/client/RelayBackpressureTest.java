@@ -3,14 +3,12 @@ package io.presenter.gateway.client;
 import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.presenter.gateway.OnePresenterTestBase;
 import io.presenter.gateway.PresenterCluster;
-import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.StalledClient;
 import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,25 +17,11 @@ import org.junit.jupiter.api.Test;
  * evicts the session as too slow (it allows 1024 unwritten deliveries). A presenter that buffered
  * for the client instead would keep the session alive, and this test would time out.
  */
-class RelayBackpressureTest {
+class RelayBackpressureTest extends OnePresenterTestBase {
 
     /** Far more than the socket buffers, the relay's water marks and the stream window hold. */
     private static final int MESSAGES = 3_000;
     private static final String BODY = "x".repeat(8 * 1024);
-
-    private PresenterCluster cluster;
-    private PresenterServer presenter;
-
-    @BeforeEach
-    void start() throws Exception {
-        cluster = PresenterCluster.withOneChatServer();
-        presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        cluster.close();
-    }
 
     @Test
     void aClientThatStopsReadingIsSeenAsSlowByItsChatServer() throws Exception {

@@ -1,0 +1,22 @@
+package io.presenter.gateway;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** A presenter with one chat server ({@code chat-1}) behind it, new for every test. */
+public abstract class OnePresenterTestBase {
+
+    protected PresenterCluster cluster;
+    protected PresenterServer presenter;
+
+    @BeforeEach
+    protected void startOnePresenter() throws Exception {
+        cluster = PresenterCluster.withOneChatServer();
+        presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
+    }
+
+    @AfterEach
+    protected void stopOnePresenter() throws Exception {
+        cluster.close();
+    }
+}

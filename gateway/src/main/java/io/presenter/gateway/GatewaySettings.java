@@ -3,6 +3,7 @@ package io.presenter.gateway;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.client.AuthStage;
 import io.presenter.gateway.client.ClientLimits;
+import io.presenter.gateway.client.EdgeSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,11 +26,12 @@ import java.util.Objects;
  * @param backendConnectTimeout TCP connect timeout towards chat servers
  * @param backendBackoff pause between failed connects to one chat server
  * @param presenterId this presenter's name in open-stream frames and mux settings
+ * @param edge PROXY protocol, accept rates and maximum connection age of the client listener
  */
 public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int maxConnections,
         int maxConnectionsPerAddress, Duration authTimeout, int maxAuthPacketBytes, Duration idleTimeout,
         int wrongShardRetries, Duration ringCatchUp, int connectionsPerLoop, int eventLoops,
-        Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId) {
+        Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId, EdgeSettings edge) {
 
     public static final int DEFAULT_BACKLOG = 4096;
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
@@ -46,6 +48,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(presenterId, "presenterId");
         Objects.requireNonNull(backendBackoff, "backendBackoff");
+        Objects.requireNonNull(edge, "edge");
         positive("backlog", backlog);
         positive("maxConnections", maxConnections);
         positive("connectionsPerLoop", connectionsPerLoop);
@@ -91,7 +94,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).authTimeout(authTimeout)
                 .maxAuthPacketBytes(maxAuthPacketBytes).idleTimeout(idleTimeout).wrongShardRetries(wrongShardRetries)
                 .ringCatchUp(ringCatchUp).connectionsPerLoop(connectionsPerLoop).eventLoops(eventLoops)
-                .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff);
+                .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff).edge(edge);
     }
 
     public GatewaySettings withListenAddress(InetSocketAddress value) {
@@ -130,6 +133,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         private int eventLoops = Runtime.getRuntime().availableProcessors();
         private Duration backendConnectTimeout = DEFAULT_BACKEND_CONNECT_TIMEOUT;
         private ConnectBackoff backendBackoff = ConnectBackoff.DEFAULT;
+        private EdgeSettings edge = EdgeSettings.DEFAULTS;
 
         private Builder(String presenterId) {
             this.presenterId = presenterId;
@@ -148,11 +152,12 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         public Builder eventLoops(int value) { eventLoops = value; return this; }
         public Builder backendConnectTimeout(Duration value) { backendConnectTimeout = value; return this; }
         public Builder backendBackoff(ConnectBackoff value) { backendBackoff = value; return this; }
+        public Builder edge(EdgeSettings value) { edge = value; return this; }
 
         public GatewaySettings build() {
             return new GatewaySettings(listenAddress, backlog, maxConnections, maxConnectionsPerAddress, authTimeout,
                     maxAuthPacketBytes, idleTimeout, wrongShardRetries, ringCatchUp, connectionsPerLoop, eventLoops,
-                    backendConnectTimeout, backendBackoff, presenterId);
+                    backendConnectTimeout, backendBackoff, presenterId, edge);
         }
     }
 }

@@ -13,6 +13,7 @@ import io.presenter.gateway.backend.StreamRouter;
 import io.presenter.gateway.client.ClientChannelInitializer;
 import io.presenter.gateway.client.ClientConnections;
 import io.presenter.gateway.client.ClientMeters;
+import io.presenter.gateway.client.ProxyProtocol;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -65,7 +66,7 @@ public final class PresenterServer implements AutoCloseable {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, settings.backlog())
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ClientChannelInitializer(settings.clientLimits(), connections, tls,
+                .childHandler(new ClientChannelInitializer(settings.clientLimits(), settings.edge(), connections, tls,
                         new TlsMeters(registry), verifier, router, meters))
                 .bind(settings.listenAddress()).sync().channel();
         directory.addListener(warmUp);
@@ -73,6 +74,11 @@ public final class PresenterServer implements AutoCloseable {
         log.info("presenter {} listening on {} ({} transport, {} event loops, {} connection(s) per chat server per loop)",
                 settings.presenterId(), listener.localAddress(), transport, settings.eventLoops(),
                 settings.connectionsPerLoop());
+        if (settings.edge().proxyProtocol() == ProxyProtocol.OPTIONAL) {
+            log.warn("listen.proxy-protocol is optional: any client reaching {} directly can claim any address "
+                    + "in a PROXY header; use required once every client comes through the balancer",
+                    listener.localAddress());
+        }
     }
 
     /**

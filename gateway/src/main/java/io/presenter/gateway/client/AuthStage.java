@@ -1,6 +1,7 @@
 package io.presenter.gateway.client;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -10,7 +11,10 @@ import io.presenter.gateway.backend.StreamOpener;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPackets;
 import io.presenter.protocol.codec.MalformedFrameException;
+import io.presenter.protocol.auth.TokenStatus;
 import io.presenter.protocol.wire.AuthPacket;
+import io.presenter.protocol.wire.AuthResult;
+import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.ClientPacket;
 import java.time.Duration;
 import java.util.List;
@@ -34,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * client: {@code auth_timeout}, {@code auth_too_large}, {@code malformed_<reason>},
  * {@code not_auth}, {@code bad_token} / {@code expired_token} / {@code unknown_key} (edge
  * verification, unless the verifier is {@link TokenVerifier#ACCEPT_ALL}), {@code no_shard} (empty
- * ring), {@code backend_unavailable}.
+ * ring), {@code backend_unavailable}. A client whose token is refused is told why first: an
+ * {@code AuthResult} with the token's status, as a chat server answers on a direct connection.
  */
 public final class AuthStage extends ByteToMessageDecoder {
 
@@ -107,7 +112,11 @@ public final class AuthStage extends ByteToMessageDecoder {
             auth = authPacket(authBytes);
         } catch (Rejection rejection) {
             authBytes.release();
-            reject(ctx, rejection.reason);
+            if (rejection.status != null) {
+                tellAndReject(ctx, rejection.reason, rejection.status);
+            } else {
+                reject(ctx, rejection.reason);
+            }
             return;
         }
         relay = new ClientRelay(ctx.channel(), auth.getCoupleId(), authBytes, opener, meters);
@@ -125,11 +134,12 @@ public final class AuthStage extends ByteToMessageDecoder {
         if (!packet.isSetAuth()) {
             throw new Rejection("not_auth");
         }
-        switch (verifier.verify(packet.getAuth())) {
+        TokenStatus token = verifier.verify(packet.getAuth());
+        switch (token) {
             case OK -> { }
-            case EXPIRED -> throw new Rejection("expired_token");
-            case UNKNOWN_KEY -> throw new Rejection("unknown_key");
-            case BAD_SIGNATURE, MALFORMED -> throw new Rejection("bad_token");
+            case EXPIRED -> throw new Rejection("expired_token", token.toAuthStatus());
+            case UNKNOWN_KEY -> throw new Rejection("unknown_key", token.toAuthStatus());
+            case BAD_SIGNATURE, MALFORMED -> throw new Rejection("bad_token", token.toAuthStatus());
         }
         return packet.getAuth();
     }
@@ -138,10 +148,17 @@ public final class AuthStage extends ByteToMessageDecoder {
     private static final class Rejection extends Exception {
 
         final String reason;
+        /** What the client is told before the close, or null to close without a word. */
+        final AuthStatus status;
 
         Rejection(String reason) {
+            this(reason, null);
+        }
+
+        Rejection(String reason, AuthStatus status) {
             super(reason, null, false, false);
             this.reason = reason;
+            this.status = status;
         }
     }
 
@@ -189,9 +206,30 @@ public final class AuthStage extends ByteToMessageDecoder {
     }
 
     private void reject(ChannelHandlerContext ctx, String reason) {
-        packetRead = true;
-        meters.authRejected(reason);
-        log.debug("client {} rejected: {}", ctx.channel(), reason);
+        counted(ctx, reason);
         ClientConnections.close(ctx.channel(), reason);
+    }
+
+    /**
+     * Rejects a client whose token the edge refused, telling it why first, as a chat server does
+     * on a direct connection: an {@code AuthResult} with the status (bad signature, expired,
+     * unknown key, malformed), so that it fetches a new token instead of retrying a dead one. The
+     * close follows the write (a few dozen bytes into an empty socket buffer), whatever its outcome.
+     */
+    private void tellAndReject(ChannelHandlerContext ctx, String reason, AuthStatus status) {
+        counted(ctx, reason);
+        Channel client = ctx.channel();
+        ClientPacket result = ClientPacket.authResult(new AuthResult(status).setReason(status.name()));
+        ctx.writeAndFlush(ClientPackets.encode(ctx.alloc(), result))
+                .addListener(written -> ClientConnections.close(client, reason));
+    }
+
+    private void counted(ChannelHandlerContext ctx, String reason) {
+        packetRead = true;
+        if (deadline != null) {
+            deadline.cancel(false);  // one rejection per client: the deadline must not count a second
+        }
+        meters.authRejected(reason);
+        log.debug("client {} ({}) rejected: {}", ctx.channel(), ClientAddress.of(ctx.channel()), reason);
     }
 }

@@ -1,22 +1,38 @@
 package io.presenter.gateway.client;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.presenter.gateway.backend.StreamOpener;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.gateway.tls.TlsStage;
 import io.presenter.protocol.auth.TokenVerifier;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The client pipeline, top to bottom: admission (the connection limits, before any handler), the
- * idle timeout, TLS, then the auth stage, which later replaces itself with the relay. Nothing else
- * is ever added to a client pipeline.
+ * The client pipeline, top to bottom:
+ * <ol>
+ *   <li>on a PROXY protocol listener only: {@value ProxyProtocolDetector#NAME} (then Netty's
+ *       decoder) and {@value ProxyHeaderHandler#NAME}, which learn the end client's address and
+ *       leave; everything below is added once it is known;</li>
+ *   <li>admission, before any handler or TLS work: the accept rates ({@link AcceptRates}), then
+ *       the connection limits ({@link ClientConnections});</li>
+ *   <li>the idle timeout, the maximum connection age (when set), TLS, then the auth stage, which
+ *       later replaces itself with the relay.</li>
+ * </ol>
+ * Nothing else is ever added to a client pipeline.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     private final ClientLimits limits;
+    private final EdgeSettings edge;
     private final ClientConnections connections;
+    private final AcceptRates acceptRates;
+    private final ConnectionAging aging;
     private final ServerTls tls;
     private final TlsMeters tlsMeters;
     private final TokenVerifier verifier;
@@ -27,10 +43,15 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
      * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
      *     the chat servers
      */
-    public ClientChannelInitializer(ClientLimits limits, ClientConnections connections, ServerTls tls,
-            TlsMeters tlsMeters, TokenVerifier verifier, StreamOpener opener, ClientMeters meters) {
+    public ClientChannelInitializer(ClientLimits limits, EdgeSettings edge, ClientConnections connections,
+            ServerTls tls, TlsMeters tlsMeters, TokenVerifier verifier, StreamOpener opener, ClientMeters meters) {
         this.limits = limits;
+        this.edge = edge;
         this.connections = connections;
+        this.acceptRates = new AcceptRates(edge.maxHandshakeRate(), edge.maxConnectionRatePerAddress(), meters);
+        this.aging = edge.maxConnectionAge().isZero() ? null : new ConnectionAging(edge.maxConnectionAge(),
+                edge.maxConnectionAgeJitter(), edge.ageCloseRate(), System::nanoTime,
+                () -> ThreadLocalRandom.current().nextDouble());
         this.tls = tls;
         this.tlsMeters = tlsMeters;
         this.verifier = verifier;
@@ -40,14 +61,31 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
 
     @Override
     protected void initChannel(SocketChannel client) {
-        if (!connections.admit(client)) {
+        if (edge.proxyProtocol() == ProxyProtocol.OFF) {
+            serve(client, client.remoteAddress());
             return;
         }
+        // The header's deadline is the auth timeout's: both bound the time before a client is routed.
+        client.pipeline().addLast(ProxyProtocolDetector.NAME, new ProxyProtocolDetector());
+        client.pipeline().addLast(ProxyHeaderHandler.NAME, new ProxyHeaderHandler(edge.proxyProtocol(),
+                limits.authTimeout(), this::serve, meters));
+    }
+
+    /** Admits the client at {@code endClient} (null: none known) and adds the rest of its pipeline. */
+    private void serve(Channel client, InetSocketAddress endClient) {
+        InetAddress source = endClient == null ? null : endClient.getAddress();
+        if (!acceptRates.admit(client, source) || !connections.admit(client, source)) {
+            return;
+        }
+        ChannelPipeline pipeline = client.pipeline();
         if (!limits.idleTimeout().isZero()) {
-            client.pipeline().addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(limits.idleTimeout()));
+            pipeline.addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(limits.idleTimeout()));
+        }
+        if (aging != null) {
+            pipeline.addLast(MaxConnectionAgeHandler.NAME, new MaxConnectionAgeHandler(aging));
         }
         TlsStage.addTo(client, tls, tlsMeters);
-        client.pipeline().addLast(AuthStage.NAME, new AuthStage(limits.authTimeout(),
+        pipeline.addLast(AuthStage.NAME, new AuthStage(limits.authTimeout(),
                 limits.maxAuthPacketBytes(), verifier, opener, meters));
     }
 }

@@ -57,13 +57,20 @@ public final class ClientConnections implements DrainTarget {
      * full: refusing early costs no TLS handshake, and the client's reconnect goes to another presenter.
      */
     boolean admit(Channel client) {
+        return admit(client, ClientAddress.of(client) instanceof InetSocketAddress remote ? remote.getAddress() : null);
+    }
+
+    /**
+     * As {@link #admit(Channel)}, for a client whose address is {@code source} (behind a PROXY
+     * protocol balancer, the one its header named; null when it has none).
+     */
+    boolean admit(Channel client, InetAddress source) {
         if (active.incrementAndGet() > maxConnections) {
             active.decrementAndGet();
             refuse(client, OVER_LIMIT);
             return false;
         }
-        InetAddress address = maxPerAddress > 0 && client.remoteAddress() instanceof InetSocketAddress remote
-                ? remote.getAddress() : null;
+        InetAddress address = maxPerAddress > 0 ? source : null;
         if (address != null && !admitFrom(address)) {
             active.decrementAndGet();
             refuse(client, OVER_ADDRESS_LIMIT);

@@ -17,6 +17,8 @@ public final class ClientMeters {
     public static final String WRONG_SHARD_RETRIES = "presenter.wrong_shard.retries";
     public static final String RELAY_BYTES = "presenter.relay.bytes";
     public static final String RELAY_FRAMES = "presenter.relay.frames";
+    /** Load balancer health checks on a PROXY protocol listener ({@code kind=local|empty}); not clients. */
+    public static final String PROXY_HEALTH_CHECKS = "presenter.proxy.health_checks";
 
     private final MeterRegistry registry;
     private final Counter opened;
@@ -62,6 +64,10 @@ public final class ClientMeters {
 
     void connectionClosed(String reason) {
         registry.counter(CONNECTIONS_CLOSED, "reason", reason).increment();
+    }
+
+    void proxyHealthCheck(String kind) {
+        registry.counter(PROXY_HEALTH_CHECKS, "kind", kind).increment();
     }
 
     void authRejected(String reason) {

@@ -75,7 +75,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         this.opener = opener;
         this.meters = meters;
         this.unanswered = authPacket;
-        this.request = StreamRequest.first(coupleId, client.remoteAddress());
+        this.request = StreamRequest.first(coupleId, ClientAddress.of(client));
     }
 
     /** Opens the first stream and sends it the auth packet. */

@@ -5,6 +5,7 @@ import static io.presenter.gateway.config.PresenterSettings.*;
 import io.presenter.gateway.GatewaySettings;
 import io.presenter.gateway.admin.AdminSettings;
 import io.presenter.gateway.backend.ConnectBackoff;
+import io.presenter.gateway.client.EdgeSettings;
 import io.presenter.gateway.drain.DrainSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.weight.RecordType;
@@ -62,6 +63,9 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     .backendBackoff(new ConnectBackoff(v.get(BACKEND_BACKOFF_MIN), v.get(BACKEND_BACKOFF_MAX)))
                     .wrongShardRetries(v.get(BACKEND_WRONG_SHARD_RETRIES))
                     .ringCatchUp(v.get(BACKEND_RING_CATCH_UP))
+                    .edge(new EdgeSettings(v.get(LISTEN_PROXY_PROTOCOL), v.get(MAX_HANDSHAKE_RATE),
+                            v.get(MAX_CONNECTION_RATE_PER_IP), v.get(MAX_CONNECTION_AGE),
+                            v.get(MAX_CONNECTION_AGE_JITTER), v.get(DRAIN_CLOSE_RATE)))
                     .build();
             TlsSettings tls = new TlsSettings(v.get(TLS_CERTIFICATES), v.get(TLS_PROTOCOLS),
                     v.get(TLS_HANDSHAKE_TIMEOUT), TlsSettings.Engine.fromConfig(v.get(TLS_ENGINE)),

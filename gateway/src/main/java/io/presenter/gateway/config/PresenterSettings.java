@@ -10,6 +10,8 @@ import static io.presenter.gateway.config.Setting.stringList;
 
 import io.presenter.gateway.GatewaySettings;
 import io.presenter.gateway.client.AuthStage;
+import io.presenter.gateway.client.EdgeSettings;
+import io.presenter.gateway.client.ProxyProtocol;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
@@ -41,6 +43,12 @@ public final class PresenterSettings {
             "Accept queue length (SO_BACKLOG). The kernel silently caps it at net.core.somaxconn: raise both.");
     public static final Setting<Integer> EVENT_LOOPS = integer("listen.event-loops", 0, 0, 1024,
             "Event loop threads shared by clients and chat-server connections; 0 means one per core.");
+    public static final Setting<ProxyProtocol> LISTEN_PROXY_PROTOCOL = Setting.custom("listen.proxy-protocol",
+            ProxyProtocol.OFF, ProxyProtocol.OFF.configValue(), value -> ProxyProtocol.fromConfig(Setting.text(value)),
+            "off, required or optional: a PROXY protocol v1/v2 header before TLS names the end client (behind "
+                    + "a network load balancer such as AWS NLB with proxy protocol v2 on). required: a connection "
+                    + "without one is refused. optional lets any client that reaches the port directly claim any "
+                    + "address: only while moving clients onto the balancer.");
 
     public static final Setting<Integer> MAX_CONNECTIONS = integer("limits.max-connections",
             GatewaySettings.DEFAULT_MAX_CONNECTIONS, 1, Integer.MAX_VALUE,
@@ -60,6 +68,21 @@ public final class PresenterSettings {
             GatewaySettings.DEFAULT_IDLE_TIMEOUT,
             "A client connection with no bytes either way for this long is closed. Longer than the "
                     + "clients' ping interval; 0s disables it.");
+    public static final Setting<Integer> MAX_HANDSHAKE_RATE = integer("limits.max-handshake-rate", 0, 0, 10_000_000,
+            "New connections (each a TLS handshake) per second above which new ones are closed at accept, before "
+                    + "any TLS work, so the handshakes already started finish (HAProxy's maxsslrate). Set it near "
+                    + "the machine's measured handshake capacity; 0 disables it.");
+    public static final Setting<Integer> MAX_CONNECTION_RATE_PER_IP = integer("limits.max-connection-rate-per-ip", 0,
+            0, 10_000_000, "New connections per second from one source IP (the end client's behind a PROXY "
+                    + "header) above which new ones are closed at accept. Carriers put many clients behind one "
+                    + "address (CGNAT): keep it generous. 0 disables it.");
+    public static final Setting<Duration> MAX_CONNECTION_AGE = duration("limits.max-connection-age", Duration.ZERO,
+            "A client connection older than this (± the jitter) is closed, at most drain.close-rate a second, "
+                    + "so long-lived clients reconnect through DNS and spread onto presenters a scale-out added. "
+                    + "0s disables it.");
+    public static final Setting<Double> MAX_CONNECTION_AGE_JITTER = fraction("limits.max-connection-age-jitter",
+            EdgeSettings.DEFAULT_AGE_JITTER, "Each connection's maximum age differs from limits.max-connection-age "
+                    + "by up to this fraction either way (gRPC's ±10%), so connections made together close apart.");
 
     public static final Setting<List<CertificateFiles>> TLS_CERTIFICATES = Setting.custom("tls.certificates",
             null, null, PresenterSettings::certificates,
@@ -194,8 +217,9 @@ public final class PresenterSettings {
 
     /** Every setting, in file order. */
     public static final List<Setting<?>> ALL = List.of(ID,
-            LISTEN_ADDRESS, LISTEN_PORT, LISTEN_BACKLOG, EVENT_LOOPS,
+            LISTEN_ADDRESS, LISTEN_PORT, LISTEN_BACKLOG, EVENT_LOOPS, LISTEN_PROXY_PROTOCOL,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, AUTH_TIMEOUT, MAX_AUTH_PACKET_BYTES, IDLE_TIMEOUT,
+            MAX_HANDSHAKE_RATE, MAX_CONNECTION_RATE_PER_IP, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_JITTER,
             TLS_CERTIFICATES, TLS_PROTOCOLS, TLS_HANDSHAKE_TIMEOUT, TLS_ENGINE, TLS_TICKET_KEY_FILE,
             TLS_TICKET_KEY_RELOAD_INTERVAL, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, TLS_GROUPS,
             AUTH_TOKEN_KEY_FILE, AUTH_TOKEN_KEY_RELOAD_INTERVAL, AUTH_ALLOWED_SKEW,

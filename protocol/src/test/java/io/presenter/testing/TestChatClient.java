@@ -42,12 +42,15 @@ public final class TestChatClient implements AutoCloseable {
     private final BlockingQueue<Object> events = new ArrayBlockingQueue<>(64);
     private final Channel channel;
 
-    private TestChatClient(EventLoopGroup group, InetSocketAddress server, SslContext tls)
+    private TestChatClient(EventLoopGroup group, InetSocketAddress server, SslContext tls, byte[] preface)
             throws InterruptedException {
         channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (preface.length > 0) {
+                            ch.pipeline().addLast(new PrefaceWriter(preface));
+                        }
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc(),
                                     server.getHostString(), server.getPort()));
@@ -89,7 +92,34 @@ public final class TestChatClient implements AutoCloseable {
     /** A client over TLS (or plain TCP when {@code tls} is null), as a phone would connect. */
     public static TestChatClient connect(EventLoopGroup group, InetSocketAddress server, SslContext tls)
             throws InterruptedException {
-        return new TestChatClient(group, server, tls);
+        return new TestChatClient(group, server, tls, new byte[0]);
+    }
+
+    /**
+     * As {@link #connect(EventLoopGroup, InetSocketAddress, SslContext)}, sending {@code preface}
+     * before anything else, TLS included: what a load balancer speaking the PROXY protocol puts
+     * in front of a client's bytes.
+     */
+    public static TestChatClient connect(EventLoopGroup group, InetSocketAddress server, SslContext tls,
+            byte[] preface) throws InterruptedException {
+        return new TestChatClient(group, server, tls, preface.clone());
+    }
+
+    /** Writes its bytes when the connection is up, ahead of the TLS handler's ClientHello, and leaves. */
+    private static final class PrefaceWriter extends io.netty.channel.ChannelInboundHandlerAdapter {
+
+        private final byte[] preface;
+
+        PrefaceWriter(byte[] preface) {
+            this.preface = preface;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(preface));
+            ctx.pipeline().remove(this);
+            ctx.fireChannelActive();
+        }
     }
 
     /** A client whose bytes travel as one stream of {@code connection}, as a presenter relays them. */

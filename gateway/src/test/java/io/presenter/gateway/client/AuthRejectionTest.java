@@ -13,6 +13,7 @@ import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.codec.ClientPackets;
 import io.presenter.protocol.codec.MalformedFrameException;
 import io.presenter.protocol.wire.AuthPacket;
+import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.testing.TestChatClient;
 import java.io.InputStream;
@@ -91,6 +92,8 @@ class AuthRejectionTest extends HonestCoupleTestBase {
         TestChatClient client = cluster.connect(presenter);
         client.send(ClientPacket.auth(TestChatClient.authPacket(4, 502,
                 new TokenSigner(forgerKeys, Clock.systemUTC()).sign(4, 502, Duration.ofHours(1)))));
+        assertThat(client.next(ClientPacket::isSetAuthResult).getAuthResult().getStatus())
+                .as("told why before the close").isEqualTo(AuthStatus.BAD_SIGNATURE);
         client.awaitClosed();
         assertRejected("bad_token");
     }

@@ -3,6 +3,8 @@ package io.presenter.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.presenter.gateway.client.EdgeSettings;
+import io.presenter.gateway.client.ProxyProtocol;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +124,36 @@ class PresenterConfigTest {
                 List.of("tls.certificates=c.pem:k.pem", "zookeeper.connect=zk:2181", "tls.protocols=TLSv1.1")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("tls.protocols");
+    }
+
+    @Test
+    void edgeGuardsReachTheListenerSettings() throws Exception {
+        Path file = write("""
+                listen:
+                  proxy-protocol: required
+                limits:
+                  max-handshake-rate: 800
+                  max-connection-rate-per-ip: 20
+                  max-connection-age: 24h
+                  max-connection-age-jitter: 0.2
+                drain:
+                  close-rate: 50
+                tls:
+                  certificates: c.pem:k.pem
+                zookeeper:
+                  connect: zk:2181
+                """);
+
+        EdgeSettings edge = PresenterConfig.load(file, Map.of(), List.of()).gateway().edge();
+
+        assertThat(edge).isEqualTo(new EdgeSettings(ProxyProtocol.REQUIRED, 800, 20, Duration.ofHours(24), 0.2, 50));
+        assertThat(PresenterConfig.load(null, Map.of(), REQUIRED).gateway().edge()).as("off by default")
+                .isEqualTo(EdgeSettings.DEFAULTS);
+        assertThat(PresenterConfig.load(write("listen:\n  proxy-protocol: off\n"), Map.of(), REQUIRED).gateway()
+                .edge().proxyProtocol()).as("YAML's bare off is a boolean").isEqualTo(ProxyProtocol.OFF);
+        assertThatThrownBy(() -> PresenterConfig.load(null, Map.of(),
+                List.of("tls.certificates=c.pem:k.pem", "zookeeper.connect=zk:2181", "listen.proxy-protocol=maybe")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("listen.proxy-protocol");
     }
 
     private Path write(String yaml) throws IOException {

@@ -4,8 +4,16 @@
  * client pipeline, top to bottom.
  *
  * <ul>
+ *   <li>{@link io.presenter.gateway.client.ProxyProtocolDetector} and
+ *       {@link io.presenter.gateway.client.ProxyHeaderHandler}: the PROXY protocol header of a
+ *       connection through a network load balancer, and so the end client's address
+ *       ({@link io.presenter.gateway.client.ClientAddress}).</li>
+ *   <li>{@link io.presenter.gateway.client.AcceptRates}: the handshake rate and per-address
+ *       connection rate above which connections are closed at accept.</li>
  *   <li>{@link io.presenter.gateway.client.ClientConnections}: admission (connection limits, in
  *       total and per source address) and the close reason of every client.</li>
+ *   <li>{@link io.presenter.gateway.client.MaxConnectionAgeHandler}: the optional maximum
+ *       connection age, jittered, closes paced ({@link io.presenter.gateway.client.ConnectionAging}).</li>
  *   <li>{@link io.presenter.gateway.client.IdleTimeoutHandler}: closes a client silent both ways.</li>
  *   <li>TLS ({@link io.presenter.gateway.tls.TlsStage}), then
  *       {@link io.presenter.gateway.client.AuthStage}: the first packet, under a cap and a

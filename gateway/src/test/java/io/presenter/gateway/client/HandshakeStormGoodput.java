@@ -19,6 +19,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
@@ -51,9 +52,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The server is the production client pipeline ({@link ClientChannelInitializer}: admission, TLS)
  * on one event loop (it accepts too), with an RSA 2048 certificate so that the server's signature,
  * not the clients' work, is the bottleneck on a machine where clients and server share the cores.
- * Clients (one event loop, no resumption) behave like apps in a reconnect storm: each gives a
- * handshake {@link #CLIENT_TIMEOUT} and, refused or timed out, retries after 0.5-1.5 s until the
- * storm ends. A session counts when its handshake completes at the client within its timeout;
+ * Clients (two event loops, X25519 key shares, no resumption) behave like apps in a reconnect
+ * storm: each gives a handshake {@link #CLIENT_TIMEOUT} and, refused or timed out, retries with
+ * exponential backoff and full jitter (100 ms doubling to 5 s) until the storm ends. A session counts when its handshake completes at the client within its timeout;
  * work the server did for a client that had already given up is what a collapse is made of.
  *
  * <ol>
@@ -71,6 +72,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HandshakeStormGoodput {
 
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration BACKOFF_MIN = Duration.ofMillis(100);
+    private static final Duration BACKOFF_MAX = Duration.ofSeconds(5);
     private static final int CONCURRENCY = 64;
     private static final int CAPACITY_SECONDS = 15;
     /** Loopback source addresses the clients spread over, so ephemeral ports in TIME_WAIT do not run out. */
@@ -84,9 +87,11 @@ public final class HandshakeStormGoodput {
         Path dir = Files.createTempDirectory("storm-goodput");
         TlsSettings.CertificateFiles rsa = SelfSignedCertificates.generate(dir, "rsa", KeyType.RSA_2048,
                 List.of("localhost", "127.0.0.1"));
+        // X25519 alone: the clients' key share is cheap, so the machine's cores go to the server.
         SslContext clientTls = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .option(OpenSslContextOption.GROUPS, new String[] {"X25519"})
                 .trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        EventLoopGroup clientLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup clientLoop = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         try {
             try (Server warm = new Server(rsa, 0)) {
                 closedLoop(warm, clientTls, clientLoop, 5);  // JIT warm-up
@@ -135,7 +140,7 @@ public final class HandshakeStormGoodput {
                 if (counts.inFlight.get() >= MAX_IN_FLIGHT) {
                     counts.notSent.incrementAndGet();
                 } else {
-                    new Attempt(server, tls, loop, counts, end, Duration.ofMillis(500)).start();
+                    new Attempt(server, tls, group.next(), counts, end, BACKOFF_MIN).start();
                 }
             }
         }, 0, 10, TimeUnit.MILLISECONDS);
@@ -171,6 +176,7 @@ public final class HandshakeStormGoodput {
         private final Counts counts;
         private final long endNanos;
         private final Duration minPause;
+        private int failures;
 
         Attempt(Server server, SslContext tls, EventLoop loop, Counts counts, long endNanos, Duration minPause) {
             this.server = server;
@@ -211,8 +217,10 @@ public final class HandshakeStormGoodput {
                 outcome.incrementAndGet();
             }
             if (!success) {
-                long pauseMillis = minPause.toMillis() + ThreadLocalRandom.current().nextLong(Math.max(1,
-                        minPause.toMillis() * 2));
+                // Exponential backoff with full jitter, as the loadtest storm's clients (100 ms .. 5 s).
+                failures++;
+                long ceiling = Math.min(BACKOFF_MAX.toMillis(), minPause.toMillis() << Math.min(failures - 1, 20));
+                long pauseMillis = ThreadLocalRandom.current().nextLong(Math.max(1, ceiling) + 1);
                 loop.schedule(this::start, minPause.isZero() ? 0 : pauseMillis, TimeUnit.MILLISECONDS);
             } else if (minPause.isZero()) {
                 start();  // closed loop: the next one at once

@@ -62,12 +62,14 @@ public final class PresenterServer implements AutoCloseable {
         connections = new ClientConnections(settings.maxConnections(), settings.maxConnectionsPerAddress(), meters);
         acceptor = transport.newGroup(1);
         loops = transport.newGroup(settings.eventLoops());
+        ClientChannelInitializer clients = new ClientChannelInitializer(settings.clientLimits(), settings.edge(),
+                connections, tls, new TlsMeters(registry), verifier, router, meters);
         listener = new ServerBootstrap().group(acceptor, loops)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, settings.backlog())
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ClientChannelInitializer(settings.clientLimits(), settings.edge(), connections, tls,
-                        new TlsMeters(registry), verifier, router, meters))
+                .handler(clients.acceptGate())
+                .childHandler(clients)
                 .bind(settings.listenAddress()).sync().channel();
         directory.addListener(warmUp);
         connectAll(directory.ring());

@@ -81,22 +81,42 @@ final class AcceptRates {
      * Lets {@code client} from {@code source} through, or closes it at once and counts why. The
      * address is checked first, so that one address's flood does not spend the shared budget.
      *
-     * @param source the end client's address, or null when it has none (then only the total counts)
+     * @param source the end client's address, or null when it is not known yet (then only the
+     *     total counts; {@link #admitAddress} checks the address once it is known)
      */
     boolean admit(Channel client, InetAddress source) {
-        String refusal = null;
+        if (!admitAddress(client, source)) {
+            return false;
+        }
+        if (handshakes != null && !handshakes.tryTake()) {
+            refuse(client, OVER_HANDSHAKE_RATE);
+            return false;
+        }
+        return true;
+    }
+
+    /** The per-address rate alone, for a client whose address a PROXY header named after accept. */
+    boolean admitAddress(Channel client, InetAddress source) {
         if (maxRatePerAddress > 0 && source != null && !bucketOf(source).tryTake()) {
-            refusal = OVER_ADDRESS_RATE;
-        } else if (handshakes != null && !handshakes.tryTake()) {
-            refusal = OVER_HANDSHAKE_RATE;
+            refuse(client, OVER_ADDRESS_RATE);
+            return false;
         }
-        if (refusal == null) {
-            return true;
+        return true;
+    }
+
+    /** Whether the per-address rate is limited at all. */
+    boolean limitsAddresses() {
+        return maxRatePerAddress > 0;
+    }
+
+    private void refuse(Channel client, String reason) {
+        meters.connectionClosed(reason);
+        warnNowAndThen(reason);
+        if (client.isRegistered()) {
+            client.close();
+        } else {
+            client.unsafe().closeForcibly();  // still on the acceptor: no event loop has seen it
         }
-        meters.connectionClosed(refusal);
-        warnNowAndThen(refusal);
-        client.close();
-        return false;
     }
 
     private TokenBucket bucketOf(InetAddress source) {

@@ -1,6 +1,7 @@
 package io.presenter.gateway.client;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -19,8 +20,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>on a PROXY protocol listener only: {@value ProxyProtocolDetector#NAME} (then Netty's
  *       decoder) and {@value ProxyHeaderHandler#NAME}, which learn the end client's address and
  *       leave; everything below is added once it is known;</li>
- *   <li>admission, before any handler or TLS work: the accept rates ({@link AcceptRates}), then
- *       the connection limits ({@link ClientConnections});</li>
+ *   <li>admission, before any handler or TLS work: the accept rates ({@link AcceptRates}, on the
+ *       acceptor thread by {@link #acceptGate()}, the per-address one here behind a PROXY header),
+ *       then the connection limits ({@link ClientConnections});</li>
  *   <li>the idle timeout, the maximum connection age (when set), TLS, then the auth stage, which
  *       later replaces itself with the relay.</li>
  * </ol>
@@ -71,10 +73,22 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
                 limits.authTimeout(), this::serve, meters));
     }
 
+    /**
+     * The handler of the listening channel: the accept rates, applied on the acceptor thread before
+     * a connection reaches its event loop (install with {@code ServerBootstrap.handler}).
+     */
+    public ChannelHandler acceptGate() {
+        return new AcceptGate(acceptRates, edge.proxyProtocol() == ProxyProtocol.OFF);
+    }
+
     /** Admits the client at {@code endClient} (null: none known) and adds the rest of its pipeline. */
     private void serve(Channel client, InetSocketAddress endClient) {
         InetAddress source = endClient == null ? null : endClient.getAddress();
-        if (!acceptRates.admit(client, source) || !connections.admit(client, source)) {
+        boolean addressChecked = edge.proxyProtocol() == ProxyProtocol.OFF;  // by the accept gate
+        if (!addressChecked && !acceptRates.admitAddress(client, source)) {
+            return;
+        }
+        if (!connections.admit(client, source)) {
             return;
         }
         ChannelPipeline pipeline = client.pipeline();

@@ -32,7 +32,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real client pipeline ({@link ClientChannelInitializer}) on a loopback listener with real TLS,
+ * The real client pipeline ({@link ClientChannelInitializer}, its accept gate on an acceptor thread
+ * of its own, as in the daemon) on a loopback listener with real TLS,
  * in front of no chat server: each stream open is recorded ({@link #nextOpen()}) and then fails as
  * {@code no_shard}. For tests of what happens before routing (PROXY header, admission), without
  * ZooKeeper.
@@ -46,6 +47,7 @@ final class EdgeServer implements AutoCloseable {
     final ClientConnections connections;
     private final BlockingQueue<StreamRequest> opens = new LinkedBlockingQueue<>();
     private final ServerTls tls;
+    private final EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel listener;
@@ -58,9 +60,11 @@ final class EdgeServer implements AutoCloseable {
         tls = new ServerTlsContextFactory().create(TlsSettings.defaults(List.of(new CertificateFiles(
                 TestTls.certificatePem().toPath(), TestTls.privateKeyPem().toPath()))), registry);
         ClientLimits limits = new ClientLimits(Duration.ZERO, authTimeout, AuthStage.DEFAULT_MAX_AUTH_PACKET_BYTES);
-        listener = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
-                .childHandler(new ClientChannelInitializer(limits, edge, connections, tls, new TlsMeters(registry),
-                        TokenVerifier.ACCEPT_ALL, new RecordingOpener(), meters))
+        ClientChannelInitializer clients = new ClientChannelInitializer(limits, edge, connections, tls,
+                new TlsMeters(registry), TokenVerifier.ACCEPT_ALL, new RecordingOpener(), meters);
+        listener = new ServerBootstrap().group(acceptor, loops).channel(NioServerSocketChannel.class)
+                .handler(clients.acceptGate())
+                .childHandler(clients)
                 .bind("127.0.0.1", 0).sync().channel();
     }
 
@@ -98,6 +102,7 @@ final class EdgeServer implements AutoCloseable {
         connections.closeAll("shutdown");
         clientLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         tls.close();
     }
 

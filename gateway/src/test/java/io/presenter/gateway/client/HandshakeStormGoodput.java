@@ -49,8 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * TLS sessions per second when clients arrive at three times the server's handshake capacity, with
  * and without {@code limits.max-handshake-rate}.
  *
- * <p>The server is the production client pipeline ({@link ClientChannelInitializer}: admission, TLS)
- * on one event loop (it accepts too), with an RSA 2048 certificate so that the server's signature,
+ * <p>The server is the production client pipeline ({@link ClientChannelInitializer}: accept gate,
+ * admission, TLS) on one event loop, with an acceptor thread of its own as in the daemon, with an RSA 2048 certificate so that the server's signature,
  * not the clients' work, is the bottleneck on a machine where clients and server share the cores.
  * Clients (two event loops, X25519 key shares, no resumption) behave like apps in a reconnect
  * storm: each gives a handshake {@link #CLIENT_TIMEOUT} and, refused or timed out, retries with
@@ -271,6 +271,7 @@ public final class HandshakeStormGoodput {
         private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         private final ClientMeters meters = new ClientMeters(registry);
         private final ClientConnections connections = new ClientConnections(1_000_000, 0, meters);
+        private final EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final ServerTls tls;
         private final Channel listener;
@@ -279,11 +280,13 @@ public final class HandshakeStormGoodput {
             tls = new ServerTlsContextFactory().create(TlsSettings.defaults(List.of(certificate))
                     .withHandshakeTimeout(CLIENT_TIMEOUT), registry);
             ClientLimits limits = new ClientLimits(Duration.ZERO, Duration.ofSeconds(60), 4096);
-            listener = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
+            ClientChannelInitializer clients = new ClientChannelInitializer(limits,
+                    EdgeSettings.DEFAULTS.withAcceptRates(maxHandshakeRate, 0), connections, tls,
+                    new TlsMeters(registry), TokenVerifier.ACCEPT_ALL, new NoStreams(), meters);
+            listener = new ServerBootstrap().group(acceptor, loop).channel(NioServerSocketChannel.class)
                     .option(io.netty.channel.ChannelOption.SO_BACKLOG, 4096)
-                    .childHandler(new ClientChannelInitializer(limits, EdgeSettings.DEFAULTS.withAcceptRates(
-                            maxHandshakeRate, 0), connections, tls, new TlsMeters(registry),
-                            TokenVerifier.ACCEPT_ALL, new NoStreams(), meters))
+                    .handler(clients.acceptGate())
+                    .childHandler(clients)
                     .bind("127.0.0.1", 0).sync().channel();
         }
 
@@ -296,6 +299,7 @@ public final class HandshakeStormGoodput {
             listener.close().syncUninterruptibly();
             connections.closeAll("shutdown");
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             tls.close();
         }
     }

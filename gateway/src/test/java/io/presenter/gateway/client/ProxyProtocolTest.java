@@ -10,10 +10,17 @@ import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.presenter.gateway.PresenterCluster;
+import io.presenter.gateway.PresenterServer;
+import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.AuthToken;
 import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
+import io.presenter.testing.TestTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -23,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -132,6 +140,31 @@ class ProxyProtocolTest {
         TestChatClient direct = client(edge, new byte[0]);
         direct.send(ClientPacket.auth(auth()));
         assertThat(edge.nextOpen().clientAddress()).isEqualTo(direct.channel().localAddress());
+    }
+
+    @Test
+    void aCoupleChatsThroughAPresenterBehindABalancer() throws Exception {
+        PresenterCluster cluster = PresenterCluster.withOneChatServer();
+        closeables.add(cluster);
+        PresenterServer presenter = cluster.startPresenter(PresenterCluster.settings().toBuilder()
+                .edge(EdgeSettings.DEFAULTS.withProxyProtocol(ProxyProtocol.REQUIRED)).build(), cluster.directory);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        closeables.add(() -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+
+        TestChatClient alice = TestChatClient.connect(group, presenter.address(), TestTls.client(),
+                v2(HAProxyCommand.PROXY, HAProxyProxiedProtocol.TCP4, "203.0.113.21", "10.0.0.1", 3_000));
+        closeables.add(alice);
+        TestChatClient bob = TestChatClient.connect(group, presenter.address(), TestTls.client(),
+                v1("203.0.113.22", 3_001));
+        closeables.add(bob);
+        assertThat(alice.authenticate(cluster.auth(1, 900))).isEqualTo(AuthStatus.OK);
+        assertThat(bob.authenticate(cluster.auth(2, 900))).isEqualTo(AuthStatus.OK);
+
+        PresenterCluster.assertChat(alice, bob, 1, 5);
+        PresenterCluster.assertChat(bob, alice, 1, 5);
+        TestChatClient direct = cluster.connect(presenter);
+        direct.awaitClosed();
+        cluster.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", ProxyHeaderHandler.MISSING);
     }
 
     private EdgeServer server(ProxyProtocol mode, int maxPerAddress) throws Exception {

@@ -90,10 +90,12 @@ public final class FleetTicketKeys implements AutoCloseable {
         cache = CuratorCache.build(curator, path, CuratorCache.Options.SINGLE_NODE_CACHE);
         writer = new TicketKeyScheduleWriter(curator, path, kek, rotation, lifetime, isLeader, this::node, clock,
                 registry);
-        // A tenth of a rotation: a new key starts encrypting at most that late here (every presenter
-        // can already decrypt it), and the leader writes the next one at most that late.
+        // A tenth of a rotation, at most a second: a new key starts encrypting at most that late here
+        // (every presenter can already decrypt it), and the leader writes the next one at most that
+        // late. Both ticks are cheap: the leader reads the node from the watch, not from ZooKeeper,
+        // and writes only when the schedule changes (once per rotation).
         applyPeriod = clamp(rotation.dividedBy(10), Duration.ofMillis(50), Duration.ofSeconds(1));
-        writePeriod = clamp(rotation.dividedBy(10), Duration.ofMillis(100), Duration.ofSeconds(10));
+        writePeriod = clamp(rotation.dividedBy(10), Duration.ofMillis(100), Duration.ofSeconds(1));
         accepted = Counter.builder(UPDATES).description("Fleet TLS ticket key schedules read from ZooKeeper")
                 .tag("result", "accepted").register(registry);
         rejectedWrongKey = rejected(registry, "wrong_key");

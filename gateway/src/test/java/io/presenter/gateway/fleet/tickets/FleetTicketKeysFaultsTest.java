@@ -90,9 +90,9 @@ class FleetTicketKeysFaultsTest {
         assertThat(inUse.size()).as("#1 encrypts, #2 decrypts").isEqualTo(2);
         assertThat(count(TicketKeyScheduleWriter.WRITES, "result", "written")).isEqualTo(1);
 
-        // Damaged: rejected by the presenter, not overwritten by the leader.
-        byte[] garbage = "not a sealed schedule, but long enough to look like one".getBytes(StandardCharsets.US_ASCII);
-        garbage[0] = KeyEncryptionKey.VERSION;
+        // Damaged (one bit of the ciphertext): rejected by the presenter, not overwritten by the leader.
+        byte[] garbage = curator.getData().forPath(path);
+        garbage[garbage.length / 2] ^= 1;
         curator.setData().forPath(path, garbage);
         Await.until(WAIT, () -> count(FleetTicketKeys.UPDATES, "result", "rejected", "reason", "malformed") == 1
                         && count(TicketKeyScheduleWriter.WRITES, "result", "unreadable") >= 2,

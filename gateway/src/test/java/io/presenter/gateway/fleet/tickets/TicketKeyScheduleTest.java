@@ -44,9 +44,9 @@ class TicketKeyScheduleTest {
         for (int i = 2; i <= 4; i++) {
             s2 = s2.advance(T0.plus(R.multipliedBy(i)), R, LIFETIME, random);
         }
-        assertThat(serials(s2)).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(serials(s2)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
         TicketKeySchedule s3 = s2.advance(T0.plus(R).plus(LIFETIME).plusMillis(1), R, LIFETIME, random);
-        assertThat(serials(s3)).containsExactly(2L, 3L, 4L, 5L);
+        assertThat(serials(s3)).containsExactly(2L, 3L, 4L, 5L, 6L);
     }
 
     @Test

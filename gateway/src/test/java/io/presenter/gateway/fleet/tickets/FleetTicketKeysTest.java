@@ -225,7 +225,7 @@ class FleetTicketKeysTest {
     private PresenterDaemon daemon(String id) throws Exception {
         PresenterDaemon daemon = PresenterDaemon.start(PresenterConfig.load(null, Map.of(), List.of(
                 "presenter.id=" + id,
-                "listen.address=127.0.0.1", "listen.port=0", "listen.event-loops=1",
+                "listen.address=127.0.0.1", "listen.port=0", "listen.event-loops=2",
                 "limits.max-connections-per-ip=0",  // every test client comes from 127.0.0.1
                 "admin.enabled=false",
                 "tls.certificates=" + TestTls.certificatePem() + ":" + TestTls.privateKeyPem(),

@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * rather than resumption being lost. Keys live only in memory: never on disk, never in a log line
  * (fingerprints only).
  *
- * <p>Meters: {@value #UPDATES} {@code result=accepted}, or {@code rejected} with {@code reason}
- * {@code wrong_key|malformed}; {@value #INSTALLS} (key sets installed); {@value #OVERDUE} (rotations
- * missed: each rotation interval the encrypting key runs past its end with no successor);
+ * <p>Meters: {@value #UPDATES} {@code result=accepted} ({@code reason=none}), or {@code rejected}
+ * with {@code reason} {@code wrong_key|malformed} (one tag set for the name, as Prometheus wants);
+ * {@value #INSTALLS} (key sets installed); {@value #OVERDUE} (rotations missed: each rotation
+ * interval the encrypting key runs past its end with no successor);
  * {@value #CURRENT} gauge (serial of the encrypting key, 0 before the first schedule; equal on
  * every presenter of a healthy fleet); and the leader's {@value TicketKeyScheduleWriter#WRITES}.
  */
@@ -97,7 +98,7 @@ public final class FleetTicketKeys implements AutoCloseable {
         applyPeriod = clamp(rotation.dividedBy(10), Duration.ofMillis(50), Duration.ofSeconds(1));
         writePeriod = clamp(rotation.dividedBy(10), Duration.ofMillis(100), Duration.ofSeconds(1));
         accepted = Counter.builder(UPDATES).description("Fleet TLS ticket key schedules read from ZooKeeper")
-                .tag("result", "accepted").register(registry);
+                .tag("result", "accepted").tag("reason", "none").register(registry);
         rejectedWrongKey = rejected(registry, "wrong_key");
         rejectedMalformed = rejected(registry, "malformed");
         installs = Counter.builder(INSTALLS).description("Ticket key sets installed from the fleet schedule")

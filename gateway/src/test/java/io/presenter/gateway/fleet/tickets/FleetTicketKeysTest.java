@@ -206,6 +206,7 @@ class FleetTicketKeysTest {
         after.assertResumed("after the outage");
 
         for (PresenterDaemon daemon : List.of(a, b, c)) {
+            assertThat(updates(daemon, "accepted")).as("schedules read (the meter is registered)").isPositive();
             assertThat(updates(daemon, "rejected")).as("no schedule rejected").isZero();
             assertThat(tickets(daemon, "failed")).as("no ticket with an unknown key").isZero();
         }

@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * <p>Session resumption: with a ticket key file, tickets are on for TLS 1.3 and 1.2 with the
  * file's keys ({@link TicketKeyRotation}), so any presenter sharing the file resumes any other's
  * sessions; the file is re-read every {@code tls.ticket-key-reload-interval} until
- * {@link ServerTls#close()}. Without one, BoringSSL makes and rotates process-local ticket keys:
- * clients still resume when they come back to the same presenter process, but not elsewhere nor
- * after a restart. TLS 1.2 clients without ticket support resume from the bounded server session
+ * {@link ServerTls#close()}. With {@code tls.ticket-key-source: zookeeper} the keys come from the
+ * fleet schedule instead, installed through {@link ServerTls#ticketKeyInstaller()} (the same
+ * {@link TicketKeyInstaller} the file uses). Without either, BoringSSL makes and rotates
+ * process-local ticket keys: clients still resume when they come back to the same presenter
+ * process, but not elsewhere nor after a restart. TLS 1.2 clients without ticket support resume from the bounded server session
  * cache.
  *
  * <p>Per-connection memory (idle target: 10 KiB per TLS connection). What we rely on and why:

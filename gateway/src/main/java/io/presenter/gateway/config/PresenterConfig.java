@@ -70,7 +70,9 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
             TlsSettings tls = new TlsSettings(v.get(TLS_CERTIFICATES), v.get(TLS_PROTOCOLS),
                     v.get(TLS_HANDSHAKE_TIMEOUT), TlsSettings.Engine.fromConfig(v.get(TLS_ENGINE)),
                     v.get(TLS_TICKET_KEY_FILE), v.get(TLS_TICKET_KEY_RELOAD_INTERVAL), v.get(TLS_SESSION_CACHE_SIZE),
-                    v.get(TLS_SESSION_TIMEOUT), v.get(TLS_GROUPS));
+                    v.get(TLS_SESSION_TIMEOUT), v.get(TLS_GROUPS),
+                    TlsSettings.TicketKeySource.fromConfig(v.get(TLS_TICKET_KEY_SOURCE)), v.get(TLS_TICKET_KEY_ROTATION),
+                    v.get(TLS_TICKET_KEY_ENCRYPTION_KEY_FILE));
             ZooKeeperConfig zooKeeper = ZooKeeperConfig.of(v.get(ZK_CONNECT)).withBasePath(v.get(ZK_BASE_PATH))
                     .withSessionTimeout(v.get(ZK_SESSION_TIMEOUT))
                     .withConnectionTimeout(v.get(ZK_CONNECTION_TIMEOUT));

@@ -105,6 +105,19 @@ public final class PresenterSettings {
                     + "key file; keys that changed are swapped in without a restart. A file broken or missing at "
                     + "a re-read keeps the keys in use (one log line, counted in "
                     + "presenter.tls.ticket.key.reloads{result=failed}).");
+    public static final Setting<String> TLS_TICKET_KEY_SOURCE = string("tls.ticket-key-source",
+            TlsSettings.TicketKeySource.FILE.configValue(),
+            "file: tls.ticket-key-file (or process-local keys without it). zookeeper: fleet-wide keys the "
+                    + "leader generates and rotates in ZooKeeper (<zookeeper.base-path>/fleet/ticket-keys), sealed "
+                    + "with tls.ticket-key-encryption-key-file; see gateway/TLS.md.");
+    public static final Setting<Duration> TLS_TICKET_KEY_ROTATION = duration("tls.ticket-key-rotation",
+            TlsSettings.DEFAULT_TICKET_KEY_ROTATION, "With ticket-key-source zookeeper: how long each fleet key "
+                    + "encrypts; it is installed one rotation before and decrypts for tls.session-timeout after. "
+                    + "The leader's value wins; give every presenter the same.");
+    public static final Setting<Path> TLS_TICKET_KEY_ENCRYPTION_KEY_FILE = path("tls.ticket-key-encryption-key-file",
+            "With ticket-key-source zookeeper (required then): a local file holding the base64 of 32 random bytes, "
+                    + "the same on every presenter, mode 0600. The schedule is AES-256-GCM sealed under it in "
+                    + "ZooKeeper.");
     public static final Setting<Integer> TLS_SESSION_CACHE_SIZE = integer("tls.session-cache-size",
             TlsSettings.DEFAULT_SESSION_CACHE_SIZE, 0, 10_000_000,
             "Server-side sessions kept for TLS 1.2 session-id resumption; 0 disables the cache.");
@@ -221,7 +234,8 @@ public final class PresenterSettings {
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, AUTH_TIMEOUT, MAX_AUTH_PACKET_BYTES, IDLE_TIMEOUT,
             MAX_HANDSHAKE_RATE, MAX_CONNECTION_RATE_PER_IP, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_JITTER,
             TLS_CERTIFICATES, TLS_PROTOCOLS, TLS_HANDSHAKE_TIMEOUT, TLS_ENGINE, TLS_TICKET_KEY_FILE,
-            TLS_TICKET_KEY_RELOAD_INTERVAL, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, TLS_GROUPS,
+            TLS_TICKET_KEY_RELOAD_INTERVAL, TLS_TICKET_KEY_SOURCE, TLS_TICKET_KEY_ROTATION,
+            TLS_TICKET_KEY_ENCRYPTION_KEY_FILE, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, TLS_GROUPS,
             AUTH_TOKEN_KEY_FILE, AUTH_TOKEN_KEY_RELOAD_INTERVAL, AUTH_ALLOWED_SKEW,
             ZK_CONNECT, ZK_BASE_PATH, ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT, ZK_FIRST_RING_TIMEOUT,
             BACKEND_CONNECTIONS_PER_LOOP, BACKEND_CONNECT_TIMEOUT, BACKEND_BACKOFF_MIN, BACKEND_BACKOFF_MAX,

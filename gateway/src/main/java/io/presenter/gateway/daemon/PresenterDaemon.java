@@ -13,9 +13,11 @@ import io.presenter.gateway.backend.BackendTls;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.drain.DrainController;
 import io.presenter.gateway.drain.DrainStatus;
+import io.presenter.gateway.fleet.tickets.FleetTicketKeys;
 import io.presenter.gateway.lifecycle.PublicAddresses;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.ServerTlsContextFactory;
+import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.weight.DefaultLoadProbe;
 import io.presenter.gateway.weight.WeightPublishing;
 import io.presenter.gateway.weight.WeightSettings;
@@ -38,7 +40,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.utils.ZKPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +103,7 @@ public final class PresenterDaemon implements AutoCloseable {
 
         CuratorFramework curator = ZooKeeperClients.start(config.zooKeeper(), registry);
         started.push(curator);
+        startFleetTicketKeys(curator, tls);
         directory = new ZooKeeperShardDirectory(curator, config.zooKeeper().basePath(), registry);
         directory.start();
         started.push(directory);
@@ -124,6 +130,23 @@ public final class PresenterDaemon implements AutoCloseable {
             log.info("admin on http://{}:{}/ (health, ready, metrics, drain)",
                     admin.address().getHostString(), admin.address().getPort());
         }
+    }
+
+    /** With {@code tls.ticket-key-source: zookeeper}: watch (and, as leader, write) the fleet's ticket keys. */
+    private void startFleetTicketKeys(CuratorFramework curator, ServerTls tls) throws Exception {
+        if (config.tls().ticketKeySource() != TlsSettings.TicketKeySource.ZOOKEEPER) {
+            return;
+        }
+        // --- FLEET LEADERSHIP SEAM (issue 15): the lead replaces this latch with FleetLeadership at merge,
+        // --- passing its "do I lead" to FleetTicketKeys.start. Same path: <base-path>/fleet/leader.
+        LeaderLatch leaderLatch = new LeaderLatch(curator,
+                ZKPaths.makePath(config.zooKeeper().basePath(), "fleet", "leader"), config.gateway().presenterId());
+        leaderLatch.start();
+        started.push(leaderLatch);
+        BooleanSupplier isLeader = leaderLatch::hasLeadership;
+        // --- end of seam
+        started.push(FleetTicketKeys.start(curator, config.zooKeeper().basePath(), config.tls(),
+                tls.ticketKeyInstaller().orElseThrow(), isLeader, registry));
     }
 
     /**

@@ -19,13 +19,15 @@ public final class ServerTls implements AutoCloseable {
     private final SslContext sslContext;
     private final Duration handshakeTimeout;
     private final TicketKeyRotation ticketKeys;
+    private final TicketKeyInstaller ticketKeyInstaller;
     private final ExecutorService ownedScheduler;
 
     ServerTls(SslContext sslContext, Duration handshakeTimeout, TicketKeyRotation ticketKeys,
-            ExecutorService ownedScheduler) {
+            TicketKeyInstaller ticketKeyInstaller, ExecutorService ownedScheduler) {
         this.sslContext = sslContext;
         this.handshakeTimeout = handshakeTimeout;
         this.ticketKeys = ticketKeys;
+        this.ticketKeyInstaller = ticketKeyInstaller;
         this.ownedScheduler = ownedScheduler;
     }
 
@@ -47,6 +49,14 @@ public final class ServerTls implements AutoCloseable {
     /** The key-file rotation, absent when no ticket key file is configured. */
     public Optional<TicketKeyRotation> ticketKeys() {
         return Optional.ofNullable(ticketKeys);
+    }
+
+    /**
+     * Where another key source (the fleet schedule in ZooKeeper) installs ticket keys; absent with
+     * the {@code jdk} engine, which takes no ticket keys.
+     */
+    public Optional<TicketKeyInstaller> ticketKeyInstaller() {
+        return Optional.ofNullable(ticketKeyInstaller);
     }
 
     /** Stops the ticket key reloads; idempotent. */

@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * <p>Session resumption: with a ticket key file, tickets are on for TLS 1.3 and 1.2 with the
  * file's keys ({@link TicketKeyRotation}), so any presenter sharing the file resumes any other's
  * sessions; the file is re-read every {@code tls.ticket-key-reload-interval} until
- * {@link ServerTls#close()}. Without one, BoringSSL makes and rotates process-local ticket keys:
- * clients still resume when they come back to the same presenter process, but not elsewhere nor
- * after a restart. TLS 1.2 clients without ticket support resume from the bounded server session
+ * {@link ServerTls#close()}. With {@code tls.ticket-key-source: zookeeper} the keys come from the
+ * fleet schedule instead, installed through {@link ServerTls#ticketKeyInstaller()} (the same
+ * {@link TicketKeyInstaller} the file uses). Without either, BoringSSL makes and rotates
+ * process-local ticket keys: clients still resume when they come back to the same presenter
+ * process, but not elsewhere nor after a restart. TLS 1.2 clients without ticket support resume from the bounded server session
  * cache.
  *
  * <p>Per-connection memory (idle target: 10 KiB per TLS connection). What we rely on and why:
@@ -135,13 +137,23 @@ public final class ServerTlsContextFactory {
             openSslContext.setBioNonApplicationBufferSize(BIO_NON_APPLICATION_BUFFER_SIZE);
         }
         TicketKeyRotation rotation = null;
+        TicketKeyInstaller installer = null;
         SSLSessionContext sessions = context.sessionContext();
         if (sessions instanceof OpenSslSessionContext openSsl) {
             if (settings.sessionCacheSize() == 0) {
                 openSsl.setSessionCacheEnabled(false);
             }
+            TicketStatsMeters.bind(openSsl, registry);
+            installer = new TicketKeyInstaller(openSsl);
             if (settings.ticketKeyFile() != null) {
-                rotation = TicketKeyRotation.install(openSsl, settings.ticketKeyFile(), registry);
+                rotation = TicketKeyRotation.install(installer, settings.ticketKeyFile(), registry);
+            } else if (settings.ticketKeySource() == TlsSettings.TicketKeySource.ZOOKEEPER) {
+                // Process-local keys only until the fleet schedule is read (FleetTicketKeys installs
+                // it through the installer); a presenter that cannot reach ZooKeeper at start still
+                // resumes its own clients.
+                openSsl.setTicketKeys();
+                log.info("TLS: session ticket keys come from the fleet schedule in ZooKeeper; process-local"
+                        + " keys until it is read");
             } else {
                 // No keys: BoringSSL generates and rotates its own, process-local (Netty turns
                 // tickets on like this for TLS 1.3 already; this does the same for TLS 1.2).
@@ -169,7 +181,7 @@ public final class ServerTlsContextFactory {
             rotation.schedule(scheduler, settings.ticketKeyReloadInterval());
             log.info("TLS: re-reading {} every {}", settings.ticketKeyFile(), settings.ticketKeyReloadInterval());
         }
-        return new ServerTls(context, settings.handshakeTimeout(), rotation, owned);
+        return new ServerTls(context, settings.handshakeTimeout(), rotation, installer, owned);
     }
 
     private SslProvider provider(Engine engine) {

@@ -2,7 +2,6 @@ package io.presenter.gateway.tls;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.handler.ssl.OpenSslSessionContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,13 +84,13 @@ public final class TicketKeyRotation implements AutoCloseable {
      * is missing or malformed, because a configured but unusable key file is an operator error.
      * Reloads start with {@link #schedule}.
      */
-    public static TicketKeyRotation install(OpenSslSessionContext sessionContext, Path file,
+    public static TicketKeyRotation install(TicketKeyInstaller installer, Path file,
             MeterRegistry registry) throws IOException {
         TicketKeys keys = TicketKeys.load(file);
-        keys.installInto(sessionContext);
+        installer.install(keys);
         log.info("TLS session tickets on: {} key(s) from {} (fingerprint {})", keys.size(), file,
                 keys.fingerprint());
-        return new TicketKeyRotation(file, keys, k -> k.installInto(sessionContext), registry);
+        return new TicketKeyRotation(file, keys, installer::install, registry);
     }
 
     /**

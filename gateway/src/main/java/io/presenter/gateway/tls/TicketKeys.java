@@ -93,6 +93,28 @@ public final class TicketKeys {
         return new TicketKeys(List.copyOf(keys));
     }
 
+    /**
+     * Keys from raw 48-byte values, the first encrypting (the fleet schedule's keys, which never
+     * touch a file); copies them, and rejects a wrong length or a repeated key name.
+     */
+    public static TicketKeys of(List<byte[]> raw) {
+        if (raw.isEmpty()) {
+            throw new IllegalArgumentException("a ticket key set needs at least one key");
+        }
+        List<byte[]> keys = new ArrayList<>(raw.size());
+        Set<String> names = new HashSet<>();
+        for (byte[] key : raw) {
+            if (key.length != KEY_LENGTH) {
+                throw new IllegalArgumentException("a ticket key is " + KEY_LENGTH + " bytes, not " + key.length);
+            }
+            if (!names.add(Base64.getEncoder().encodeToString(Arrays.copyOf(key, NAME)))) {
+                throw new IllegalArgumentException("two ticket keys share a name (first 16 bytes)");
+            }
+            keys.add(key.clone());
+        }
+        return new TicketKeys(List.copyOf(keys));
+    }
+
     /** {@code count} fresh random keys. */
     public static TicketKeys random(int count, SecureRandom random) {
         if (count < 1) {

@@ -32,6 +32,11 @@ import java.util.Set;
  *       {@code P-256}, {@code P-384}). The post-quantum hybrid costs about 70 µs of server CPU per
  *       TLS 1.3 handshake, resumed ones too; {@code [X25519, P-256]} saves it and gives up
  *       protection of today's traffic against a future quantum computer.</li>
+ *   <li>{@code ticket-key-source}: {@code file} (the key file above, or process-local keys without
+ *       one) or {@code zookeeper}: the fleet schedule the leader keeps in ZooKeeper
+ *       ({@code io.presenter.gateway.fleet.tickets}), sealed under
+ *       {@code ticket-key-encryption-key-file} and rotated every {@code ticket-key-rotation}
+ *       ({@code 1h}).</li>
  * </ul>
  *
  * @param certificates certificate chain and private key PEM files, at most one per key algorithm
@@ -45,6 +50,10 @@ import java.util.Set;
  * @param sessionTimeout lifetime of a resumable session
  * @param groups key exchange groups in preference order (BoringSSL names), or empty for the
  *     engine's default
+ * @param ticketKeySource where the session ticket keys come from
+ * @param ticketKeyRotation with {@link TicketKeySource#ZOOKEEPER}: how long each fleet key encrypts
+ * @param ticketKeyEncryptionKeyFile with {@link TicketKeySource#ZOOKEEPER}: the AES-256 key that
+ *     seals the fleet schedule in ZooKeeper (base64 of 32 bytes), or {@code null} otherwise
  */
 public record TlsSettings(
         List<CertificateFiles> certificates,
@@ -55,7 +64,10 @@ public record TlsSettings(
         Duration ticketKeyReloadInterval,
         int sessionCacheSize,
         Duration sessionTimeout,
-        List<String> groups) {
+        List<String> groups,
+        TicketKeySource ticketKeySource,
+        Duration ticketKeyRotation,
+        Path ticketKeyEncryptionKeyFile) {
 
     public static final String TLS_V1_3 = "TLSv1.3";
     public static final String TLS_V1_2 = "TLSv1.2";
@@ -63,6 +75,17 @@ public record TlsSettings(
     public static final List<String> DEFAULT_PROTOCOLS = List.of(TLS_V1_3, TLS_V1_2);
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_TICKET_KEY_RELOAD_INTERVAL = Duration.ofSeconds(60);
+    /**
+     * Hourly, as Cloudflare rotates: a stolen key opens at most an hour of tickets (plus the
+     * decrypt-only tail), and with the 24 h session timeout the schedule holds about 26 keys.
+     */
+    public static final Duration DEFAULT_TICKET_KEY_ROTATION = Duration.ofHours(1);
+    /**
+     * Most keys a fleet schedule may hold: {@code session-timeout / ticket-key-rotation + 2}
+     * must fit (checked here), so the ZooKeeper node stays small (~15 KiB at most) and BoringSSL's
+     * linear key lookup short.
+     */
+    public static final int MAX_FLEET_TICKET_KEYS = 256;
     /** Netty's own default; bounded memory (a few hundred bytes per entry) whatever the load. */
     public static final int DEFAULT_SESSION_CACHE_SIZE = 20_480;
     /**
@@ -98,6 +121,35 @@ public record TlsSettings(
                 }
             }
             throw new IllegalArgumentException("tls.engine must be 'openssl' or 'jdk', not '" + value + "'");
+        }
+    }
+
+    /** Where the session ticket keys come from ({@code tls.ticket-key-source}). */
+    public enum TicketKeySource {
+        /** {@code tls.ticket-key-file}, re-read periodically; without it, process-local keys. */
+        FILE("file"),
+        /** The fleet schedule the leader keeps in ZooKeeper, sealed with a local key-encryption key. */
+        ZOOKEEPER("zookeeper");
+
+        private final String configValue;
+
+        TicketKeySource(String configValue) {
+            this.configValue = configValue;
+        }
+
+        public String configValue() {
+            return configValue;
+        }
+
+        /** Parses a {@code tls.ticket-key-source} value. */
+        public static TicketKeySource fromConfig(String value) {
+            for (TicketKeySource s : values()) {
+                if (s.configValue.equalsIgnoreCase(value.trim())) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("tls.ticket-key-source must be 'file' or 'zookeeper', not '"
+                    + value + "'");
         }
     }
 
@@ -148,48 +200,91 @@ public record TlsSettings(
         if (sessionTimeout.toSeconds() < 1) {
             throw new IllegalArgumentException("tls.session-timeout must be at least 1s");
         }
+        Objects.requireNonNull(ticketKeySource, "tls.ticket-key-source");
+        requirePositive(ticketKeyRotation, "tls.ticket-key-rotation");
+        if (ticketKeySource == TicketKeySource.ZOOKEEPER) {
+            if (engine == Engine.JDK) {
+                throw new IllegalArgumentException("tls.ticket-key-source zookeeper needs tls.engine openssl");
+            }
+            if (ticketKeyFile != null) {
+                throw new IllegalArgumentException("tls.ticket-key-file and tls.ticket-key-source zookeeper exclude"
+                        + " each other: the fleet schedule replaces the file");
+            }
+            if (ticketKeyEncryptionKeyFile == null) {
+                throw new IllegalArgumentException("tls.ticket-key-source zookeeper needs"
+                        + " tls.ticket-key-encryption-key-file (the key that seals the schedule in ZooKeeper)");
+            }
+            if (ticketKeyRotation.toMillis() < 1000) {
+                throw new IllegalArgumentException("tls.ticket-key-rotation must be at least 1s, got "
+                        + ticketKeyRotation);
+            }
+            long keys = sessionTimeout.toMillis() / ticketKeyRotation.toMillis() + 2;
+            if (keys > MAX_FLEET_TICKET_KEYS) {
+                throw new IllegalArgumentException("tls.session-timeout " + sessionTimeout + " / tls.ticket-key-rotation "
+                        + ticketKeyRotation + " needs " + keys + " keys in the schedule, more than "
+                        + MAX_FLEET_TICKET_KEYS + ": rotate less often or shorten the session timeout");
+            }
+        }
+    }
+
+    public TlsSettings withTicketKeySource(TicketKeySource source, Duration rotation, Path encryptionKeyFile) {
+        return new TlsSettings(certificates, protocols, handshakeTimeout, engine, ticketKeyFile,
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups, source, rotation, encryptionKeyFile);
+    }
+
+    public TlsSettings withSessionTimeout(Duration value) {
+        return new TlsSettings(certificates, protocols, handshakeTimeout, engine, ticketKeyFile,
+                ticketKeyReloadInterval, sessionCacheSize, value, groups, ticketKeySource, ticketKeyRotation,
+                ticketKeyEncryptionKeyFile);
     }
 
     /** Safe defaults for everything but the certificates. */
     public static TlsSettings defaults(List<CertificateFiles> certificates) {
         return new TlsSettings(certificates, DEFAULT_PROTOCOLS, DEFAULT_HANDSHAKE_TIMEOUT, Engine.OPENSSL,
                 null, DEFAULT_TICKET_KEY_RELOAD_INTERVAL, DEFAULT_SESSION_CACHE_SIZE,
-                DEFAULT_SESSION_TIMEOUT, List.of());
+                DEFAULT_SESSION_TIMEOUT, List.of(), TicketKeySource.FILE, DEFAULT_TICKET_KEY_ROTATION, null);
     }
 
     public TlsSettings withProtocols(List<String> value) {
         return new TlsSettings(certificates, value, handshakeTimeout, engine, ticketKeyFile,
-                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups);
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups,
+                ticketKeySource, ticketKeyRotation, ticketKeyEncryptionKeyFile);
     }
 
     public TlsSettings withHandshakeTimeout(Duration value) {
         return new TlsSettings(certificates, protocols, value, engine, ticketKeyFile,
-                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups);
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups,
+                ticketKeySource, ticketKeyRotation, ticketKeyEncryptionKeyFile);
     }
 
     public TlsSettings withEngine(Engine value) {
         return new TlsSettings(certificates, protocols, handshakeTimeout, value, ticketKeyFile,
-                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups);
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups,
+                ticketKeySource, ticketKeyRotation, ticketKeyEncryptionKeyFile);
     }
 
     public TlsSettings withTicketKeyFile(Path value) {
         return new TlsSettings(certificates, protocols, handshakeTimeout, engine, value,
-                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups);
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, groups,
+                ticketKeySource, ticketKeyRotation, ticketKeyEncryptionKeyFile);
     }
 
     public TlsSettings withTicketKeyReloadInterval(Duration value) {
         return new TlsSettings(certificates, protocols, handshakeTimeout, engine, ticketKeyFile,
-                value, sessionCacheSize, sessionTimeout, groups);
+                value, sessionCacheSize, sessionTimeout, groups,
+                ticketKeySource, ticketKeyRotation, ticketKeyEncryptionKeyFile);
     }
 
     public TlsSettings withSessionCacheSize(int value) {
         return new TlsSettings(certificates, protocols, handshakeTimeout, engine, ticketKeyFile,
-                ticketKeyReloadInterval, value, sessionTimeout, groups);
+                ticketKeyReloadInterval, value, sessionTimeout, groups,
+                ticketKeySource, ticketKeyRotation, ticketKeyEncryptionKeyFile);
     }
 
     public TlsSettings withGroups(List<String> value) {
         return new TlsSettings(certificates, protocols, handshakeTimeout, engine, ticketKeyFile,
-                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, value);
+                ticketKeyReloadInterval, sessionCacheSize, sessionTimeout, value,
+                ticketKeySource, ticketKeyRotation, ticketKeyEncryptionKeyFile);
     }
 
     private static void requirePositive(Duration d, String key) {

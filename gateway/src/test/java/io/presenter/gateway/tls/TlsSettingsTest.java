@@ -48,6 +48,26 @@ class TlsSettingsTest {
     }
 
     @Test
+    void fleetTicketKeysNeedTheirKeyFileTheNativeEngineAndABoundedSchedule() {
+        TlsSettings s = TlsSettings.defaults(List.of(some));
+        Path kek = Path.of("ticket-kek");
+        assertThat(s.ticketKeySource()).isEqualTo(TlsSettings.TicketKeySource.FILE);
+        assertThat(s.withTicketKeySource(TlsSettings.TicketKeySource.ZOOKEEPER, Duration.ofHours(1), kek)
+                .ticketKeyRotation()).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> s.withTicketKeySource(TlsSettings.TicketKeySource.ZOOKEEPER, Duration.ofHours(1), null))
+                .hasMessageContaining("tls.ticket-key-encryption-key-file");
+        assertThatThrownBy(() -> s.withTicketKeyFile(Path.of("keys"))
+                .withTicketKeySource(TlsSettings.TicketKeySource.ZOOKEEPER, Duration.ofHours(1), kek))
+                .hasMessageContaining("tls.ticket-key-file");
+        assertThatThrownBy(() -> s.withEngine(Engine.JDK)
+                .withTicketKeySource(TlsSettings.TicketKeySource.ZOOKEEPER, Duration.ofHours(1), kek))
+                .hasMessageContaining("tls.engine");
+        assertThatThrownBy(() -> s.withTicketKeySource(TlsSettings.TicketKeySource.ZOOKEEPER, Duration.ofMinutes(1), kek))
+                .as("24 h / 1 min = 1,442 keys").hasMessageContaining("256");
+        assertThatThrownBy(() -> TlsSettings.TicketKeySource.fromConfig("etcd")).hasMessageContaining("tls.ticket-key-source");
+    }
+
+    @Test
     void engineParsing() {
         assertThat(Engine.fromConfig("openssl")).isEqualTo(Engine.OPENSSL);
         assertThat(Engine.fromConfig(" JDK ")).isEqualTo(Engine.JDK);

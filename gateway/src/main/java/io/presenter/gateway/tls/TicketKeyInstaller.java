@@ -1,0 +1,38 @@
+package io.presenter.gateway.tls;
+
+import io.netty.handler.ssl.OpenSslSessionContext;
+import java.util.Optional;
+
+/**
+ * The one way session ticket keys reach BoringSSL, whichever source they come from (the key file's
+ * {@link TicketKeyRotation} or the fleet schedule in ZooKeeper): installs a key set when it differs
+ * from the one in use, so a source that re-reads often does not reinstall the same keys. The first
+ * key encrypts new tickets, the others only decrypt ({@link TicketKeys#installInto}).
+ *
+ * <p>Callers log what they install (count and fingerprint, never key bytes); this class does not,
+ * because only the caller knows where the keys came from.
+ */
+public final class TicketKeyInstaller {
+
+    private final OpenSslSessionContext context;
+    private TicketKeys current;
+
+    TicketKeyInstaller(OpenSslSessionContext context) {
+        this.context = context;
+    }
+
+    /** Installs {@code keys} unless they are the keys in use; returns whether it installed them. */
+    public synchronized boolean install(TicketKeys keys) {
+        if (keys.equals(current)) {
+            return false;
+        }
+        keys.installInto(context);
+        current = keys;
+        return true;
+    }
+
+    /** The keys installed last; empty while BoringSSL still uses its process-local keys. */
+    public synchronized Optional<TicketKeys> current() {
+        return Optional.ofNullable(current);
+    }
+}

@@ -61,6 +61,29 @@ class ConnectionLimitsTest {
     }
 
     @Test
+    void oneSourceAddressConnectingTooOftenIsRefusedAtAcceptWhileOthersStillConnect() throws Exception {
+        PresenterServer presenter = cluster.startPresenter(PresenterCluster.settings().toBuilder()
+                .edge(EdgeSettings.DEFAULTS.withAcceptRates(0, 2)).build(), cluster.directory);
+        InetAddress hasty = InetAddress.getByName("127.0.0.4");
+
+        // A burst of two a second; a third within the same second is over the rate.
+        List<Socket> burst = new ArrayList<>();  // closed with the others by stop()
+        for (int i = 0; i < 20; i++) {
+            burst.add(connect(presenter, hasty));
+        }
+        Socket elsewhere = connect(presenter, InetAddress.getByName("127.0.0.5"));
+
+        long refused = 0;
+        for (Socket socket : burst) {
+            refused += closedWithin(socket, Duration.ofSeconds(1)) ? 1 : 0;
+        }
+        assertThat(refused).as("refused of 20 sent at once (2 a second, plus what the seconds spent refilled)")
+                .isPositive();
+        cluster.awaitCounter(refused, ClientMeters.CONNECTIONS_CLOSED, "reason", AcceptRates.OVER_ADDRESS_RATE);
+        assertThat(isOpen(elsewhere)).as("another address").isTrue();
+    }
+
+    @Test
     void aConnectionSilentForTheIdleTimeoutIsClosedAndCounted() throws Exception {
         PresenterServer presenter = cluster.startPresenter(PresenterCluster.settings().toBuilder()
                 .idleTimeout(Duration.ofMillis(500)).build(), cluster.directory);

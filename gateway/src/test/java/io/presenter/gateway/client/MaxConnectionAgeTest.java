@@ -103,6 +103,19 @@ class MaxConnectionAgeTest {
         }
     }
 
+    @Test
+    void aRealClientIsClosedAroundItsAge() throws Exception {
+        try (EdgeServer edge = new EdgeServer(EdgeSettings.DEFAULTS.withMaxConnectionAge(Duration.ofSeconds(1), 0.1,
+                100), 0, Duration.ofSeconds(30))) {
+            long start = System.nanoTime();
+            io.presenter.testing.TestChatClient client = edge.connect(new byte[0]);
+            client.awaitClosed();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not before 0.9 s")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+            edge.awaitCounter(1, ClientMeters.CONNECTIONS_CLOSED, "reason", MaxConnectionAgeHandler.REASON);
+        }
+    }
+
     private ConnectionAging aging(double jitter, int closeRate, java.util.function.DoubleSupplier random) {
         return new ConnectionAging(MAX_AGE, jitter, closeRate, nanos::get, random);
     }

@@ -18,7 +18,8 @@
 # Usage: loadtest/bench/three-way.sh [OUTDIR]     (default: loadtest/target/bench-<time>)
 # Knobs (environment): RUNS=3 N_LOW=1000 N_HIGH=9000 CONNECT_RATE=500 CHAT_CONNECTIONS=1000
 #   CHAT_RATE=2000 CHAT_DURATION=PT10S MAX_RATE=20000 STORM_CONNECTIONS=2000 LEGS="direct haproxy presenter"
-#   SETUP_CONNECTIONS=1000 SETUP_RATE=100 HAPROXY_MODE=terminate|reencrypt|passthrough
+#   SETUP_CONNECTIONS=1000 SETUP_RATE=100 WARMUP_CONNECTIONS=2000 CONNECT_TIMEOUT=PT10S
+#   HAPROXY_MODE=terminate|reencrypt|passthrough
 #   PRESENTER_JAR=gateway/target/presenter.jar
 # Writes OUTDIR/results.md (the table), OUTDIR/<leg>-<figure>-<run>.{json,html}, and logs.
 set -euo pipefail
@@ -37,6 +38,8 @@ STORM_CONNECTIONS=${STORM_CONNECTIONS:-2000}
 LEGS=${LEGS:-"direct haproxy presenter"}
 SETUP_CONNECTIONS=${SETUP_CONNECTIONS:-1000}
 SETUP_RATE=${SETUP_RATE:-100}
+WARMUP_CONNECTIONS=${WARMUP_CONNECTIONS:-2000}
+CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-PT10S}
 HAPROXY_MODE=${HAPROXY_MODE:-terminate}
 case $HAPROXY_MODE in terminate|reencrypt|passthrough) ;; *) echo "HAPROXY_MODE: terminate, reencrypt or passthrough" >&2; exit 2 ;; esac
 PRESENTER_JAR=${PRESENTER_JAR:-$REPO/gateway/target/presenter.jar}
@@ -160,7 +163,7 @@ stop_edge() {
   EDGE_PID=""
 }
 
-LT() { java -jar "$LOADTEST_JAR" "$@" --target "$TARGET" --token-keys tokens.keys --quiet; }
+LT() { java -jar "$LOADTEST_JAR" "$@" --target "$TARGET" --token-keys tokens.keys --connect-timeout "$CONNECT_TIMEOUT" --quiet; }
 # RUN NAME ARGS...: one harness run whose console output goes to NAME.txt; a failure stops the script
 RUN() {
   local name=$1 code=0; shift
@@ -186,7 +189,7 @@ for leg in $LEGS; do
   esac
   log "leg $leg: target $TARGET, measuring pid $PID"
   # warm the edge's JIT/caches once, unreported (but a failure still stops the script)
-  RUN "$leg-warmup" connect --connections 2000 --connect-rate $CONNECT_RATE --hold PT0S --resumption OFF
+  RUN "$leg-warmup" connect --connections $WARMUP_CONNECTIONS --connect-rate $CONNECT_RATE --hold PT0S --resumption OFF
   for run in $(seq 1 "$RUNS"); do
     p="$leg-$run"
     # full and resumed handshakes: wave 1 all full (OFF would keep wave 2 full too), wave 2 resumes

@@ -66,13 +66,14 @@ class FiftyThousandStreamsTest {
     @Test
     void fiftyThousandIdleStreamsThroughOnePresenterToOneChatServer() throws Exception {
         int muxPort = freePort();
+        int directPort = freePort();
         Path tokens = dir.resolve("tokens.keys");
         Files.writeString(tokens, "k1 = MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n");
         Process chat = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms1g", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
                 "io.presenter.chat.server.ChatServerCommand", "--id", "chat-1",
                 "--cert", TestTls.certificatePem().toString(), "--key", TestTls.privateKeyPem().toString(),
-                "--token-keys", tokens.toString(), "--direct-port", Integer.toString(freePort()),
+                "--token-keys", tokens.toString(), "--direct-port", Integer.toString(directPort),
                 "--mux-port", Integer.toString(muxPort), "--event-loops", Integer.toString(LOOPS),
                 "--max-sessions", "200000")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("chat.log").toFile()).start();
@@ -84,7 +85,7 @@ class FiftyThousandStreamsTest {
                 new SimpleMeterRegistry());
         try {
             awaitPort(muxPort);
-            RingMember member = RingMember.active("chat-1", "127.0.0.1", muxPort, 0);
+            RingMember member = RingMember.active("chat-1", "127.0.0.1", muxPort, directPort);
             List<EventLoop> eventLoops = new ArrayList<>();
             loops.forEach(e -> eventLoops.add((EventLoop) e));
             // The base connections, and a first round trip, before the baseline.

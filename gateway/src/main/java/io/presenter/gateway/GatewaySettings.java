@@ -1,9 +1,11 @@
 package io.presenter.gateway;
 
+import io.presenter.gateway.backend.BackendPool;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.client.AuthStage;
 import io.presenter.gateway.client.ClientLimits;
 import io.presenter.gateway.client.EdgeSettings;
+import io.presenter.protocol.mux.MuxSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -27,11 +29,16 @@ import java.util.Objects;
  * @param backendBackoff pause between failed connects to one chat server
  * @param presenterId this presenter's name in open-stream frames and mux settings
  * @param edge PROXY protocol, accept rates and maximum connection age of the client listener
+ * @param maxStreamsPerConnection streams this presenter opens on one mux connection at most (the
+ *     chat server's own limit, from its preface, may be lower)
+ * @param maxConnectionsPerLoop mux connections per chat server per event loop, extras opened when
+ *     the others are full included; beyond it new clients are refused ({@code backend_full})
  */
 public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int maxConnections,
         int maxConnectionsPerAddress, Duration authTimeout, int maxAuthPacketBytes, Duration idleTimeout,
         int wrongShardRetries, Duration ringCatchUp, int connectionsPerLoop, int eventLoops,
-        Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId, EdgeSettings edge) {
+        Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId, EdgeSettings edge,
+        int maxStreamsPerConnection, int maxConnectionsPerLoop) {
 
     public static final int DEFAULT_BACKLOG = 4096;
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
@@ -43,6 +50,8 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
     public static final Duration DEFAULT_RING_CATCH_UP = Duration.ofSeconds(2);
     public static final int DEFAULT_CONNECTIONS_PER_LOOP = 1;
     public static final Duration DEFAULT_BACKEND_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_LOOP = BackendPool.DEFAULT_MAX_CONNECTIONS_PER_LOOP;
 
     public GatewaySettings {
         Objects.requireNonNull(listenAddress, "listenAddress");
@@ -53,6 +62,11 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         positive("maxConnections", maxConnections);
         positive("connectionsPerLoop", connectionsPerLoop);
         positive("eventLoops", eventLoops);
+        positive("maxStreamsPerConnection", maxStreamsPerConnection);
+        if (maxConnectionsPerLoop < connectionsPerLoop) {
+            throw new IllegalArgumentException("maxConnectionsPerLoop " + maxConnectionsPerLoop
+                    + " < connectionsPerLoop " + connectionsPerLoop);
+        }
         if (maxConnectionsPerAddress < 0) {
             throw new IllegalArgumentException("maxConnectionsPerAddress " + maxConnectionsPerAddress);
         }
@@ -94,7 +108,8 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).authTimeout(authTimeout)
                 .maxAuthPacketBytes(maxAuthPacketBytes).idleTimeout(idleTimeout).wrongShardRetries(wrongShardRetries)
                 .ringCatchUp(ringCatchUp).connectionsPerLoop(connectionsPerLoop).eventLoops(eventLoops)
-                .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff).edge(edge);
+                .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff).edge(edge)
+                .maxStreamsPerConnection(maxStreamsPerConnection).maxConnectionsPerLoop(maxConnectionsPerLoop);
     }
 
     public GatewaySettings withListenAddress(InetSocketAddress value) {
@@ -134,6 +149,8 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         private Duration backendConnectTimeout = DEFAULT_BACKEND_CONNECT_TIMEOUT;
         private ConnectBackoff backendBackoff = ConnectBackoff.DEFAULT;
         private EdgeSettings edge = EdgeSettings.DEFAULTS;
+        private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
+        private int maxConnectionsPerLoop = DEFAULT_MAX_CONNECTIONS_PER_LOOP;
 
         private Builder(String presenterId) {
             this.presenterId = presenterId;
@@ -153,11 +170,14 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         public Builder backendConnectTimeout(Duration value) { backendConnectTimeout = value; return this; }
         public Builder backendBackoff(ConnectBackoff value) { backendBackoff = value; return this; }
         public Builder edge(EdgeSettings value) { edge = value; return this; }
+        public Builder maxStreamsPerConnection(int value) { maxStreamsPerConnection = value; return this; }
+        public Builder maxConnectionsPerLoop(int value) { maxConnectionsPerLoop = value; return this; }
 
         public GatewaySettings build() {
             return new GatewaySettings(listenAddress, backlog, maxConnections, maxConnectionsPerAddress, authTimeout,
                     maxAuthPacketBytes, idleTimeout, wrongShardRetries, ringCatchUp, connectionsPerLoop, eventLoops,
-                    backendConnectTimeout, backendBackoff, presenterId, edge);
+                    backendConnectTimeout, backendBackoff, presenterId, edge, maxStreamsPerConnection,
+                    Math.max(maxConnectionsPerLoop, connectionsPerLoop));
         }
     }
 }

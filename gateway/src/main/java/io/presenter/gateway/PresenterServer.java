@@ -52,8 +52,10 @@ public final class PresenterServer implements AutoCloseable {
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
         ClientMeters meters = new ClientMeters(registry);
-        MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId()).stats(new MuxMeters(registry)).build();
-        backends = new BackendPool(transport, mux, settings.connectionsPerLoop(), settings.backendConnectTimeout(),
+        MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId())
+                .maxConcurrentStreams(settings.maxStreamsPerConnection()).stats(new MuxMeters(registry)).build();
+        backends = new BackendPool(transport, mux, settings.connectionsPerLoop(), settings.maxConnectionsPerLoop(),
+                settings.backendConnectTimeout(),
                 settings.backendBackoff(), backendTls, registry);
         directory.addListener(backends);
         backends.ringChanged(directory.ring());

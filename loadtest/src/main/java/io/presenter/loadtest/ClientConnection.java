@@ -92,6 +92,7 @@ final class ClientConnection {
     private long handshakeNanos;
     private long authNanos;
     private long authSentAt;
+    private long setupNanos;
     private Boolean resumed;
     private String protocol;
 
@@ -105,7 +106,7 @@ final class ClientConnection {
      * address). The whole attempt (connect + handshake + auth) is bounded by {@code timeout}.
      */
     static ClientConnection open(int index, Bootstrap prototype, SslContext tls, boolean resume, InetSocketAddress target,
-            SocketAddress local, AuthPacket auth, Duration timeout, Listener listener) {
+            SocketAddress local, AuthPacket auth, Duration timeout, boolean authAfterFinished, Listener listener) {
         ClientConnection c = new ClientConnection(index, listener);
         Bootstrap b = prototype.clone().handler(new ChannelInitializer<Channel>() {
             @Override
@@ -118,7 +119,7 @@ final class ClientConnection {
                 ssl.setHandshakeTimeoutMillis(timeout.toMillis());
                 ch.pipeline().addLast(ssl,
                         new ClientPacketFrameDecoder(ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH),
-                        new ClientPacketCodec(), c.new Handler(ssl, auth));
+                        new ClientPacketCodec(), c.new Handler(ssl, auth, authAfterFinished));
             }
         });
         ChannelFuture connect = local == null ? b.connect(target) : b.connect(target, local);
@@ -152,10 +153,12 @@ final class ClientConnection {
     private final class Handler extends SimpleChannelInboundHandler<ClientPacket> {
         private final SslHandler ssl;
         private final AuthPacket auth;
+        private final boolean authAfterFinished;
 
-        Handler(SslHandler ssl, AuthPacket auth) {
+        Handler(SslHandler ssl, AuthPacket auth, boolean authAfterFinished) {
             this.ssl = ssl;
             this.auth = auth;
+            this.authAfterFinished = authAfterFinished;
         }
 
         @Override
@@ -174,7 +177,13 @@ final class ClientConnection {
                 resumed = isSessionReused(ssl.engine());
                 protocol = ssl.engine().getSession().getProtocol();
                 authSentAt = now;
-                ctx.writeAndFlush(ClientPacket.auth(auth));
+                if (authAfterFinished) {
+                    // Like a blocking client: the handshake call returns once the Finished is sent,
+                    // and the auth packet is a later write (here: after this read's flush).
+                    ctx.channel().eventLoop().execute(() -> ctx.writeAndFlush(ClientPacket.auth(auth)));
+                } else {
+                    ctx.writeAndFlush(ClientPacket.auth(auth));
+                }
             });
             ctx.fireChannelActive();
         }
@@ -185,7 +194,9 @@ final class ClientConnection {
                 case AUTH_RESULT -> {
                     AuthStatus status = packet.getAuthResult().getStatus();
                     if (status == AuthStatus.OK) {
-                        authNanos = System.nanoTime() - authSentAt;
+                        long now = System.nanoTime();
+                        authNanos = now - authSentAt;
+                        setupNanos = now - startNanos;
                         established.complete(ClientConnection.this);
                     } else {
                         fail("auth_" + status.name().toLowerCase(), String.valueOf(packet.getAuthResult().getReason()));
@@ -273,6 +284,11 @@ final class ClientConnection {
 
     long authNanos() {
         return authNanos;
+    }
+
+    /** Connect started to the auth answer received: what a user waits for before the first message. */
+    long setupNanos() {
+        return setupNanos;
     }
 
     /** True resumed, false full, null unknown. */

@@ -72,6 +72,7 @@ final class ConnectScenario extends Scenario {
         params.put("waves", waves);
         params.put("tls_protocols", options.tlsProtocols);
         params.put("resumption", options.resumption);
+        params.put("nagle", options.nagle);
         params.put("warmup_connections", options.warmupConnections);
         params.put("source_addresses", options.sourceAddresses);
         params.put("signed_tokens", options.tokenKeys != null);
@@ -128,6 +129,7 @@ final class ConnectScenario extends Scenario {
             s.append("    tcp connect   ").append(fmt((Map<String, Object>) lat.get("tcp_connect"))).append('\n');
             s.append("    tls handshake ").append(fmt((Map<String, Object>) lat.get("tls_handshake"))).append('\n');
             s.append("    auth          ").append(fmt((Map<String, Object>) lat.get("auth"))).append('\n');
+            s.append("    connect->answer ").append(fmt((Map<String, Object>) lat.get("connect_to_answer"))).append('\n');
             Map<String, Object> server = (Map<String, Object>) w.get("server");
             if (server != null) {
                 Map<String, Object> r = (Map<String, Object>) server.get("ramp");

@@ -63,7 +63,7 @@ final class Connector implements AutoCloseable {
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         this.bootstrap = new Bootstrap().group(group)
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.TCP_NODELAY, !options.nagle)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) Math.min(Integer.MAX_VALUE, options.connectTimeout.toMillis()));
     }
@@ -82,7 +82,7 @@ final class Connector implements AutoCloseable {
     ClientConnection open(int i, Couples couples, ClientConnection.Listener listener, SslContext context,
             boolean resume) {
         return ClientConnection.open(i, bootstrap, context, resume, target, nextSource(), authPacket(couples, i),
-                options.connectTimeout, listener);
+                options.connectTimeout, options.nagle, listener);
     }
 
     /** The shared client TLS context. */

@@ -30,6 +30,7 @@ final class Ramp {
     final LatencyRecorder tcp = new LatencyRecorder();
     final LatencyRecorder handshake = new LatencyRecorder();
     final LatencyRecorder auth = new LatencyRecorder();
+    final LatencyRecorder setup = new LatencyRecorder();
     final LongAdder succeeded = new LongAdder();
     final LongAdder failed = new LongAdder();
     final LongAdder full = new LongAdder();
@@ -119,6 +120,7 @@ final class Ramp {
             tcp.recordNanos(c.tcpConnectNanos());
             handshake.recordNanos(c.handshakeNanos());
             auth.recordNanos(c.authNanos());
+            setup.recordNanos(c.setupNanos());
             Boolean r = c.resumed();
             (r == null ? resumptionUnknown : r ? resumed : full).increment();
             protocols.computeIfAbsent(String.valueOf(c.protocol()), p -> new LongAdder()).increment();
@@ -171,6 +173,7 @@ final class Ramp {
         lat.put("tcp_connect", tcp.summary());
         lat.put("tls_handshake", handshake.summary());
         lat.put("auth", auth.summary());
+        lat.put("connect_to_answer", setup.summary());
         m.put("latency_us", lat);
         return m;
     }

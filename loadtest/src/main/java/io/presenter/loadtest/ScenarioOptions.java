@@ -45,6 +45,12 @@ final class ScenarioOptions {
             description = "TLS versions offered (default: ${DEFAULT-VALUE}).")
     List<String> tlsProtocols;
 
+    @Option(names = "--nagle", description = "Keep Nagle's algorithm on (no TCP_NODELAY), as many mobile and "
+            + "scripting client stacks do, and write the auth packet on its own after the handshake, as a "
+            + "blocking client (Python's ssl, Java's SSLSocket) does: the client's packet then waits for the "
+            + "ACK of its TLS Finished. Off by default (TCP_NODELAY, auth packet flushed with the Finished).")
+    boolean nagle;
+
     /** How clients resume TLS sessions. */
     enum Resumption { SHARED, OFF }
 

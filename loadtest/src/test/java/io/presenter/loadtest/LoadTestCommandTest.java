@@ -65,6 +65,31 @@ class LoadTestCommandTest {
         assertThat(run.stdout()).contains("50 ok, 0 failed");
     }
 
+    /**
+     * Issue 16: {@code --nagle} clients keep Nagle's algorithm on and write the auth packet after
+     * the handshake; every session still authenticates, and the report carries the setting and
+     * the connect-to-first-answer latency, which covers the three phases.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void nagleClientsAuthenticateAndConnectToAnswerIsReported() throws Exception {
+        CliRun run = run("connect", "--connections", "20", "--connect-rate", "200", "--hold", "0s", "--nagle");
+
+        assertThat(run.exitCode()).as(run.stdout()).isZero();
+        assertThat((Map<String, Object>) run.scenario().report.get("parameters")).containsEntry("nagle", true);
+        Map<String, Object> result = (Map<String, Object>) run.scenario().report.get("result");
+        assertThat(result).containsEntry("succeeded", 20L);
+        Map<String, Object> latency = (Map<String, Object>) result.get("latency_us");
+        Map<String, Object> setup = (Map<String, Object>) latency.get("connect_to_answer");
+        assertThat(setup).containsEntry("count", 20L);
+        long phases = (Long) ((Map<String, Object>) latency.get("tls_handshake")).get("p50")
+                + (Long) ((Map<String, Object>) latency.get("auth")).get("p50");
+        assertThat((Long) setup.get("max")).isGreaterThanOrEqualTo((Long) setup.get("p50"));
+        assertThat((Long) setup.get("p50")).as("connect to answer spans handshake and auth").isPositive();
+        assertThat(phases).isPositive();
+        assertThat(run.stdout()).contains("connect->answer");
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void chatDeliversEveryMessageExactlyOnceInOrder() throws Exception {

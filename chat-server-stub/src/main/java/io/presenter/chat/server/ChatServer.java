@@ -63,6 +63,8 @@ public final class ChatServer implements AutoCloseable {
     private MemberRegistration registration;
     private Channel directListener;
     private Channel muxListener;
+    /** The plaintext direct door, or null when {@link ChatServerConfig#plaintextPort()} is off. */
+    private Channel plaintextListener;
 
     private ChatServer(ChatServerConfig config, SslContext sslContext, Authenticator authenticator,
             MeterRegistry registry) throws InterruptedException {
@@ -85,7 +87,12 @@ public final class ChatServer implements AutoCloseable {
                     directory == null ? couple -> true : ownership::owns, config.limits(), registry);
             directListener = listen(transport, config.directPort(), channels,
                     new DirectClientInitializer(sslContext, service, config.maxPacketLength()));
+            if (config.plaintextPort() != ChatServerConfig.NO_PORT) {
+                plaintextListener = listen(transport, config.plaintextPort(), channels,
+                        new PlaintextClientInitializer(service, config.maxPacketLength()));
+            }
             MuxSettings mux = MuxSettings.builder().peerId(config.serverId())
+                    .maxConcurrentStreams(config.maxStreamsPerConnection())
                     .stats(new MuxMeters(registry)).build();
             MuxInitializer muxDoor = MuxInitializer.accepting(mux,
                     new StreamAdmission(ownership, service, config.maxPacketLength()));
@@ -114,9 +121,12 @@ public final class ChatServer implements AutoCloseable {
             close();
             throw e;
         }
-        log.info("chat server {} up: direct TLS on {}, mux on {} ({} transport, {}), ring {}",
-                config.serverId(), directListener.localAddress(), muxListener.localAddress(), transport.name(),
-                config.muxTls() == null ? "plaintext" : "mutual TLS",
+        log.info("chat server {} up: direct TLS on {}, plaintext direct {}, mux on {} ({} transport, {}, at most {}"
+                + " streams per connection), ring {}",
+                config.serverId(), directListener.localAddress(),
+                plaintextListener == null ? "off" : plaintextListener.localAddress(), muxListener.localAddress(),
+                transport.name(),
+                config.muxTls() == null ? "plaintext" : "mutual TLS", config.maxStreamsPerConnection(),
                 directory == null ? "off (owns every couple)" : "from ZooKeeper");
     }
 
@@ -154,6 +164,11 @@ public final class ChatServer implements AutoCloseable {
             throw new IllegalStateException("could not register " + self.id() + " in ZooKeeper within "
                     + config.zooKeeper().connectionTimeout());
         }
+    }
+
+    /** Where plaintext direct clients (a TLS terminator) connect; empty when that door is off. */
+    public java.util.Optional<InetSocketAddress> plaintextAddress() {
+        return java.util.Optional.ofNullable(plaintextListener).map(ch -> (InetSocketAddress) ch.localAddress());
     }
 
     /** Where direct TLS clients connect (the bound port when configured with port 0). */

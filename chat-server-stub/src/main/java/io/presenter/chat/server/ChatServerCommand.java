@@ -55,6 +55,16 @@ public final class ChatServerCommand implements Callable<Integer> {
     @Option(names = "--mux-port", defaultValue = "7100", description = "Port presenters connect to (default: ${DEFAULT-VALUE}).")
     int muxPort;
 
+    @Option(names = "--plaintext-port", description = "Plaintext direct port: the client protocol without TLS,"
+            + " for a TLS terminator in front of this server (HAProxy). Off when not given; never expose it"
+            + " beyond the terminator.")
+    Integer plaintextPort;
+
+    @Option(names = "--max-streams-per-connection", defaultValue = "10000",
+            description = "Concurrent streams one presenter connection may carry (sent in the mux preface;"
+                    + " presenters open more connections beyond it). Default: ${DEFAULT-VALUE}.")
+    int maxStreamsPerConnection;
+
     @Option(names = "--cert", required = true, description = "PEM certificate chain for the direct TLS port.")
     Path cert;
 
@@ -191,7 +201,9 @@ public final class ChatServerCommand implements Callable<Integer> {
                 directPort, muxPort, eventLoops, ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH,
                 new ChatLimits(maxSessions, maxMessageBytes, maxPendingDeliveries), weight,
                 zooKeeper == null ? null : ZooKeeperConfig.of(zooKeeper).withBasePath(zkBasePath),
-                moveSpread, drainTimeout).withMuxTls(muxTls());
+                moveSpread, drainTimeout).withMuxTls(muxTls())
+                .withPlaintextPort(plaintextPort == null ? ChatServerConfig.NO_PORT : plaintextPort)
+                .withMaxStreamsPerConnection(maxStreamsPerConnection);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

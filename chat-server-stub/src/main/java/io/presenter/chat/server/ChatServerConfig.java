@@ -2,6 +2,7 @@ package io.presenter.chat.server;
 
 import io.presenter.chat.ChatLimits;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.protocol.mux.MuxSettings;
 import io.presenter.protocol.mux.MuxTls;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.ZooKeeperConfig;
@@ -25,10 +26,19 @@ import java.util.Objects;
  * @param drainTimeout how long a drain waits for sessions to leave before giving up
  * @param muxTls mutual TLS on the mux door (a server {@link MuxTls}: this server's certificate and
  *        the CA presenters' certificates must chain to); null, the default, is plaintext mux
+ * @param plaintextPort the plaintext direct door: the client protocol without TLS, for a TLS
+ *        terminator in front of this server (HAProxy); {@value #NO_PORT}, the default, is off,
+ *        0 = any free port
+ * @param maxStreamsPerConnection concurrent streams one presenter connection may carry; sent to
+ *        presenters in the mux preface, and more are refused (a presenter opens another connection)
  */
 public record ChatServerConfig(String serverId, String bindHost, String advertisedHost,
         int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
-        int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls) {
+        int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls,
+        int plaintextPort, int maxStreamsPerConnection) {
+
+    /** {@link #plaintextPort} when the plaintext door is off. */
+    public static final int NO_PORT = -1;
 
     public static final Duration DEFAULT_MOVE_SPREAD = Duration.ofSeconds(10);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(60);
@@ -46,6 +56,19 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
         if (muxTls != null && !muxTls.isServer()) {
             throw new IllegalArgumentException("the mux door needs a server MuxTls, got " + muxTls);
         }
+        if (plaintextPort < NO_PORT || maxStreamsPerConnection < 1) {
+            throw new IllegalArgumentException("plaintextPort " + plaintextPort + ", maxStreamsPerConnection "
+                    + maxStreamsPerConnection);
+        }
+    }
+
+    /** Without the plaintext door, the default streams per connection. */
+    public ChatServerConfig(String serverId, String bindHost, String advertisedHost,
+            int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
+            int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls) {
+        this(serverId, bindHost, advertisedHost, directPort, muxPort, eventLoopThreads, maxPacketLength, limits,
+                weight, zooKeeper, moveSpread, drainTimeout, muxTls, NO_PORT,
+                MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS);
     }
 
     /** A server with plaintext mux (the form before mutual TLS existed). */
@@ -65,17 +88,34 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
 
     public ChatServerConfig withZooKeeper(ZooKeeperConfig zk) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
-                eventLoopThreads, maxPacketLength, limits, weight, zk, moveSpread, drainTimeout, muxTls);
+                eventLoopThreads, maxPacketLength, limits, weight, zk, moveSpread, drainTimeout, muxTls,
+                plaintextPort, maxStreamsPerConnection);
     }
 
     public ChatServerConfig withMoveSpread(Duration spread) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
-                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, spread, drainTimeout, muxTls);
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, spread, drainTimeout, muxTls,
+                plaintextPort, maxStreamsPerConnection);
     }
 
     /** The same server with mutual TLS on its mux door ({@code tls} from {@link MuxTls#server}), or plaintext when null. */
     public ChatServerConfig withMuxTls(MuxTls tls) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
-                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, tls);
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, tls,
+                plaintextPort, maxStreamsPerConnection);
+    }
+
+    /** The same server with the plaintext direct door on {@code port} (0 = any free port, {@value #NO_PORT} = off). */
+    public ChatServerConfig withPlaintextPort(int port) {
+        return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, muxTls,
+                port, maxStreamsPerConnection);
+    }
+
+    /** The same server accepting at most {@code streams} concurrent streams per presenter connection. */
+    public ChatServerConfig withMaxStreamsPerConnection(int streams) {
+        return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, muxTls,
+                plaintextPort, streams);
     }
 }

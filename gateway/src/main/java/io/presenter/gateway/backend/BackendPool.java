@@ -17,9 +17,13 @@ import io.presenter.protocol.wire.ResetCode;
 import io.presenter.ring.RingListener;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.RingSnapshot;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,12 +54,28 @@ public final class BackendPool implements RingListener, AutoCloseable {
     public static final String MEMBER_CONNECTIONS_GAUGE = "presenter.backend.member.connections";
     /** Counter: mux connections whose TLS handshake failed (chat server certificate refused, timeout...). */
     public static final String TLS_FAILURES = "presenter.backend.tls.failures";
+    /**
+     * Counter, tag {@code event}: {@code opened} / {@code closed} extra connections (beyond
+     * {@code backend.connections-per-loop}, when the others carry their stream limit), and
+     * {@code full}: acquires refused because every allowed connection carried its limit.
+     */
+    public static final String EXTRA_CONNECTIONS = "presenter.backend.extra.connections";
+    /** Default bound on connections per chat server per event loop, extras included. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_LOOP = 16;
+    /** How often empty extra connections are looked for and closed, while there are any. */
+    static final long EXTRA_SWEEP_MILLIS = 1_000;
 
     private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
 
     private final Transport transport;
     private final MuxSettings muxSettings;
     private final int connectionsPerLoop;
+    private final int maxConnectionsPerLoop;
+    /** This side's stream limit per connection (the chat server's may be lower). */
+    private final int maxStreamsPerConnection;
+    private final Counter extrasOpened;
+    private final Counter extrasClosed;
+    private final Counter full;
     private final Duration connectTimeout;
     private final ConnectBackoff backoff;
     private final BackendTls tls;
@@ -82,13 +102,36 @@ public final class BackendPool implements RingListener, AutoCloseable {
      */
     public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop,
             Duration connectTimeout, ConnectBackoff backoff, BackendTls tls, MeterRegistry registry) {
+        this(transport, muxSettings, connectionsPerLoop, Math.max(connectionsPerLoop, DEFAULT_MAX_CONNECTIONS_PER_LOOP),
+                connectTimeout, backoff, tls, registry);
+    }
+
+    /**
+     * As above, growing to at most {@code maxConnectionsPerLoop} connections per member per event
+     * loop when the first {@code connectionsPerLoop} carry their stream limit
+     * ({@code muxSettings.maxConcurrentStreams()}, or the chat server's lower one); beyond that an
+     * acquire fails with {@link BackendFullException}.
+     */
+    public BackendPool(Transport transport, MuxSettings muxSettings, int connectionsPerLoop, int maxConnectionsPerLoop,
+            Duration connectTimeout, ConnectBackoff backoff, BackendTls tls, MeterRegistry registry) {
         this.registry = registry;
-        if (connectionsPerLoop < 1) {
-            throw new IllegalArgumentException("connectionsPerLoop " + connectionsPerLoop);
+        if (connectionsPerLoop < 1 || maxConnectionsPerLoop < connectionsPerLoop) {
+            throw new IllegalArgumentException("connectionsPerLoop " + connectionsPerLoop + ", maxConnectionsPerLoop "
+                    + maxConnectionsPerLoop);
         }
         this.transport = transport;
         this.muxSettings = muxSettings;
         this.connectionsPerLoop = connectionsPerLoop;
+        this.maxConnectionsPerLoop = maxConnectionsPerLoop;
+        this.maxStreamsPerConnection = muxSettings.maxConcurrentStreams();
+        String description = "extra mux connections to chat servers (event=opened|closed), and acquires refused"
+                + " because every allowed connection carried its stream limit (event=full)";
+        this.extrasOpened = Counter.builder(EXTRA_CONNECTIONS).tag("event", "opened").description(description)
+                .register(registry);
+        this.extrasClosed = Counter.builder(EXTRA_CONNECTIONS).tag("event", "closed").description(description)
+                .register(registry);
+        this.full = Counter.builder(EXTRA_CONNECTIONS).tag("event", "full").description(description)
+                .register(registry);
         this.connectTimeout = connectTimeout;
         this.backoff = backoff;
         this.tls = tls;
@@ -196,16 +239,24 @@ public final class BackendPool implements RingListener, AutoCloseable {
         }
     }
 
-    /** The connection slots of one member on one event loop. */
+    /**
+     * The connections to one member on one event loop: {@code connectionsPerLoop} base slots, kept
+     * open and refilled, handed out round-robin; and, when every base connection carries its
+     * stream limit, extra connections opened on demand up to {@code maxConnectionsPerLoop} in all,
+     * filled in order and closed when they are empty again.
+     */
     private final class MemberBackends {
 
         final EventLoop loop;
         final RingMember member;
         final ChannelFuture[] slots = new ChannelFuture[connectionsPerLoop];
+        /** Bounded by {@code maxConnectionsPerLoop - connectionsPerLoop}. */
+        final List<Extra> extras = new ArrayList<>();
         int next;
         int failures;
         long retryAtNanos;
         Throwable lastFailure;
+        ScheduledFuture<?> sweep;
 
         MemberBackends(EventLoop loop, RingMember member) {
             this.loop = loop;
@@ -218,21 +269,65 @@ public final class BackendPool implements RingListener, AutoCloseable {
         }
 
         void acquire(Promise<MuxConnection> promise) {
-            int slot = next;
-            next = (next + 1) % slots.length;
-            ChannelFuture connection = slots[slot];
-            if (connection != null && connection.isDone() && !usable(connection)) {
-                slots[slot] = connection = null;  // closed or draining: it ends by itself, refill the slot
-            }
-            if (connection == null) {
-                if (System.nanoTime() - retryAtNanos < 0) {
-                    promise.setFailure(new BackendUnavailableException(
-                            member.id() + " is backing off after a failed connect", lastFailure));
+            boolean backingOff = System.nanoTime() - retryAtNanos < 0;
+            for (int i = 0; i < slots.length; i++) {
+                int slot = next;
+                next = (next + 1) % slots.length;
+                ChannelFuture connection = slots[slot];
+                if (connection != null && connection.isDone() && !usable(connection)) {
+                    slots[slot] = connection = null;  // closed or draining: it ends by itself, refill the slot
+                }
+                if (connection == null) {
+                    if (backingOff) {
+                        continue;
+                    }
+                    connection = connect(slot);
+                }
+                if (hasRoom(connection, 0)) {
+                    handOut(connection, promise);
                     return;
                 }
-                connection = connect(slot);
             }
-            ChannelFuture chosen = connection;
+            extras.removeIf(extra -> extra.connection.isDone() && !usable(extra.connection));
+            for (Extra extra : extras) {
+                if (hasRoom(extra.connection, extra.waiting)) {
+                    extra.handOut(promise);
+                    return;
+                }
+            }
+            if (backingOff) {
+                promise.setFailure(new BackendUnavailableException(
+                        member.id() + " is backing off after a failed connect", lastFailure));
+            } else if (slots.length + extras.size() < maxConnectionsPerLoop) {
+                Extra extra = new Extra(connect(-1));
+                extras.add(extra);
+                extrasOpened.increment();
+                scheduleSweep();
+                extra.handOut(promise);
+            } else {
+                full.increment();
+                promise.setFailure(new BackendFullException(member.id() + ": all " + maxConnectionsPerLoop
+                        + " connections of this event loop (backend.max-connections-per-loop) carry their"
+                        + " stream limit (backend.max-streams-per-connection)"));
+            }
+        }
+
+        /**
+         * Whether {@code connection} takes another stream: a connected one below its limit, or one
+         * still connecting that fewer acquirers than the limit wait for.
+         */
+        private boolean hasRoom(ChannelFuture connection, int waiting) {
+            if (!connection.isDone()) {
+                return waiting < maxStreamsPerConnection;
+            }
+            if (!usable(connection)) {
+                return false;
+            }
+            MuxConnection mux = MuxConnection.of(connection.channel());
+            return mux.committedStreams() < mux.maxConcurrentStreams();
+        }
+
+        private void handOut(ChannelFuture chosen, Promise<MuxConnection> promise) {
             chosen.addListener(done -> {
                 if (usable(chosen)) {
                     promise.trySuccess(MuxConnection.of(chosen.channel()));
@@ -243,6 +338,37 @@ public final class BackendPool implements RingListener, AutoCloseable {
             });
         }
 
+        /** Sweeps empty extras every {@link #EXTRA_SWEEP_MILLIS} while there are any. */
+        private void scheduleSweep() {
+            if (sweep == null) {
+                sweep = loop.scheduleAtFixedRate(this::closeEmptyExtras, EXTRA_SWEEP_MILLIS, EXTRA_SWEEP_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** Closes the extra connections that carry no stream (and none on its way). */
+        void closeEmptyExtras() {
+            extras.removeIf(extra -> {
+                if (!extra.connection.isDone()) {
+                    return false;
+                }
+                if (usable(extra.connection)) {
+                    MuxConnection mux = MuxConnection.of(extra.connection.channel());
+                    if (mux.committedStreams() > 0) {
+                        return false;
+                    }
+                    mux.goAway(true, ResetCode.GOING_AWAY, "extra connection no longer needed");
+                    extrasClosed.increment();
+                }
+                return true;
+            });
+            if (extras.isEmpty() && sweep != null) {
+                sweep.cancel(false);
+                sweep = null;
+            }
+        }
+
+        /** Connects base slot {@code slot}, or an extra connection when {@code slot} is -1. */
         private ChannelFuture connect(int slot) {
             ChannelFuture tcp = new Bootstrap().group(loop)
                     .channel(transport.channelClass())
@@ -255,7 +381,9 @@ public final class BackendPool implements RingListener, AutoCloseable {
                     }))
                     .connect(member.host(), member.muxPort());
             ChannelFuture connect = tls.ready(tcp);
-            slots[slot] = connect;
+            if (slot >= 0) {
+                slots[slot] = connect;
+            }
             // Registered before any acquirer's listener, so the slot state is current when they run.
             connect.addListener(done -> {
                 if (done.isSuccess()) {
@@ -263,7 +391,7 @@ public final class BackendPool implements RingListener, AutoCloseable {
                     opened(member.id());
                     connect.channel().closeFuture().addListener(closed -> {
                         closed(member.id());
-                        if (slots[slot] == connect) {
+                        if (slot >= 0 && slots[slot] == connect) {
                             slots[slot] = null;
                         }
                     });
@@ -271,7 +399,7 @@ public final class BackendPool implements RingListener, AutoCloseable {
                     failures++;
                     lastFailure = done.cause();
                     retryAtNanos = System.nanoTime() + backoff.delayNanos(failures);
-                    if (slots[slot] == connect) {
+                    if (slot >= 0 && slots[slot] == connect) {
                         slots[slot] = null;
                     }
                     log.warn("mux connect to {} at {}:{} failed ({} in a row): {}", member.id(), member.host(),
@@ -288,10 +416,8 @@ public final class BackendPool implements RingListener, AutoCloseable {
 
         /** The member left the ring: open nothing more, let each connection end with its last stream. */
         void retire() {
-            for (ChannelFuture connection : slots) {
-                if (connection == null) {
-                    continue;
-                }
+            cancelSweep();
+            for (ChannelFuture connection : connections()) {
                 if (!connection.isDone() || !connection.isSuccess()) {
                     connection.channel().close();
                 } else if (connection.channel().isActive()) {
@@ -306,10 +432,45 @@ public final class BackendPool implements RingListener, AutoCloseable {
         }
 
         void close() {
+            cancelSweep();
+            for (ChannelFuture connection : connections()) {
+                connection.channel().close();
+            }
+        }
+
+        private void cancelSweep() {
+            if (sweep != null) {
+                sweep.cancel(false);
+                sweep = null;
+            }
+        }
+
+        private List<ChannelFuture> connections() {
+            List<ChannelFuture> all = new ArrayList<>(slots.length + extras.size());
             for (ChannelFuture connection : slots) {
                 if (connection != null) {
-                    connection.channel().close();
+                    all.add(connection);
                 }
+            }
+            extras.forEach(extra -> all.add(extra.connection));
+            return all;
+        }
+
+        /** An extra connection, and the acquirers waiting for it to connect. */
+        private final class Extra {
+            final ChannelFuture connection;
+            int waiting;
+
+            Extra(ChannelFuture connection) {
+                this.connection = connection;
+                connection.addListener(done -> waiting = 0);
+            }
+
+            void handOut(Promise<MuxConnection> promise) {
+                if (!connection.isDone()) {
+                    waiting++;
+                }
+                MemberBackends.this.handOut(connection, promise);
             }
         }
     }

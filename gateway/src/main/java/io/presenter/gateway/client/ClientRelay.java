@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.presenter.gateway.backend.BackendFullException;
 import io.presenter.gateway.backend.NoShardException;
 import io.presenter.gateway.backend.StreamOpener;
 import io.presenter.gateway.backend.StreamRequest;
@@ -50,6 +51,11 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     public static final String NO_SHARD = "no_shard";
     /** Close reason of a client whose stream could not be opened at its couple's owner. */
     public static final String BACKEND_UNAVAILABLE = "backend_unavailable";
+    /**
+     * Close reason of a client whose couple's owner is reachable but every connection the pool may
+     * open to it carries its stream limit ({@code backend.max-connections-per-loop} reached).
+     */
+    public static final String BACKEND_FULL = "backend_full";
 
     /** Longest wait for a closing client's last bytes to be written. */
     private static final long CLOSE_LINGER_SECONDS = 5;
@@ -85,10 +91,12 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
 
     /**
      * The close reason of a client whose stream could not be opened: {@value #NO_SHARD} when no
-     * chat server owns its couple, {@value #BACKEND_UNAVAILABLE} otherwise.
+     * chat server owns its couple, {@value #BACKEND_FULL} when its connections are all full,
+     * {@value #BACKEND_UNAVAILABLE} otherwise.
      */
     static String openFailureReason(Throwable cause) {
-        return cause instanceof NoShardException ? NO_SHARD : BACKEND_UNAVAILABLE;
+        return cause instanceof NoShardException ? NO_SHARD
+                : cause instanceof BackendFullException ? BACKEND_FULL : BACKEND_UNAVAILABLE;
     }
 
     private Future<MuxStreamChannel> open(StreamRequest next) {

@@ -59,6 +59,8 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     .maxAuthPacketBytes(v.get(MAX_AUTH_PACKET_BYTES))
                     .idleTimeout(v.get(IDLE_TIMEOUT))
                     .connectionsPerLoop(v.get(BACKEND_CONNECTIONS_PER_LOOP))
+                    .maxStreamsPerConnection(v.get(BACKEND_MAX_STREAMS_PER_CONNECTION))
+                    .maxConnectionsPerLoop(v.get(BACKEND_MAX_CONNECTIONS_PER_LOOP))
                     .backendConnectTimeout(v.get(BACKEND_CONNECT_TIMEOUT))
                     .backendBackoff(new ConnectBackoff(v.get(BACKEND_BACKOFF_MIN), v.get(BACKEND_BACKOFF_MAX)))
                     .wrongShardRetries(v.get(BACKEND_WRONG_SHARD_RETRIES))

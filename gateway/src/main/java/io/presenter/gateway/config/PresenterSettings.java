@@ -152,6 +152,16 @@ public final class PresenterSettings {
     public static final Setting<Integer> BACKEND_CONNECTIONS_PER_LOOP = integer("backend.connections-per-loop",
             GatewaySettings.DEFAULT_CONNECTIONS_PER_LOOP, 1, 64,
             "Mux connections per chat server per event loop: internal connections = this x event loops per chat server.");
+    public static final Setting<Integer> BACKEND_MAX_STREAMS_PER_CONNECTION = integer(
+            "backend.max-streams-per-connection", GatewaySettings.DEFAULT_MAX_STREAMS_PER_CONNECTION, 1, 1_000_000,
+            "Client streams one mux connection carries at most (a chat server may set a lower limit in its"
+                    + " preface). When every connection of an event loop to a chat server is full, the pool opens"
+                    + " another, up to backend.max-connections-per-loop.");
+    public static final Setting<Integer> BACKEND_MAX_CONNECTIONS_PER_LOOP = integer(
+            "backend.max-connections-per-loop", GatewaySettings.DEFAULT_MAX_CONNECTIONS_PER_LOOP, 1, 1024,
+            "Mux connections per chat server per event loop, extras opened when the others are full"
+                    + " included (extras close when empty again; raised to connections-per-loop if lower). Beyond"
+                    + " it new clients are refused: presenter.auth.rejected{reason=backend_full}.");
     public static final Setting<Duration> BACKEND_CONNECT_TIMEOUT = duration("backend.connect-timeout",
             GatewaySettings.DEFAULT_BACKEND_CONNECT_TIMEOUT, "TCP connect timeout towards chat servers.");
     public static final Setting<Duration> BACKEND_BACKOFF_MIN = duration("backend.backoff-min",
@@ -238,7 +248,8 @@ public final class PresenterSettings {
             TLS_TICKET_KEY_ENCRYPTION_KEY_FILE, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, TLS_GROUPS,
             AUTH_TOKEN_KEY_FILE, AUTH_TOKEN_KEY_RELOAD_INTERVAL, AUTH_ALLOWED_SKEW,
             ZK_CONNECT, ZK_BASE_PATH, ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT, ZK_FIRST_RING_TIMEOUT,
-            BACKEND_CONNECTIONS_PER_LOOP, BACKEND_CONNECT_TIMEOUT, BACKEND_BACKOFF_MIN, BACKEND_BACKOFF_MAX,
+            BACKEND_CONNECTIONS_PER_LOOP, BACKEND_MAX_STREAMS_PER_CONNECTION, BACKEND_MAX_CONNECTIONS_PER_LOOP,
+            BACKEND_CONNECT_TIMEOUT, BACKEND_BACKOFF_MIN, BACKEND_BACKOFF_MAX,
             BACKEND_WRONG_SHARD_RETRIES, BACKEND_RING_CATCH_UP, BACKEND_TLS_CERTIFICATE, BACKEND_TLS_KEY, BACKEND_TLS_CA,
             ADMIN_ENABLED, ADMIN_ADDRESS, ADMIN_PORT, ADMIN_TOKEN_FILE,
             DRAIN_QUIET_PERIOD, DRAIN_MAX_TIME, DRAIN_CLOSE_RATE,

@@ -6,7 +6,8 @@ import io.netty.handler.ssl.SslHandler;
 
 /**
  * The TLS stage of the client pipeline: {@value #SSL} (the {@link SslHandler}, with the handshake
- * timeout) then {@value TlsHandshakeMetrics#NAME} (which removes itself once the handshake is done).
+ * timeout), {@value TlsHandshakeMetrics#NAME} and {@value SessionTicketFlush#NAME} (both remove
+ * themselves once the handshake is done).
  * Call first in the client channel initializer; the auth stage goes after it.
  */
 public final class TlsStage {
@@ -21,5 +22,6 @@ public final class TlsStage {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(SSL, tls.newHandler(channel.alloc()));
         pipeline.addLast(TlsHandshakeMetrics.NAME, new TlsHandshakeMetrics(meters));
+        pipeline.addLast(SessionTicketFlush.NAME, SessionTicketFlush.INSTANCE);
     }
 }

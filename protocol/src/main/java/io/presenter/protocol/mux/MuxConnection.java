@@ -42,6 +42,19 @@ public interface MuxConnection {
     int activeStreams();
 
     /**
+     * The concurrent-stream limit in force on this connection: this side's
+     * {@link MuxSettings#maxConcurrentStreams()}, lowered to the peer's once its preface arrived.
+     */
+    int maxConcurrentStreams();
+
+    /**
+     * Streams that count against {@link #maxConcurrentStreams()}: open, waiting for a slot, or
+     * asked for by {@link #openStream} and not yet either. A pool that reads this before each
+     * {@code openStream} never hands one connection more streams than it takes.
+     */
+    int committedStreams();
+
+    /**
      * Sends a goaway. With {@code drain}, streams go on until they end, the connection closes when
      * none is left, and the future completes when the peer acknowledges. Without, the connection
      * closes now and its streams get {@link MuxStreamResetEvent}s with {@code code}.

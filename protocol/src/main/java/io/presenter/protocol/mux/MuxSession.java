@@ -58,7 +58,10 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private ChannelHandlerContext ctx;
     private KeepAlive keepAlive;
     private boolean started;
-    private Settings peer;
+    /** openStream calls whose task has not run yet; read by {@link #committedStreams()}. */
+    private final java.util.concurrent.atomic.AtomicInteger requestedOpens = new java.util.concurrent.atomic.AtomicInteger();
+    /** Volatile: {@link #maxConcurrentStreams()} may be read off the event loop. */
+    private volatile Settings peer;
     private int connectionSendWindow;
     private boolean inReadLoop;
     /** Read by {@link #isAcceptingStreams()} from any thread. */
@@ -89,7 +92,9 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     public Future<MuxStreamChannel> openStream(StreamMetadata metadata, ChannelHandler streamHandler) {
         Promise<MuxStreamChannel> promise = ctx.executor().newPromise();
         PendingOpens.Open open = new PendingOpens.Open(metadata, streamHandler, promise);
+        requestedOpens.incrementAndGet();
         ctx.executor().execute(() -> {
+            requestedOpens.decrementAndGet();
             String refusal = refusal();
             if (refusal != null) {
                 open.refuse(stats, refusal);
@@ -110,6 +115,20 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public int activeStreams() {
         return streams.size();
+    }
+
+    @Override
+    public int maxConcurrentStreams() {
+        Settings peerSettings = peer;
+        return peerSettings == null ? settings.maxConcurrentStreams() : maxOpenStreams();
+    }
+
+    @Override
+    public int committedStreams() {
+        // Waiting opens are counted only on the event loop (the queue is confined to it); a pool
+        // calls from there.
+        int waiting = ctx.executor().inEventLoop() ? pendingOpens.size() : 0;
+        return streams.size() + waiting + requestedOpens.get();
     }
 
     @Override

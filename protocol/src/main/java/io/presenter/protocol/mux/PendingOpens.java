@@ -45,6 +45,10 @@ final class PendingOpens {
         return queue.poll();
     }
 
+    int size() {
+        return queue.size();
+    }
+
     boolean isEmpty() {
         return queue.isEmpty();
     }

@@ -1,0 +1,129 @@
+package io.presenter.gateway.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.Future;
+import io.presenter.chat.server.ChatServer;
+import io.presenter.chat.server.ChatServerConfig;
+import io.presenter.protocol.mux.MuxConnection;
+import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.StreamMetadata;
+import io.presenter.protocol.transport.Transport;
+import io.presenter.protocol.wire.AuthStatus;
+import io.presenter.ring.RingMember;
+import io.presenter.testing.Await;
+import io.presenter.testing.TestTls;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 16: no hidden ceiling on streams. The chat server's stream limit per connection (its
+ * preface) is small here, so that three connections' worth of streams fit in a test: the pool opens
+ * extra connections on the loop when the ones it has are full, refuses with a counted reason only
+ * at {@code maxConnectionsPerLoop}, and closes the extras once they are empty.
+ * {@code FiftyThousandStreamsTest} (profile {@code scale}) does the same at 50,000 streams.
+ */
+class StreamCeilingTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** The chat server's limit, lower than the presenter's own: the lower one must win. */
+    private static final int CHAT_LIMIT = 200;
+    private static final int MAX_CONNECTIONS_PER_LOOP = 3;
+
+    private final Transport transport = Transport.best();
+    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private ChatServer chatServer;
+    private RingMember member;
+    private BackendPool pool;
+
+    @BeforeEach
+    void start() throws Exception {
+        chatServer = ChatServer.start(ChatServerConfig.loopback("chat-1").withMaxStreamsPerConnection(CHAT_LIMIT),
+                TestTls.server(), auth -> AuthStatus.OK, new SimpleMeterRegistry());
+        member = RingMember.active("chat-1", "127.0.0.1", chatServer.muxAddress().getPort(),
+                chatServer.directAddress().getPort());
+        pool = new BackendPool(transport, MuxSettings.builder().peerId("ceiling-test").maxConcurrentStreams(1_000)
+                .build(), 1, MAX_CONNECTIONS_PER_LOOP, Duration.ofSeconds(5),
+                new ConnectBackoff(Duration.ofSeconds(30), Duration.ofSeconds(60)), BackendTls.PLAINTEXT, registry);
+    }
+
+    @AfterEach
+    void stop() {
+        pool.close();
+        chatServer.close();
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void fullConnectionsGrowThePoolUpToItsBoundThenOpensAreRefusedAndEmptyExtrasClose() throws Exception {
+        EventLoop loop = loops.next();
+        int streams = CHAT_LIMIT * MAX_CONNECTIONS_PER_LOOP;
+        List<MuxStreamChannel> open = openStreams(loop, streams);
+
+        Set<Channel> connections = new HashSet<>();
+        open.forEach(stream -> connections.add(stream.parent()));
+        assertThat(connections).as("three connections' worth of streams on three connections").hasSize(3);
+        assertThat(pool.openConnections("chat-1")).isEqualTo(3);
+        assertThat(extra("opened")).isEqualTo(2.0);
+        for (Channel connection : connections) {
+            assertThat(MuxConnection.of(connection).activeStreams()).isEqualTo(CHAT_LIMIT);
+        }
+
+        // The bound is reached: the next one is refused, counted, and nothing else is disturbed.
+        Future<MuxConnection> refused = pool.acquire(loop, member);
+        assertThat(refused.await(WAIT.toMillis())).isTrue();
+        assertThat(refused.cause()).isInstanceOf(BackendFullException.class)
+                .hasMessageContaining("backend.max-connections-per-loop");
+        assertThat(extra("full")).isEqualTo(1.0);
+        assertThat(open).allMatch(Channel::isActive);
+
+        // Clients leave: the extras empty and close; the base connection stays.
+        for (MuxStreamChannel stream : open) {
+            stream.close().syncUninterruptibly();
+        }
+        Await.until(WAIT, () -> pool.openConnections("chat-1") == 1,
+                () -> pool.openConnections("chat-1") + " connections open, 1 expected");
+        assertThat(extra("closed")).isEqualTo(2.0);
+
+        // And the pool grows again when needed.
+        List<MuxStreamChannel> again = openStreams(loop, CHAT_LIMIT + 1);
+        assertThat(pool.openConnections("chat-1")).isEqualTo(2);
+        again.forEach(stream -> stream.close().syncUninterruptibly());
+    }
+
+    private List<MuxStreamChannel> openStreams(EventLoop loop, int count) throws Exception {
+        List<Future<MuxStreamChannel>> opening = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            StreamMetadata metadata = StreamMetadata.of(10_000 + i, 0, null, "ceiling-test");
+            // One acquire + open at a time on the loop, as a presenter's clients do.
+            opening.add(loop.submit(() -> pool.acquire(loop, member)).get()
+                    .await().getNow().openStream(metadata, new ChannelInboundHandlerAdapter()));
+        }
+        List<MuxStreamChannel> open = new ArrayList<>(count);
+        for (Future<MuxStreamChannel> future : opening) {
+            assertThat(future.await(WAIT.toMillis())).as("stream opened within %s", WAIT).isTrue();
+            assertThat(future.cause()).isNull();
+            open.add(future.getNow());
+        }
+        return open;
+    }
+
+    private double extra(String event) {
+        return registry.get(BackendPool.EXTRA_CONNECTIONS).tag("event", event).counter().count();
+    }
+}

@@ -6,6 +6,7 @@ import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -27,11 +28,16 @@ final class Ed25519Key implements TokenKey {
 
     static final String ALGORITHM = "Ed25519";
     static final int SIGNATURE_LENGTH = 64;
+    static final String PROVIDER_PROPERTY = "io.presenter.auth.ed25519.provider";
+    /** Null when BouncyCastle is not on the class path. */
+    private static final Provider BOUNCY_CASTLE = bouncyCastle();
 
     private final String id;
     private final PublicKey publicKey;
     private final Optional<PrivateKey> privateKey;
-    private final ThreadLocal<Signature> signatures = ThreadLocal.withInitial(Ed25519Key::newSignature);
+    /** Initialised once per thread: a verify resets it for the next, and initialising decodes the key. */
+    private final ThreadLocal<Signature> verifiers;
+    private final ThreadLocal<Signature> signers;
 
     /**
      * @throws IllegalArgumentException if the id is not valid, or the private key does not sign
@@ -44,6 +50,16 @@ final class Ed25519Key implements TokenKey {
         this.id = id;
         this.publicKey = publicKey;
         this.privateKey = privateKey;
+        verifiers = ThreadLocal.withInitial(() -> {
+            Signature verifier = newSignature();
+            try {
+                verifier.initVerify(publicKey);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("Ed25519 key '" + id + "' does not verify", e);
+            }
+            return verifier;
+        });
+        signers = ThreadLocal.withInitial(Ed25519Key::newSignature);
         if (privateKey.isPresent() && !verifies(0, 0, 0, sign(0, 0, 0))) {
             throw new IllegalArgumentException("the private and public keys of '" + id + "' are not one pair");
         }
@@ -107,12 +123,12 @@ final class Ed25519Key implements TokenKey {
 
     @Override
     public boolean verifies(long userId, long coupleId, long expiresAtEpochSeconds, byte[] signature) {
-        Signature verifier = signatures.get();
+        Signature verifier = verifiers.get();
         try {
-            verifier.initVerify(publicKey);
             verifier.update(message(userId, coupleId, expiresAtEpochSeconds));
             return verifier.verify(signature);
         } catch (GeneralSecurityException e) {
+            verifiers.remove();  // its state after a failure is unspecified: start afresh next time
             return false;  // a signature that does not even decode is not this key's
         }
     }
@@ -126,7 +142,7 @@ final class Ed25519Key implements TokenKey {
     public byte[] sign(long userId, long coupleId, long expiresAtEpochSeconds) {
         PrivateKey key = privateKey.orElseThrow(() -> new IllegalStateException(
                 "key '" + id + "' is an Ed25519 public key: it verifies tokens but cannot sign them"));
-        Signature signer = signatures.get();
+        Signature signer = signers.get();
         try {
             signer.initSign(key);
             signer.update(message(userId, coupleId, expiresAtEpochSeconds));
@@ -140,11 +156,28 @@ final class Ed25519Key implements TokenKey {
         return ("ed25519-v1|" + userId + "|" + coupleId + "|" + expiresAtEpochSeconds).getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * A {@link Signature} from BouncyCastle when it is on the class path (the presenter's jar has
+     * it), else from the JDK. Why: on Java 17 the JDK's Ed25519 verifies in milliseconds, while
+     * BouncyCastle's takes tens of microseconds (TokenVerifyBenchmark, BENCHMARKS.md), and a
+     * presenter verifies a token on every connect. System property {@value #PROVIDER_PROPERTY}
+     * = {@code jdk} forces the JDK's.
+     */
     private static Signature newSignature() {
         try {
-            return Signature.getInstance(ALGORITHM);
+            Provider bouncyCastle = System.getProperty(PROVIDER_PROPERTY, "auto").equals("jdk") ? null : BOUNCY_CASTLE;
+            return bouncyCastle == null ? Signature.getInstance(ALGORITHM) : Signature.getInstance(ALGORITHM, bouncyCastle);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Java 15+ always has " + ALGORITHM, e);
+        }
+    }
+
+    private static Provider bouncyCastle() {
+        try {
+            return (Provider) Class.forName("org.bouncycastle.jce.provider.BouncyCastleProvider")
+                    .getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;  // not on the class path: the JDK's Ed25519 it is
         }
     }
 

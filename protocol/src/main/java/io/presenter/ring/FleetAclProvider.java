@@ -1,5 +1,8 @@
 package io.presenter.ring;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.apache.curator.framework.api.ACLProvider;
 import org.apache.curator.utils.ZKPaths;
@@ -40,12 +43,12 @@ final class FleetAclProvider implements ACLProvider {
         unnamespacedRoot = basePath;
         root = namespace == null ? basePath : ZKPaths.makePath("/" + namespace, basePath);
         ACL anyoneReads = new ACL(Perms.READ, Ids.ANYONE_ID_UNSAFE);
-        ancestors = List.of(anyoneReads, new ACL(Perms.READ | Perms.CREATE, acl.presenter()),
+        ancestors = acl(anyoneReads, new ACL(Perms.READ | Perms.CREATE, acl.presenter()),
                 new ACL(Perms.READ | Perms.CREATE, acl.chatServer()));
-        members = List.of(anyoneReads, new ACL(allButAdmin(), acl.chatServer()));
-        presenters = List.of(anyoneReads, new ACL(allButAdmin(), acl.presenter()));
-        keys = List.of(new ACL(allButAdmin(), acl.presenter()));
-        others = List.of(anyoneReads, new ACL(allButAdmin(), acl.presenter()), new ACL(allButAdmin(), acl.chatServer()));
+        members = acl(anyoneReads, new ACL(allButAdmin(), acl.chatServer()));
+        presenters = acl(anyoneReads, new ACL(allButAdmin(), acl.presenter()));
+        keys = acl(new ACL(allButAdmin(), acl.presenter()));
+        others = acl(anyoneReads, new ACL(allButAdmin(), acl.presenter()), new ACL(allButAdmin(), acl.chatServer()));
     }
 
     @Override
@@ -81,6 +84,11 @@ final class FleetAclProvider implements ACLProvider {
             case "presenters", "fleet" -> presenters;
             default -> others;
         };
+    }
+
+    /** Not {@code List.of}: ZooKeeper asks the list whether it contains null, which an immutable list answers by throwing. */
+    private static List<ACL> acl(ACL... entries) {
+        return Collections.unmodifiableList(new ArrayList<>(Arrays.asList(entries)));
     }
 
     private static int allButAdmin() {

@@ -106,7 +106,7 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
         Path file = v.get(ZK_DIGEST_FILE);
         if (file == null) {
             if (acl.enabled()) {
-                throw new ConfigException("zookeeper.acl.* is set but zookeeper.digest-file is not: with fleet ACLs on,"
+                throw new ConfigException("zookeeper.acl-* is set but zookeeper.digest-file is not: with fleet ACLs on,"
                         + " ZooKeeper refuses a presenter without its credentials");
             }
             return ZooKeeperAuth.NONE;

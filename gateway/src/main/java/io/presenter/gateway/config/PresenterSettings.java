@@ -110,10 +110,10 @@ public final class PresenterSettings {
     public static final Setting<Path> ZK_DIGEST_FILE = path("zookeeper.digest-file",
             "ZooKeeper digest credentials of the presenters: one line user:password, readable by this process "
                     + "only (see deploy/zookeeper). None: no credentials.");
-    public static final Setting<String> ZK_ACL_PRESENTER_ID = string("zookeeper.acl.presenter-id", "",
+    public static final Setting<String> ZK_ACL_PRESENTER_ID = string("zookeeper.acl-presenter-id", "",
             "Fleet ZooKeeper ACLs: the presenters' digest id user:base64digest (DigestAuthenticationProvider's "
-                    + "output). With zookeeper.acl.chat-server-id; empty (default): nodes are created open.");
-    public static final Setting<String> ZK_ACL_CHAT_SERVER_ID = string("zookeeper.acl.chat-server-id", "",
+                    + "output). With zookeeper.acl-chat-server-id; empty (default): nodes are created open.");
+    public static final Setting<String> ZK_ACL_CHAT_SERVER_ID = string("zookeeper.acl-chat-server-id", "",
             "Fleet ZooKeeper ACLs: the chat servers' digest id; only they may write <base-path>/members.");
     /** Two connection attempts: enough for a healthy ensemble, short enough not to stall a start. */
     public static final Setting<Duration> ZK_FIRST_RING_TIMEOUT = duration("zookeeper.first-ring-timeout",

@@ -67,8 +67,13 @@ public final class TokenKeyTool {
             return 0;
         }
         if (args.length == 5 && args[0].equals("sign")) {
-            TokenSigner signer = new TokenSigner(TokenKeys.load(Path.of(args[1])), Clock.systemUTC());
-            AuthToken token = signer.sign(Long.parseLong(args[2]), Long.parseLong(args[3]), Duration.parse(args[4]));
+            TokenKeys keys = TokenKeys.load(Path.of(args[1]));
+            if (!keys.canSign()) {
+                err.println(args[1] + " only verifies (its signing key is an Ed25519 public key): sign with the issuer's file");
+                return 1;
+            }
+            AuthToken token = new TokenSigner(keys, Clock.systemUTC())
+                    .sign(Long.parseLong(args[2]), Long.parseLong(args[3]), Duration.parse(args[4]));
             out.println("keyId=" + token.getKeyId() + " expiresAtEpochSeconds=" + token.getExpiresAtEpochSeconds()
                     + " signature=" + Base64.getEncoder().encodeToString(token.getSignature())
                     + " (hex " + HexFormat.of().formatHex(token.getSignature()) + ")");

@@ -12,6 +12,11 @@ import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.config.ConfigException;
 import io.presenter.gateway.config.PresenterConfig;
+import io.presenter.gateway.daemon.PresenterDaemon;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.util.concurrent.TimeUnit;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.ring.FleetAccessCheck;
 import io.presenter.ring.FleetAccessException;
@@ -65,6 +70,7 @@ class ZooKeeperAclTest {
     private CuratorFramework anonymous;
     private ZooKeeperShardDirectory presenterRing;
     private PresenterServer presenter;
+    private final EventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
     @BeforeAll
     void startFleetWithAcls() throws Exception {
@@ -90,6 +96,7 @@ class ZooKeeperAclTest {
             presenterRing.close();
         }
         Stream.of(presenterZk, chatZk, anonymous).filter(c -> c != null).forEach(CuratorFramework::close);
+        clientLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     @Test
@@ -229,6 +236,33 @@ class ZooKeeperAclTest {
                 Stream.of("zookeeper.digest-file=" + credentials)).toList());
         assertThat(config.zooKeeper().auth().digestId()).isEqualTo(ACL.presenterId());
         assertThat(config.zooKeeper().auth().toString()).doesNotContain("presenter-secret");
+    }
+
+    @Test
+    void thePresenterDaemonAuthenticatesFromItsConfigAndIsRefusedWithTheWrongPassword(@TempDir Path dir)
+            throws Exception {
+        Path good = Files.writeString(dir.resolve("good.digest"), "presenter:presenter-secret\n");
+        try (PresenterDaemon daemon = PresenterDaemon.start(PresenterConfig.load(null, Map.of(), daemonSettings(good)))) {
+            Await.until(PresenterCluster.CONVERGENCE, () -> daemon.server().address() != null, () -> "no address");
+            TestChatClient client = TestChatClient.connect(clientLoops, daemon.server().address(), TestTls.client());
+            try {
+                assertThat(client.authenticate(cluster.auth(5, 801))).isEqualTo(AuthStatus.OK);
+            } finally {
+                client.close();
+            }
+        }
+        Path wrong = Files.writeString(dir.resolve("wrong.digest"), "presenter:guessed\n");
+        assertThatThrownBy(() -> PresenterDaemon.start(PresenterConfig.load(null, Map.of(), daemonSettings(wrong))))
+                .isInstanceOf(FleetAccessException.class).hasMessageContaining("wrong password");
+    }
+
+    private List<String> daemonSettings(Path digestFile) {
+        return List.of("presenter.id=acl-presenter", "listen.address=127.0.0.1", "listen.port=0",
+                "listen.event-loops=1", "admin.enabled=false",
+                "tls.certificates=" + TestTls.certificatePem() + ":" + TestTls.privateKeyPem(),
+                "zookeeper.connect=" + cluster.zooKeeperConnectString(),
+                "zookeeper.digest-file=" + digestFile,
+                "zookeeper.acl-presenter-id=" + ACL.presenterId(), "zookeeper.acl-chat-server-id=" + ACL.chatServerId());
     }
 
     private ChatServer startChatServer(String id) throws Exception {

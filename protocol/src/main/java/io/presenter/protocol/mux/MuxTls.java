@@ -34,7 +34,8 @@ import javax.net.ssl.SSLSession;
  * and the presenter presents its own. Certificates are not checked against the member's host name
  * (ring members are addressed by IP); with {@link MuxPeerNames} they must also name the peer: the
  * presenter requires the member id it dialled, the chat server a presenter (see
- * {@link #addTo(Channel, String, int, Function, Consumer)}). TLS 1.3 only; BoringSSL when it is available, else the JDK engine.
+ * {@link #addTo(Channel, String, int, Function, Consumer)}). TLS 1.3 only; BoringSSL when it is
+ * available, else the JDK engine.
  *
  * <p>{@link #addTo} puts the {@link SslHandler} first in a mux connection's pipeline, before the
  * mux initializer: the mux preface waits in the {@code SslHandler} until the handshake is done.

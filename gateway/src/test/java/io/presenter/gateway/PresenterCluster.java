@@ -62,9 +62,8 @@ public final class PresenterCluster implements AutoCloseable {
     private final String connectString;
     private final Map<String, MeterRegistry> chatRegistries = new java.util.concurrent.ConcurrentHashMap<>();
     private final CuratorFramework curator;
-    private final TokenSigner signer = new TokenSigner(TOKEN_KEYS, Clock.systemUTC());
-    private final TokenVerifier verifier = new TokenVerifier(TOKEN_KEYS, Clock.systemUTC(),
-            TokenVerifier.DEFAULT_ALLOWED_SKEW);
+    private final TokenSigner signer;
+    private final TokenVerifier verifier;
     private final EventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final List<ChatServer> chatServers = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -78,6 +77,21 @@ public final class PresenterCluster implements AutoCloseable {
 
     /** A cluster on the ZooKeeper ensemble at {@code zooKeeperConnectString}, or on its own server when null. */
     public PresenterCluster(String zooKeeperConnectString) throws Exception {
+        this(zooKeeperConnectString, TOKEN_KEYS, TOKEN_KEYS);
+    }
+
+    /**
+     * A cluster on its own ZooKeeper server whose tokens {@code issuerKeys} sign and whose
+     * presenters and chat servers verify with {@code verifierKeys} (Ed25519 public keys, say).
+     */
+    public PresenterCluster(TokenKeys issuerKeys, TokenKeys verifierKeys) throws Exception {
+        this(null, issuerKeys, verifierKeys);
+    }
+
+    private PresenterCluster(String zooKeeperConnectString, TokenKeys issuerKeys, TokenKeys verifierKeys)
+            throws Exception {
+        signer = new TokenSigner(issuerKeys, Clock.systemUTC());
+        verifier = new TokenVerifier(verifierKeys, Clock.systemUTC(), TokenVerifier.DEFAULT_ALLOWED_SKEW);
         zooKeeper = zooKeeperConnectString == null ? new TestingServer(true) : null;
         connectString = zooKeeperConnectString == null ? zooKeeper.getConnectString() : zooKeeperConnectString;
         curator = ZooKeeperClients.start(ZooKeeperConfig.of(connectString), new SimpleMeterRegistry());

@@ -15,10 +15,12 @@ public final class ZooKeeperClients {
      * A started client for {@code config}, reporting its connection states through a
      * {@link ZooKeeperConnectionMonitor} on {@code registry}. It connects in the background: use
      * it at once, operations wait for the connection as the retry policy allows. Close it after
-     * everything that uses it.
+     * everything that uses it. With {@link ZooKeeperConfig#auth()} credentials it authenticates
+     * (digest) on every connection, and the nodes it creates get the fleet's ACLs
+     * ({@link FleetAcl}); see {@link FleetAccessCheck} for what a daemon checks before serving.
      */
     public static CuratorFramework start(ZooKeeperConfig config, MeterRegistry registry) {
-        CuratorFramework client = CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(config.servers())
                 .namespace(config.namespace())
                 .sessionTimeoutMs(Math.toIntExact(config.sessionTimeout().toMillis()))
@@ -27,7 +29,11 @@ public final class ZooKeeperClients {
                         Math.toIntExact(config.retryBaseSleep().toMillis()),
                         Math.toIntExact(config.retryMaxSleep().toMillis()),
                         config.retryMaxAttempts()))
-                .build();
+                .aclProvider(config.auth().acl().aclProvider(config.namespace(), config.basePath()));
+        if (config.auth().hasCredentials()) {
+            builder.authorization("digest", config.auth().credentials());
+        }
+        CuratorFramework client = builder.build();
         client.getConnectionStateListenable().addListener(new ZooKeeperConnectionMonitor(registry));
         client.start();
         return client;

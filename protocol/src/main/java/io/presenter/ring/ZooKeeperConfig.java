@@ -19,10 +19,11 @@ import org.apache.zookeeper.common.PathUtils;
  * @param retryBaseSleep first wait of the exponential back-off between retries of an operation
  * @param retryMaxSleep longest wait between two retries
  * @param retryMaxAttempts retries of one operation before it fails (Curator caps this at 29)
+ * @param auth this process's ZooKeeper credentials and the fleet's ACLs, {@link ZooKeeperAuth#NONE} by default
  */
 public record ZooKeeperConfig(String connectString, String basePath, Duration sessionTimeout,
                               Duration connectionTimeout, Duration retryBaseSleep,
-                              Duration retryMaxSleep, int retryMaxAttempts) {
+                              Duration retryMaxSleep, int retryMaxAttempts, ZooKeeperAuth auth) {
 
     public static final String DEFAULT_BASE_PATH = "/presenter";
     /** Long enough to ride out a GC pause or a ZooKeeper leader election without dropping members. */
@@ -39,6 +40,7 @@ public record ZooKeeperConfig(String connectString, String basePath, Duration se
         requireNonNull(connectionTimeout, "connectionTimeout");
         requireNonNull(retryBaseSleep, "retryBaseSleep");
         requireNonNull(retryMaxSleep, "retryMaxSleep");
+        requireNonNull(auth, "auth");
         if (connectString.isBlank()) {
             throw new IllegalArgumentException("connectString is empty");
         }
@@ -63,22 +65,28 @@ public record ZooKeeperConfig(String connectString, String basePath, Duration se
     public static ZooKeeperConfig of(String connectString) {
         return new ZooKeeperConfig(connectString, DEFAULT_BASE_PATH, DEFAULT_SESSION_TIMEOUT,
                 DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RETRY_BASE_SLEEP, DEFAULT_RETRY_MAX_SLEEP,
-                DEFAULT_RETRY_MAX_ATTEMPTS);
+                DEFAULT_RETRY_MAX_ATTEMPTS, ZooKeeperAuth.NONE);
     }
 
     public ZooKeeperConfig withBasePath(String newBasePath) {
         return new ZooKeeperConfig(connectString, newBasePath, sessionTimeout, connectionTimeout,
-                retryBaseSleep, retryMaxSleep, retryMaxAttempts);
+                retryBaseSleep, retryMaxSleep, retryMaxAttempts, auth);
     }
 
     public ZooKeeperConfig withSessionTimeout(Duration newSessionTimeout) {
         return new ZooKeeperConfig(connectString, basePath, newSessionTimeout, connectionTimeout,
-                retryBaseSleep, retryMaxSleep, retryMaxAttempts);
+                retryBaseSleep, retryMaxSleep, retryMaxAttempts, auth);
     }
 
     public ZooKeeperConfig withConnectionTimeout(Duration newConnectionTimeout) {
         return new ZooKeeperConfig(connectString, basePath, sessionTimeout, newConnectionTimeout,
-                retryBaseSleep, retryMaxSleep, retryMaxAttempts);
+                retryBaseSleep, retryMaxSleep, retryMaxAttempts, auth);
+    }
+
+    /** The same ensemble with credentials and fleet ACLs (see {@link ZooKeeperAuth}). */
+    public ZooKeeperConfig withAuth(ZooKeeperAuth newAuth) {
+        return new ZooKeeperConfig(connectString, basePath, sessionTimeout, connectionTimeout,
+                retryBaseSleep, retryMaxSleep, retryMaxAttempts, newAuth);
     }
 
     /** The servers, without the chroot. */

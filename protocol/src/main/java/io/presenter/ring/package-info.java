@@ -38,6 +38,14 @@
  * creates it again after a session loss, and deleting it by hand makes the chat server re-create
  * it (to remove a server for good, stop it, or drain it).
  *
+ * <h2>Authentication and ACLs</h2>
+ * {@link io.presenter.ring.ZooKeeperConfig#withAuth} gives a client digest credentials and the
+ * fleet's ACL ({@link io.presenter.ring.FleetAcl}; which node gets what: {@link
+ * io.presenter.ring.FleetAclProvider}); a daemon then calls {@link
+ * io.presenter.ring.FleetAccessCheck#verify} for its {@link io.presenter.ring.FleetRole} before
+ * it serves. With ACLs on, the base path and {@code members} are persistent nodes created at
+ * startup rather than containers. Off by default.
+ *
  * <h2>Member node data, format 1</h2>
  * UTF-8 {@link java.util.Properties} text, written in this order:
  * <pre>

@@ -19,6 +19,7 @@ import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxInitializer;
 import io.presenter.protocol.mux.MuxMeters;
 import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.mux.MuxPeerIdentityException;
 import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.wire.ResetCode;
@@ -26,6 +27,9 @@ import io.presenter.ring.MemberRegistration;
 import io.presenter.ring.MemberState;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.RingSnapshot;
+import io.presenter.ring.FleetAccessCheck;
+import io.presenter.ring.FleetAccessException;
+import io.presenter.ring.FleetRole;
 import io.presenter.ring.ZooKeeperClients;
 import io.presenter.ring.ZooKeeperConfig;
 import io.presenter.ring.ZooKeeperShardDirectory;
@@ -50,6 +54,11 @@ public final class ChatServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
     /** Counter: presenter connections the mux door's TLS refused (only with {@link ChatServerConfig#muxTls()}). */
     public static final String MUX_TLS_FAILURES = "chat.mux.tls.failures";
+    /**
+     * Counter: presenter connections refused because the certificate, though from the CA, names no
+     * presenter (only with {@link MuxTls#peerNames()}; also counted in {@value #MUX_TLS_FAILURES}).
+     */
+    public static final String MUX_TLS_IDENTITY_REFUSED = "chat.mux.tls.identity.refused";
 
     private final ChatServerConfig config;
     private final EventLoopGroup bossGroup;
@@ -77,6 +86,7 @@ public final class ChatServer implements AutoCloseable {
             if (config.zooKeeper() != null) {
                 ZooKeeperConfig zk = config.zooKeeper();
                 zooKeeper = ZooKeeperClients.start(zk, registry);
+                requireMemberAccess(zk, registry);
                 directory = new ZooKeeperShardDirectory(zooKeeper, zk.basePath(), registry);
                 directory.start();
                 ownership = new ShardOwnership(directory, config.serverId());
@@ -100,12 +110,17 @@ public final class ChatServer implements AutoCloseable {
             Counter muxTlsFailures = Counter.builder(MUX_TLS_FAILURES)
                     .description("presenter connections refused by mux TLS (no or untrusted certificate, timeout)")
                     .register(registry);
+            Counter muxIdentityRefused = Counter.builder(MUX_TLS_IDENTITY_REFUSED)
+                    .description("presenter connections whose certificate names no presenter").register(registry);
             muxListener = listen(transport, config.muxPort(), muxConnections, muxTls == null ? muxDoor
                     : new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            muxTls.addTo(channel, null, 0, cause -> {
+                            muxTls.addTo(channel, null, 0, muxTls.peerNames()::mismatchForAny, cause -> {
                                 muxTlsFailures.increment();
+                                if (cause instanceof MuxPeerIdentityException) {
+                                    muxIdentityRefused.increment();
+                                }
                                 log.warn("mux TLS handshake from {} failed: {}", channel.remoteAddress(),
                                         cause.toString());
                             });
@@ -130,7 +145,24 @@ public final class ChatServer implements AutoCloseable {
                 directory == null ? "off (owns every couple)" : "from ZooKeeper");
     }
 
-    /** Binds the listeners and joins the ring; returns once clients can connect. */
+    /**
+     * With fleet ACLs on, refuses to start unless ZooKeeper takes this server's writes to the ring
+     * and nobody else's (see {@link FleetAccessCheck}); the exception says why.
+     */
+    private void requireMemberAccess(ZooKeeperConfig zk, MeterRegistry registry) throws InterruptedException {
+        try {
+            FleetAccessCheck.verify(zooKeeper, zk, FleetRole.CHAT_SERVER, registry);
+        } catch (FleetAccessException e) {
+            throw new IllegalStateException("chat server " + config.serverId() + " cannot join the ring: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Binds the listeners and joins the ring; returns once clients can connect.
+     *
+     * @throws IllegalStateException if fleet ZooKeeper ACLs are on and refuse this server
+     */
     public static ChatServer start(ChatServerConfig config, SslContext sslContext,
             Authenticator authenticator, MeterRegistry registry) throws InterruptedException {
         return new ChatServer(config, sslContext, authenticator, registry);

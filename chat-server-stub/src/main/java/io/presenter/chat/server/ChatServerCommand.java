@@ -12,10 +12,13 @@ import io.presenter.chat.ChatLimits;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.protocol.mux.MuxPeerNames;
 import io.presenter.protocol.mux.MuxTls;
 import io.presenter.protocol.process.DurationConverter;
 import io.presenter.protocol.process.ManifestVersion;
 import io.presenter.ring.RingMember;
+import io.presenter.ring.FleetAcl;
+import io.presenter.ring.ZooKeeperAuth;
 import io.presenter.ring.ZooKeeperConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -83,6 +86,18 @@ public final class ChatServerCommand implements Callable<Integer> {
             description = "Base path of the ring's nodes (default: ${DEFAULT-VALUE}).")
     String zkBasePath;
 
+    @Option(names = "--zk-digest-file", description = "ZooKeeper digest credentials of the chat servers, one line"
+            + " 'user:password' (see deploy/zookeeper); none when not given.")
+    Path zkDigestFile;
+
+    @Option(names = "--zk-acl-presenter-id", defaultValue = "", description = "Fleet ZooKeeper ACLs: the presenters'"
+            + " digest id 'user:base64digest'. With --zk-acl-chat-server-id; ACLs are off without them.")
+    String zkAclPresenterId;
+
+    @Option(names = "--zk-acl-chat-server-id", defaultValue = "", description = "Fleet ZooKeeper ACLs: the chat"
+            + " servers' digest id 'user:base64digest' (what --zk-digest-file must authenticate as).")
+    String zkAclChatServerId;
+
     @Option(names = "--weight", defaultValue = "1", description = "Share of new couples, 0-100 (default: ${DEFAULT-VALUE}).")
     int weight = RingMember.DEFAULT_WEIGHT;
 
@@ -129,6 +144,11 @@ public final class ChatServerCommand implements Callable<Integer> {
     @Option(names = "--mux-tls-ca", description = "Mutual TLS on the mux port: PEM CA certificate(s) that "
             + "presenters' client certificates must chain to.")
     Path muxTlsCa;
+
+    @Option(names = "--mux-tls-presenter-uri-prefix", defaultValue = "", description = "Mutual TLS on the mux port:"
+            + " a presenter's certificate must also carry a URI name under this prefix (e.g."
+            + " spiffe://chat.example/presenter/); empty (default) trusts any certificate from --mux-tls-ca.")
+    String muxTlsPresenterUriPrefix;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChatServerCommand()).execute(args));
@@ -185,7 +205,13 @@ public final class ChatServerCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--mux-tls-cert, --mux-tls-key and --mux-tls-ca go together");
         }
-        return MuxTls.server(muxTlsCert, muxTlsKey, muxTlsCa);
+        return MuxTls.server(muxTlsCert, muxTlsKey, muxTlsCa).withPeerNames(new MuxPeerNames(muxTlsPresenterUriPrefix));
+    }
+
+    /** Credentials and fleet ACLs from the --zk-* options; none of either when they are not given. */
+    ZooKeeperAuth zooKeeperAuth() throws java.io.IOException {
+        FleetAcl acl = new FleetAcl(zkAclPresenterId, zkAclChatServerId);
+        return zkDigestFile == null ? new ZooKeeperAuth("", "", acl) : ZooKeeperAuth.fromFile(zkDigestFile, acl);
     }
 
     /** Starts the server the options describe, with token verification from the key file. */
@@ -200,7 +226,7 @@ public final class ChatServerCommand implements Callable<Integer> {
         ChatServerConfig config = new ChatServerConfig(id, bind, advertise == null ? bind : advertise,
                 directPort, muxPort, eventLoops, ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH,
                 new ChatLimits(maxSessions, maxMessageBytes, maxPendingDeliveries), weight,
-                zooKeeper == null ? null : ZooKeeperConfig.of(zooKeeper).withBasePath(zkBasePath),
+                zooKeeper == null ? null : ZooKeeperConfig.of(zooKeeper).withBasePath(zkBasePath).withAuth(zooKeeperAuth()),
                 moveSpread, drainTimeout).withMuxTls(muxTls())
                 .withPlaintextPort(plaintextPort == null ? ChatServerConfig.NO_PORT : plaintextPort)
                 .withMaxStreamsPerConnection(maxStreamsPerConnection);

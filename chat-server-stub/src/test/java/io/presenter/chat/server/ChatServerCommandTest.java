@@ -55,6 +55,27 @@ class ChatServerCommandTest {
     }
 
     @Test
+    void zooKeeperCredentialsAclIdsAndThePresenterNamePrefixComeFromTheOptions() throws Exception {
+        Path digest = Files.writeString(dir.resolve("zk.digest"), "chat:chat-secret\n");
+        ChatServerCommand command = new ChatServerCommand();
+        new CommandLine(command).parseArgs("--id", "chat-1", "--cert", "c.pem", "--key", "k.pem", "--token-keys", "t.keys",
+                "--zk-digest-file", digest.toString(), "--zk-acl-presenter-id", "presenter:P",
+                "--zk-acl-chat-server-id", "chat:C", "--mux-tls-presenter-uri-prefix", "spiffe://chat.test/presenter/",
+                "--mux-tls-cert", TestTls.certificatePem().toString(), "--mux-tls-key", TestTls.privateKeyPem().toString(),
+                "--mux-tls-ca", TestTls.certificatePem().toString());
+
+        io.presenter.ring.ZooKeeperAuth auth = command.zooKeeperAuth();
+        assertThat(auth.digestUser()).isEqualTo("chat");
+        assertThat(auth.acl()).isEqualTo(new io.presenter.ring.FleetAcl("presenter:P", "chat:C"));
+        assertThat(command.muxTls().peerNames().prefix()).isEqualTo("spiffe://chat.test/presenter/");
+
+        ChatServerCommand plain = new ChatServerCommand();
+        new CommandLine(plain).parseArgs("--id", "chat-1", "--cert", "c.pem", "--key", "k.pem", "--token-keys", "t.keys");
+        assertThat(plain.zooKeeperAuth().hasCredentials()).isFalse();
+        assertThat(plain.zooKeeperAuth().acl().enabled()).isFalse();
+    }
+
+    @Test
     void startsFromPemFilesAndAKeyFileAndVerifiesRealTokens() throws Exception {
         Path keyFile = dir.resolve("tokens.keys");
         Files.writeString(keyFile, "k1 = " + Base64.getEncoder().encodeToString(SECRET) + "\n");

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.Promise;
 import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxInitializer;
+import io.presenter.protocol.mux.MuxPeerIdentityException;
 import io.presenter.protocol.mux.MuxSettings;
 import io.presenter.protocol.wire.ResetCode;
 import io.presenter.ring.RingListener;
@@ -64,6 +65,11 @@ public final class BackendPool implements RingListener, AutoCloseable {
     public static final int DEFAULT_MAX_CONNECTIONS_PER_LOOP = 16;
     /** How often empty extra connections are looked for and closed, while there are any. */
     static final long EXTRA_SWEEP_MILLIS = 1_000;
+    /**
+     * Counter: mux connections refused because the chat server's certificate, though from the CA,
+     * does not name the member dialled (also counted in {@value #TLS_FAILURES}).
+     */
+    public static final String TLS_IDENTITY_REFUSED = "presenter.backend.tls.identity.refused";
 
     private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
 
@@ -80,6 +86,7 @@ public final class BackendPool implements RingListener, AutoCloseable {
     private final ConnectBackoff backoff;
     private final BackendTls tls;
     private final Counter tlsFailures;
+    private final Counter identityRefused;
     /** One entry per event loop that ever acquired. */
     private final ConcurrentMap<EventLoop, LoopBackends> loops = new ConcurrentHashMap<>();
     /** Open connections per member id; an entry goes away with the member's last connection. */
@@ -137,6 +144,8 @@ public final class BackendPool implements RingListener, AutoCloseable {
         this.tls = tls;
         this.tlsFailures = Counter.builder(TLS_FAILURES)
                 .description("mux connections to chat servers whose TLS handshake failed").register(registry);
+        this.identityRefused = Counter.builder(TLS_IDENTITY_REFUSED)
+                .description("mux connections to chat servers whose certificate named another member").register(registry);
         Gauge.builder(CONNECTIONS_GAUGE, open, AtomicInteger::get)
                 .description("mux connections from this presenter to chat servers")
                 .register(registry);
@@ -376,6 +385,9 @@ public final class BackendPool implements RingListener, AutoCloseable {
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                     .handler(tls.handler(member, MuxInitializer.opening(muxSettings), cause -> {
                         tlsFailures.increment();
+                        if (cause instanceof MuxPeerIdentityException) {
+                            identityRefused.increment();
+                        }
                         log.warn("mux TLS handshake with {} at {}:{} failed: {}", member.id(), member.host(),
                                 member.muxPort(), cause.toString());
                     }))

@@ -33,7 +33,9 @@ public interface BackendTls {
 
     /**
      * Mutual TLS with {@code tls}, a client {@link MuxTls}: the presenter's certificate, and the CA
-     * chat servers' certificates must chain to.
+     * chat servers' certificates must chain to. With its {@link MuxTls#peerNames()}, a chat
+     * server's certificate must also name the member id dialled; a mismatch is refused and counted
+     * in {@link BackendPool#TLS_IDENTITY_REFUSED}.
      */
     static BackendTls mutual(MuxTls tls) {
         return new MutualBackendTls(tls);

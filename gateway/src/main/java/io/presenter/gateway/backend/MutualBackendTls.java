@@ -9,7 +9,10 @@ import io.presenter.protocol.mux.MuxTls;
 import io.presenter.ring.RingMember;
 import java.util.function.Consumer;
 
-/** {@link BackendTls#mutual}: the mux preface waits in the {@code SslHandler} until the handshake is done. */
+/**
+ * {@link BackendTls#mutual}: the mux preface waits in the {@code SslHandler} until the handshake is
+ * done; the connection is handed out once the chat server's certificate names the member dialled.
+ */
 final class MutualBackendTls implements BackendTls {
 
     private final MuxTls tls;
@@ -26,13 +29,18 @@ final class MutualBackendTls implements BackendTls {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                tls.addTo(ch, member.host(), member.muxPort(), handshakeFailed);
+                tls.addTo(ch, member.host(), member.muxPort(),
+                        session -> tls.peerNames().mismatchForMember(session, member.id()), handshakeFailed);
                 ch.pipeline().addLast(mux);
             }
         };
     }
 
-    /** Completes when the TCP connect and then the TLS handshake have succeeded; fails (and closes) otherwise. */
+    /**
+     * Completes when the TCP connect, the TLS handshake and the member name check have succeeded;
+     * fails (and closes) otherwise. Nothing but the mux preface is sent before: a chat server
+     * answering with another member's certificate never sees a client's stream.
+     */
     @Override
     public ChannelFuture ready(ChannelFuture connect) {
         ChannelPromise ready = connect.channel().newPromise();
@@ -41,7 +49,7 @@ final class MutualBackendTls implements BackendTls {
                 ready.tryFailure(connected.cause());
                 return;
             }
-            MuxTls.handshakeOf(connect.channel()).addListener(handshake -> {
+            MuxTls.verifiedOf(connect.channel()).addListener(handshake -> {
                 if (handshake.isSuccess()) {
                     ready.trySuccess();
                 } else {

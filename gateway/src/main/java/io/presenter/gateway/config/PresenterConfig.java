@@ -10,6 +10,8 @@ import io.presenter.gateway.drain.DrainSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.weight.RecordType;
 import io.presenter.gateway.weight.WeightSettings;
+import io.presenter.ring.FleetAcl;
+import io.presenter.ring.ZooKeeperAuth;
 import io.presenter.ring.ZooKeeperConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,7 +38,13 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
         BackendTlsFiles backendTls) {
 
     /** This presenter's certificate and key for the mux links, and the CA chat servers' certificates chain to. */
-    public record BackendTlsFiles(Path certificate, Path key, Path ca) {}
+    /** @param memberUriPrefix a chat server's certificate must name {@code <prefix><member id>}; empty: the CA alone */
+    public record BackendTlsFiles(Path certificate, Path key, Path ca, String memberUriPrefix) {
+
+        public BackendTlsFiles(Path certificate, Path key, Path ca) {
+            this(certificate, key, ca, "");
+        }
+    }
 
     /** Reads {@code file} (or defaults when null) with the environment and {@code --set} overrides. */
     public static PresenterConfig load(Path file, Map<String, String> env, List<String> overrides)
@@ -77,7 +85,8 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     v.get(TLS_TICKET_KEY_ENCRYPTION_KEY_FILE));
             ZooKeeperConfig zooKeeper = ZooKeeperConfig.of(v.get(ZK_CONNECT)).withBasePath(v.get(ZK_BASE_PATH))
                     .withSessionTimeout(v.get(ZK_SESSION_TIMEOUT))
-                    .withConnectionTimeout(v.get(ZK_CONNECTION_TIMEOUT));
+                    .withConnectionTimeout(v.get(ZK_CONNECTION_TIMEOUT))
+                    .withAuth(zooKeeperAuth(v));
             AdminSettings admin = new AdminSettings(v.get(ADMIN_ENABLED),
                     new InetSocketAddress(v.get(ADMIN_ADDRESS), v.get(ADMIN_PORT)), v.get(ADMIN_TOKEN_FILE));
             Duration quiet = v.get(DRAIN_QUIET_PERIOD).isZero() ? v.get(WEIGHT_TTL).multipliedBy(2)
@@ -99,6 +108,24 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
         }
     }
 
+    /** Credentials from zookeeper.digest-file and the fleet ACL ids; ACLs on need credentials. */
+    private static ZooKeeperAuth zooKeeperAuth(ConfigValues v) throws ConfigException {
+        FleetAcl acl = new FleetAcl(v.get(ZK_ACL_PRESENTER_ID), v.get(ZK_ACL_CHAT_SERVER_ID));
+        Path file = v.get(ZK_DIGEST_FILE);
+        if (file == null) {
+            if (acl.enabled()) {
+                throw new ConfigException("zookeeper.acl-* is set but zookeeper.digest-file is not: with fleet ACLs on,"
+                        + " ZooKeeper refuses a presenter without its credentials");
+            }
+            return ZooKeeperAuth.NONE;
+        }
+        try {
+            return ZooKeeperAuth.fromFile(file, acl);
+        } catch (java.io.IOException e) {
+            throw new ConfigException("zookeeper.digest-file " + file + " cannot be read: " + e);
+        }
+    }
+
     private static BackendTlsFiles backendTls(ConfigValues v) {
         List<Path> files = java.util.Arrays.asList(v.get(BACKEND_TLS_CERTIFICATE), v.get(BACKEND_TLS_KEY),
                 v.get(BACKEND_TLS_CA));
@@ -109,7 +136,7 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
             throw new IllegalArgumentException("backend.tls-certificate, backend.tls-key and backend.tls-ca go together: "
                     + "set all three for mutual TLS, or none for plaintext");
         }
-        return new BackendTlsFiles(files.get(0), files.get(1), files.get(2));
+        return new BackendTlsFiles(files.get(0), files.get(1), files.get(2), v.get(BACKEND_TLS_MEMBER_URI_PREFIX));
     }
 
     private static String hostName() {

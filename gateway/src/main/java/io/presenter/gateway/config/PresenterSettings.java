@@ -143,6 +143,14 @@ public final class PresenterSettings {
             ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT, "ZooKeeper session timeout.");
     public static final Setting<Duration> ZK_CONNECTION_TIMEOUT = duration("zookeeper.connection-timeout",
             ZooKeeperConfig.DEFAULT_CONNECTION_TIMEOUT, "Timeout of one connection attempt.");
+    public static final Setting<Path> ZK_DIGEST_FILE = path("zookeeper.digest-file",
+            "ZooKeeper digest credentials of the presenters: one line user:password, readable by this process "
+                    + "only (see deploy/zookeeper). None: no credentials.");
+    public static final Setting<String> ZK_ACL_PRESENTER_ID = string("zookeeper.acl-presenter-id", "",
+            "Fleet ZooKeeper ACLs: the presenters' digest id user:base64digest (DigestAuthenticationProvider's "
+                    + "output). With zookeeper.acl-chat-server-id; empty (default): nodes are created open.");
+    public static final Setting<String> ZK_ACL_CHAT_SERVER_ID = string("zookeeper.acl-chat-server-id", "",
+            "Fleet ZooKeeper ACLs: the chat servers' digest id; only they may write <base-path>/members.");
     /** Two connection attempts: enough for a healthy ensemble, short enough not to stall a start. */
     public static final Setting<Duration> ZK_FIRST_RING_TIMEOUT = duration("zookeeper.first-ring-timeout",
             ZooKeeperConfig.DEFAULT_CONNECTION_TIMEOUT.multipliedBy(2),
@@ -181,6 +189,10 @@ public final class PresenterSettings {
             "Private key (PEM) of backend.tls-certificate.");
     public static final Setting<Path> BACKEND_TLS_CA = path("backend.tls-ca",
             "CA certificates (PEM) a chat server's certificate must chain to.");
+    public static final Setting<String> BACKEND_TLS_MEMBER_URI_PREFIX = string("backend.tls-member-uri-prefix", "",
+            "Mutual TLS: a chat server's certificate must carry the URI name <prefix><member id> of the member "
+                    + "dialled (e.g. spiffe://chat.example/chat-server/). Empty (default): any certificate from "
+                    + "backend.tls-ca.");
 
     public static final Setting<Boolean> ADMIN_ENABLED = bool("admin.enabled", true,
             "Serve /health, /ready, /metrics and /drain over HTTP.");
@@ -248,9 +260,11 @@ public final class PresenterSettings {
             TLS_TICKET_KEY_ENCRYPTION_KEY_FILE, TLS_SESSION_CACHE_SIZE, TLS_SESSION_TIMEOUT, TLS_GROUPS,
             AUTH_TOKEN_KEY_FILE, AUTH_TOKEN_KEY_RELOAD_INTERVAL, AUTH_ALLOWED_SKEW,
             ZK_CONNECT, ZK_BASE_PATH, ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT, ZK_FIRST_RING_TIMEOUT,
+            ZK_DIGEST_FILE, ZK_ACL_PRESENTER_ID, ZK_ACL_CHAT_SERVER_ID,
             BACKEND_CONNECTIONS_PER_LOOP, BACKEND_MAX_STREAMS_PER_CONNECTION, BACKEND_MAX_CONNECTIONS_PER_LOOP,
             BACKEND_CONNECT_TIMEOUT, BACKEND_BACKOFF_MIN, BACKEND_BACKOFF_MAX,
             BACKEND_WRONG_SHARD_RETRIES, BACKEND_RING_CATCH_UP, BACKEND_TLS_CERTIFICATE, BACKEND_TLS_KEY, BACKEND_TLS_CA,
+            BACKEND_TLS_MEMBER_URI_PREFIX,
             ADMIN_ENABLED, ADMIN_ADDRESS, ADMIN_PORT, ADMIN_TOKEN_FILE,
             DRAIN_QUIET_PERIOD, DRAIN_MAX_TIME, DRAIN_CLOSE_RATE,
             WEIGHT_ENABLED, WEIGHT_HOSTED_ZONE_ID, WEIGHT_RECORD_NAME, WEIGHT_RECORD_TYPES, WEIGHT_ADDRESSES,

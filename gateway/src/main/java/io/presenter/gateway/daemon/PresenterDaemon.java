@@ -23,8 +23,11 @@ import io.presenter.gateway.weight.WeightPublishing;
 import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.mux.MuxPeerNames;
 import io.presenter.protocol.mux.MuxTls;
 import io.presenter.ring.RingSnapshot;
+import io.presenter.ring.FleetAccessCheck;
+import io.presenter.ring.FleetRole;
 import io.presenter.ring.ZooKeeperClients;
 import io.presenter.ring.ZooKeeperShardDirectory;
 import java.io.IOException;
@@ -103,6 +106,7 @@ public final class PresenterDaemon implements AutoCloseable {
 
         CuratorFramework curator = ZooKeeperClients.start(config.zooKeeper(), registry);
         started.push(curator);
+        FleetAccessCheck.verify(curator, config.zooKeeper(), FleetRole.PRESENTER, registry);
         startFleetTicketKeys(curator, tls);
         directory = new ZooKeeperShardDirectory(curator, config.zooKeeper().basePath(), registry);
         directory.start();
@@ -111,7 +115,7 @@ public final class PresenterDaemon implements AutoCloseable {
 
         BackendTls backendTls = config.backendTls() == null ? BackendTls.PLAINTEXT
                 : BackendTls.mutual(MuxTls.client(config.backendTls().certificate(), config.backendTls().key(),
-                        config.backendTls().ca()));
+                        config.backendTls().ca()).withPeerNames(new MuxPeerNames(config.backendTls().memberUriPrefix())));
         log.info(backendTls == BackendTls.PLAINTEXT ? "mux links to chat servers are plaintext (no backend.tls-*)"
                 : "mux links to chat servers use mutual TLS");
         server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);

@@ -60,11 +60,24 @@ public final class TestCertificates {
 
     /** A leaf certificate for {@code commonName} (also as a SAN: 127.0.0.1), signed by this CA. */
     public Pem issue(String commonName) throws Exception {
+        return issue(commonName, new String[0]);
+    }
+
+    /**
+     * A leaf certificate for {@code commonName} that also carries {@code uriNames} as URI subject
+     * alternative names (a fleet member's identity, e.g. {@code spiffe://chat.example/chat-server/chat-1}).
+     */
+    public Pem issue(String commonName, String... uriNames) throws Exception {
         KeyPair keys = keyPair();
         X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + commonName), keys);
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+        java.util.List<GeneralName> names = new java.util.ArrayList<>(java.util.List.of(
+                new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+        for (String uri : uriNames) {
+            names.add(new GeneralName(GeneralName.uniformResourceIdentifier, uri));
+        }
+        builder.addExtension(Extension.subjectAlternativeName, false,
+                new GeneralNames(names.toArray(GeneralName[]::new)));
         X509Certificate certificate = sign(builder, caKeys.getPrivate());
         return new Pem(write(commonName + "-cert.pem", certificate), write(commonName + "-key.pem",
                 new JcaPKCS8Generator(keys.getPrivate(), null)));

@@ -2,6 +2,7 @@ package io.presenter.protocol.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -12,7 +13,7 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>{@link Mac} is not thread-safe and initialising one costs more than the MAC itself, so each
  * thread keeps its own initialised instance; verification on event loops then takes no lock.
  */
-final class HmacKey {
+final class HmacKey implements TokenKey {
 
     static final String ALGORITHM = "HmacSHA256";
     static final int SIGNATURE_LENGTH = 32;
@@ -48,12 +49,29 @@ final class HmacKey {
         return ID.matcher(id).matches();
     }
 
-    String id() {
+    @Override
+    public String id() {
         return id;
     }
 
-    /** The signature of a token for {@code userId} in {@code coupleId} until {@code expiresAt}. */
-    byte[] sign(long userId, long coupleId, long expiresAtEpochSeconds) {
+    @Override
+    public int signatureLength() {
+        return SIGNATURE_LENGTH;
+    }
+
+    /** Compares in constant time, so timing does not reveal how much of a forged signature was right. */
+    @Override
+    public boolean verifies(long userId, long coupleId, long expiresAtEpochSeconds, byte[] signature) {
+        return MessageDigest.isEqual(sign(userId, coupleId, expiresAtEpochSeconds), signature);
+    }
+
+    @Override
+    public boolean canSign() {
+        return true;
+    }
+
+    @Override
+    public byte[] sign(long userId, long coupleId, long expiresAtEpochSeconds) {
         String message = "v1|" + userId + "|" + coupleId + "|" + expiresAtEpochSeconds;
         return mac.get().doFinal(message.getBytes(StandardCharsets.UTF_8));
     }

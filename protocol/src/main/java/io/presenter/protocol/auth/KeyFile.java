@@ -4,6 +4,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Parses the token key file format described on {@link TokenKeys}. A problem is reported with its
@@ -13,12 +14,14 @@ import java.util.Map;
 final class KeyFile {
 
     private static final String SIGNING = "signing";
+    /** Marks an Ed25519 key's value; a bare value is an HMAC secret, as before Ed25519 existed. */
+    static final String ED25519_PREFIX = "ed25519:";
 
     private KeyFile() {}
 
     static KeyRing parse(String source, List<String> lines) throws KeyFileException {
-        Map<String, HmacKey> keys = new LinkedHashMap<>();
-        HmacKey last = null;
+        Map<String, TokenKey> keys = new LinkedHashMap<>();
+        TokenKey last = null;
         String signingId = null;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -53,14 +56,39 @@ final class KeyFile {
         if (last == null) {
             throw new KeyFileException(source + ": no keys");
         }
-        HmacKey signing = signingId == null ? last : keys.get(signingId);
+        if (signingId == null) {
+            // The last key signs if it can; a ring of Ed25519 public keys only verifies.
+            return new KeyRing(keys, last.canSign() ? Optional.of(last) : Optional.empty());
+        }
+        TokenKey signing = keys.get(signingId);
         if (signing == null) {
             throw new KeyFileException(source + ": signing key '" + signingId + "' is not listed");
         }
-        return new KeyRing(keys, signing);
+        if (!signing.canSign()) {
+            throw new KeyFileException(source + ": signing key '" + signingId
+                    + "' is an Ed25519 public key without its private key: it cannot sign");
+        }
+        return new KeyRing(keys, Optional.of(signing));
     }
 
-    private static HmacKey key(String where, String keyId, String base64) throws KeyFileException {
+    private static TokenKey key(String where, String keyId, String value) throws KeyFileException {
+        if (value.startsWith(ED25519_PREFIX)) {
+            String[] parts = value.substring(ED25519_PREFIX.length()).split(":", -1);
+            if (parts.length > 2) {
+                throw new KeyFileException(where + "key '" + keyId + "': expected 'ed25519:<public>' or"
+                        + " 'ed25519:<public>:<private>'");
+            }
+            try {
+                return Ed25519Key.decode(keyId, parts[0].strip(),
+                        parts.length == 2 ? Optional.of(parts[1].strip()) : Optional.empty());
+            } catch (IllegalArgumentException e) {
+                throw new KeyFileException(where + e.getMessage());
+            }
+        }
+        return hmac(where, keyId, value);
+    }
+
+    private static HmacKey hmac(String where, String keyId, String base64) throws KeyFileException {
         byte[] secret;
         try {
             secret = Base64.getDecoder().decode(base64);

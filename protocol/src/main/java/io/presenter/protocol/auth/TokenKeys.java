@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -29,9 +31,14 @@ import java.util.Set;
  *
  * <p>Each {@code keyId = secret} line adds a key: the id is 1-32 of {@code [A-Za-z0-9._-]}
  * ({@code signing} is reserved), the secret is standard base64 of at least 32 random bytes
- * ({@code head -c 32 /dev/urandom | base64}). The optional {@code signing} line names the key that
- * signs new tokens; without it the last key listed signs. Errors name the file and line, never a
- * secret.
+ * ({@code head -c 32 /dev/urandom | base64}). A {@code keyId = ed25519:<public>} line adds an
+ * Ed25519 key that only verifies (base64 of the X.509 DER public key); {@code keyId =
+ * ed25519:<public>:<private>} (the private key as base64 PKCS#8 DER) also signs. Presenters and
+ * chat servers should hold public keys only: they can then check tokens but not mint them. HMAC and
+ * Ed25519 keys mix in one file during a migration; a token's key id picks its key and so its
+ * algorithm. The optional {@code signing} line names the key that signs new tokens; without it
+ * the last key listed signs if it can (a file of public keys only verifies). Errors name the file
+ * and line, never a secret.
  */
 public final class TokenKeys {
 
@@ -55,13 +62,22 @@ public final class TokenKeys {
      * @throws IllegalArgumentException if a key id or secret is not acceptable
      */
     public static TokenKeys of(String signingKeyId, Map<String, byte[]> secrets) {
-        Map<String, HmacKey> keys = new LinkedHashMap<>();
+        Map<String, TokenKey> keys = new LinkedHashMap<>();
         secrets.forEach((id, secret) -> keys.put(id, new HmacKey(id, secret)));
-        HmacKey signing = keys.get(signingKeyId);
+        TokenKey signing = keys.get(signingKeyId);
         if (signing == null) {
             throw new IllegalArgumentException("signing key '" + signingKeyId + "' is not among " + keys.keySet());
         }
-        return new TokenKeys(null, new KeyRing(keys, signing));
+        return new TokenKeys(null, new KeyRing(keys, Optional.of(signing)));
+    }
+
+    /**
+     * A fixed ring parsed from key file {@code lines} (see above), for tests and tools.
+     *
+     * @throws KeyFileException if the lines are not a valid key file
+     */
+    public static TokenKeys parse(String source, List<String> lines) throws KeyFileException {
+        return new TokenKeys(null, KeyFile.parse(source, lines));
     }
 
     /**
@@ -77,9 +93,18 @@ public final class TokenKeys {
         ring = read(file);
     }
 
-    /** The id of the key that signs new tokens. */
+    /**
+     * The id of the key that signs new tokens.
+     *
+     * @throws IllegalStateException if these keys only verify (Ed25519 public keys)
+     */
     public String signingKeyId() {
-        return ring.signingKey().id();
+        return ring.signer().id();
+    }
+
+    /** Whether these keys can sign, false for a verifier's ring of Ed25519 public keys. */
+    public boolean canSign() {
+        return ring.signingKey().isPresent();
     }
 
     /** Ids of every key that verifies. */

@@ -26,9 +26,14 @@ public final class TokenSigner {
         return sign(userId, coupleId, clock.instant().plus(lifetime));
     }
 
-    /** A token for {@code userId} in {@code coupleId} that expires at {@code expiresAt} (whole seconds). */
+    /**
+     * A token for {@code userId} in {@code coupleId} that expires at {@code expiresAt} (whole
+     * seconds), HMAC or Ed25519 as the signing key is.
+     *
+     * @throws IllegalStateException if the keys only verify (Ed25519 public keys)
+     */
     public AuthToken sign(long userId, long coupleId, Instant expiresAt) {
-        HmacKey key = keys.ring().signingKey();
+        TokenKey key = keys.ring().signer();
         long expiresAtEpochSeconds = expiresAt.getEpochSecond();
         byte[] signature = key.sign(userId, coupleId, expiresAtEpochSeconds);
         return new AuthToken(key.id(), expiresAtEpochSeconds, ByteBuffer.wrap(signature));

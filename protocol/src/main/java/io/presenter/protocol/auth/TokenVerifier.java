@@ -2,7 +2,6 @@ package io.presenter.protocol.auth;
 
 import io.presenter.protocol.wire.AuthPacket;
 import io.presenter.protocol.wire.AuthToken;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -12,8 +11,9 @@ import java.util.Objects;
  * expired. Thread-safe and lock-free, meant to run on event loops.
  *
  * <p>The signature is checked before the expiry, so {@link TokenStatus#EXPIRED} is only ever said
- * about authentic tokens, and compared in constant time so that timing does not reveal how much of
- * a forged signature was right.
+ * about authentic tokens. HMAC signatures are compared in constant time so that timing does not
+ * reveal how much of a forged signature was right; Ed25519 signatures are verified with the public
+ * key, which holds no secret to leak.
  *
  * <p>{@link #ACCEPT_ALL} is the verifier of a component that leaves tokens to someone else (a
  * presenter without the keys: its chat servers check every token).
@@ -63,15 +63,17 @@ public sealed class TokenVerifier permits TokenVerifier.AcceptAll {
             return TokenStatus.MALFORMED;
         }
         byte[] signature = token.getSignature();
-        if (signature.length != HmacKey.SIGNATURE_LENGTH) {
+        if (signature.length != HmacKey.SIGNATURE_LENGTH && signature.length != Ed25519Key.SIGNATURE_LENGTH) {
             return TokenStatus.MALFORMED;
         }
-        HmacKey key = keys.ring().find(token.getKeyId());
+        TokenKey key = keys.ring().find(token.getKeyId());
         if (key == null) {
             return TokenStatus.UNKNOWN_KEY;
         }
-        byte[] expected = key.sign(userId, coupleId, token.getExpiresAtEpochSeconds());
-        if (!MessageDigest.isEqual(expected, signature)) {
+        if (signature.length != key.signatureLength()) {
+            return TokenStatus.MALFORMED;
+        }
+        if (!key.verifies(userId, coupleId, token.getExpiresAtEpochSeconds(), signature)) {
             return TokenStatus.BAD_SIGNATURE;
         }
         if (clock.instant().getEpochSecond() - allowedSkewSeconds > token.getExpiresAtEpochSeconds()) {

@@ -11,6 +11,7 @@ import static io.presenter.gateway.config.Setting.stringList;
 import io.presenter.gateway.GatewaySettings;
 import io.presenter.gateway.client.AuthStage;
 import io.presenter.gateway.backend.ConnectBackoff;
+import io.presenter.gateway.fleet.FleetSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -192,6 +193,22 @@ public final class PresenterSettings {
     public static final Setting<String> WEIGHT_REGION = string("weight.region", "aws-global",
             "AWS region of the Route53 client.");
 
+    public static final Setting<Double> FLEET_LOAD_THRESHOLD = fraction("fleet.load-threshold",
+            FleetSettings.DEFAULT_LOAD_THRESHOLD, "This presenter's ZooKeeper node is rewritten when "
+                    + "connections/capacity or CPU moved by more than this (a fraction) since the last write.");
+    public static final Setting<Duration> FLEET_NODE_REFRESH_INTERVAL = duration("fleet.node-refresh-interval",
+            FleetSettings.DEFAULT_NODE_REFRESH_INTERVAL, "A smaller load change is written to the node after this "
+                    + "long; an unchanged node is never rewritten.");
+    public static final Setting<Double> FLEET_READY_REACHABLE_FRACTION = fraction("fleet.ready-reachable-fraction",
+            FleetSettings.DEFAULT_READY_REACHABLE_FRACTION, "READY (and /ready) needs an open mux connection to at "
+                    + "least this share of the ring's chat servers, and to at least one.");
+    public static final Setting<Duration> FLEET_RECORD_GRACE = duration("fleet.record-grace",
+            FleetSettings.DEFAULT_RECORD_GRACE, "The leader deletes the Route53 records of a presenter whose node "
+                    + "is gone this long after it set them to 0. Longer than weight.ttl.");
+    public static final Setting<Duration> FLEET_LEADERLESS_DRAIN_AFTER = duration("fleet.leaderless-drain-after",
+            FleetSettings.DEFAULT_LEADERLESS_DRAIN_AFTER, "A draining presenter that has seen no fleet leader for "
+                    + "this long writes its own weight 0 to Route53.");
+
     /** Every setting, in file order. */
     public static final List<Setting<?>> ALL = List.of(ID,
             LISTEN_ADDRESS, LISTEN_PORT, LISTEN_BACKLOG, EVENT_LOOPS,
@@ -207,7 +224,9 @@ public final class PresenterSettings {
             WEIGHT_ENABLED, WEIGHT_HOSTED_ZONE_ID, WEIGHT_RECORD_NAME, WEIGHT_RECORD_TYPES, WEIGHT_ADDRESSES,
             WEIGHT_INSTANCE_METADATA_URL, WEIGHT_SET_IDENTIFIER, WEIGHT_TTL, WEIGHT_INTERVAL, WEIGHT_REFRESH_INTERVAL,
             WEIGHT_JITTER, WEIGHT_THRESHOLD, WEIGHT_MAX, WEIGHT_CAPACITY, WEIGHT_CPU_TARGET, WEIGHT_SMOOTHING,
-            WEIGHT_ENDPOINT, WEIGHT_REGION);
+            WEIGHT_ENDPOINT, WEIGHT_REGION,
+            FLEET_LOAD_THRESHOLD, FLEET_NODE_REFRESH_INTERVAL, FLEET_READY_REACHABLE_FRACTION, FLEET_RECORD_GRACE,
+            FLEET_LEADERLESS_DRAIN_AFTER);
 
     /** {@code [{chain: a.pem, key: a.key}, ...]} in YAML, or {@code a.pem:a.key,b.pem:b.key} as an override. */
     private static List<CertificateFiles> certificates(Object value) {

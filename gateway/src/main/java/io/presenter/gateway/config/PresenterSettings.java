@@ -156,7 +156,8 @@ public final class PresenterSettings {
             "Clients closed per second after drain.max-time: never all at once, which would start a reconnect storm.");
 
     public static final Setting<Boolean> WEIGHT_ENABLED = bool("weight.enabled", false,
-            "Publish this presenter's load as its Route53 record weight. Off: nothing is published.");
+            "Route53 weights: every presenter reports its load in ZooKeeper and the elected fleet leader writes "
+                    + "every presenter's weighted record (deploy/route53.md). Off: nothing is published.");
     public static final Setting<String> WEIGHT_HOSTED_ZONE_ID = string("weight.hosted-zone-id", null,
             "Route53 hosted zone of the record (required when weight.enabled).");
     public static final Setting<String> WEIGHT_RECORD_NAME = string("weight.record-name", null,
@@ -173,9 +174,10 @@ public final class PresenterSettings {
     public static final Setting<Duration> WEIGHT_TTL = duration("weight.ttl", Duration.ofSeconds(60),
             "TTL of the record.");
     public static final Setting<Duration> WEIGHT_INTERVAL = duration("weight.interval", Duration.ofSeconds(10),
-            "How often load is sampled and the weight recomputed.");
+            "How often the fleet loop runs: load sampled, node updated if worth it, and (on the leader) one "
+                    + "Route53 batch of the changed weights.");
     public static final Setting<Duration> WEIGHT_REFRESH_INTERVAL = duration("weight.refresh-interval",
-            Duration.ofMinutes(5), "Republish the weight this often even when it has not changed.");
+            Duration.ofMinutes(5), "The leader re-reads the records from Route53 this often and repairs any that differ (edited by hand, lost).");
     public static final Setting<Double> WEIGHT_JITTER = fraction("weight.jitter", 0.2,
             "Random spread of each interval, as a fraction, so a fleet does not call Route53 in step.");
     public static final Setting<Integer> WEIGHT_THRESHOLD = integer("weight.threshold", 8, 1, 255,

@@ -47,7 +47,9 @@ import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
  *       record there that no presenter node claims is zeroed and later deleted.</li>
  * </ul>
  *
- * <p>Calls per step do not depend on the fleet's size: at most one batch (capped at Route53's
+ * <p>Calls do not depend on the fleet's size: at most one batch per {@code weight.interval × (1 -
+ * weight.jitter)} (extra steps, when leadership changes or a presenter drains, wait for that too),
+ * capped at Route53's
  * 1,000 record elements, an UPSERT counting twice; the rest waits one step, zeros first), plus the
  * occasional read. One batch is in flight at a time. Route53 errors are logged and counted by the
  * publisher, and the next step starts over from a fresh read: they never stop the loop.
@@ -86,6 +88,10 @@ final class FleetWeightWriter {
     /** The state each set identifier's weight was last computed from. */
     private final Map<String, String> states = new HashMap<>();
     private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
+    /** When the last batch was sent; a batch waits until {@link #minSpacingNanos} after it. */
+    private long lastBatchNanos;
+    private boolean sentAny;
+    private final long minSpacingNanos;
     /** What this leader last wrote to {@code fleet/weights}; null before its first write. */
     private AppliedWeights lastApplied;
 
@@ -106,6 +112,8 @@ final class FleetWeightWriter {
         this.stillLeader = stillLeader;
         this.appliedSink = appliedSink;
         this.registry = registry;
+        // The shortest regular tick: extra ticks (a new leader, a drain) never add a call per interval.
+        this.minSpacingNanos = Math.round(settings.interval().toNanos() * (1 - settings.jitter()));
     }
 
     /** Lost the lead: forget everything, a later leadership starts from a fresh read. */
@@ -124,6 +132,9 @@ final class FleetWeightWriter {
     synchronized CompletableFuture<Void> step(Map<String, PresenterNode> nodes, long nowNanos) {
         if (!inFlight.isDone()) {
             return inFlight;
+        }
+        if (sentAny && nowNanos - lastBatchNanos < minSpacingNanos) {
+            return CompletableFuture.completedFuture(null);  // the next regular tick writes
         }
         if (held == null || nowNanos - heldReadNanos >= settings.refreshInterval().toNanos()) {
             if (!readHeld(nowNanos)) {
@@ -176,6 +187,8 @@ final class FleetWeightWriter {
         String description = "fleet weights by " + leaderId + ": " + zeros.size() + " zero, " + upserts.size()
                 + " upsert, " + deletes.size() + " delete" + (batch.size() < zeros.size() + upserts.size()
                         + deletes.size() ? " (capped at " + batch.size() + ")" : "");
+        sentAny = true;
+        lastBatchNanos = nowNanos;
         CompletableFuture<Void> sent = publisher.publishChanges(batch, description, drainZero, stillLeader);
         inFlight = sent.whenComplete((v, failure) -> applied(batch, failure, description));
         return inFlight;

@@ -70,6 +70,7 @@ public final class FleetLoop implements AutoCloseable {
     private volatile long appliedWeight = -1;
     private CuratorCache presenters;
     private long leaderlessSinceNanos = -1;
+    private long appliedReadNanos;
     private CompletableFuture<Void> ownZero;
     private LoadSample lastSample;
     private boolean closed;
@@ -201,8 +202,15 @@ public final class FleetLoop implements AutoCloseable {
         } else {
             follow();
         }
-        Optional<AppliedWeights> applied = writer == null ? Optional.empty() : readApplied();
-        applied.map(a -> a.presenters().get(setIdentifier)).ifPresent(a -> appliedWeight = a.weight());
+        // fleet/weights holds the whole fleet (~50 bytes a presenter): read it every tick only while
+        // draining, else every fleet.node-refresh-interval, for the presenter.weight gauge.
+        Optional<AppliedWeights> applied = Optional.empty();
+        if (writer != null && (readiness.draining() || appliedReadNanos == 0
+                || now - appliedReadNanos >= fleet.nodeRefreshInterval().toNanos())) {
+            applied = readApplied();
+            appliedReadNanos = now;
+            applied.map(a -> a.presenters().get(setIdentifier)).ifPresent(a -> appliedWeight = a.weight());
+        }
         if (readiness.draining()) {
             checkDrain(now, applied);
         }

@@ -154,7 +154,7 @@ class WeightPolicyTest {
         int published = smoothed.next(connections(500), UNPUBLISHED);
         assertThat(published).isEqualTo(100);
         for (int sample = 0; sample < 30; sample++) {
-            published = smoothed.next(new LoadSample(0, CAPACITY, 0.03, 0.1), published);
+            published = smoothed.next(new LoadSample(0, CAPACITY, 0.02, 0.1), published);
         }
         assertThat(published).isEqualTo(200);
     }

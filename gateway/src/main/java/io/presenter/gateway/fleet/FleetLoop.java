@@ -230,6 +230,7 @@ public final class FleetLoop implements AutoCloseable {
         if (writer == null) {
             return;
         }
+        readApplied().ifPresent(writer::noticeApplied);  // one small read per interval, on the leader only
         String prefix = FleetPaths.presenters(basePath) + "/";
         Map<String, PresenterNode> nodes = reader.read(presenters.stream()
                 .filter(child -> child.getPath().startsWith(prefix))::iterator);

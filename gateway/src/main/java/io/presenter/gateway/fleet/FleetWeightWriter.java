@@ -126,6 +126,21 @@ final class FleetWeightWriter {
     }
 
     /**
+     * What {@code fleet/weights} holds now. Written by another leader (one that was paused, or
+     * that raced this one's election) it means Route53 may hold that leader's weights rather than
+     * what this one believes: read Route53 again before the next batch, so this leader's view wins
+     * at its next step instead of at the next refresh.
+     */
+    synchronized void noticeApplied(AppliedWeights applied) {
+        if (applied != null && !leaderId.equals(applied.leader()) && held != null) {
+            log.warn("fleet weights were last written by {}, not by this leader ({}): reading Route53 again",
+                    applied.leader(), leaderId);
+            held = null;
+            lastApplied = null;  // and write fleet/weights again, even if this leader's view is unchanged
+        }
+    }
+
+    /**
      * One leader step over the valid presenter nodes (by presenter id). Returns the batch sent,
      * the one still in flight, or a completed future when there was nothing to write.
      */
@@ -318,7 +333,7 @@ final class FleetWeightWriter {
             }
         }
         AppliedWeights applied = new AppliedWeights(AppliedWeights.FORMAT, leaderId, presenters);
-        if (applied.equals(lastApplied)) {
+        if (applied.equals(lastApplied) || !stillLeader.getAsBoolean()) {
             return;
         }
         try {

@@ -12,6 +12,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.leader.Participant;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,7 @@ public final class FleetLeadership implements Closeable {
 
     private final LeaderLatch latch;
     private final CuratorFramework client;
+    private final String latchPath;
     private final String presenterId;
     private final List<LeaderLatchListener> listeners = new CopyOnWriteArrayList<>();
     private final Gauge gauge;
@@ -44,7 +46,8 @@ public final class FleetLeadership implements Closeable {
         this.presenterId = presenterId;
         this.client = client;
         this.registry = registry;
-        this.latch = new LeaderLatch(client, FleetPaths.leader(basePath), presenterId, LeaderLatch.CloseMode.SILENT);
+        this.latchPath = FleetPaths.leader(basePath);
+        this.latch = new LeaderLatch(client, latchPath, presenterId, LeaderLatch.CloseMode.SILENT);
         latch.addListener(new LeaderLatchListener() {
             @Override
             public void isLeader() {
@@ -95,6 +98,28 @@ public final class FleetLeadership implements Closeable {
             return leader.isLeader() && !leader.getId().isEmpty() ? Optional.of(leader.getId()) : Optional.empty();
         } catch (Exception e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Asks ZooKeeper in the background whether any presenter takes part in the latch (then one of
+     * them leads) and runs {@code seen} if so. Never blocks: a draining presenter uses it to time
+     * how long the fleet has been without a leader even while ZooKeeper is unreachable, when a
+     * synchronous question would wait out Curator's retries.
+     */
+    public void whenLeaderSeen(Runnable seen) {
+        if (!client.getZookeeperClient().isConnected()) {
+            return;
+        }
+        try {
+            client.getChildren().inBackground((c, event) -> {
+                if (event.getResultCode() == KeeperException.Code.OK.intValue() && event.getChildren() != null
+                        && !event.getChildren().isEmpty()) {
+                    seen.run();
+                }
+            }).forPath(latchPath);
+        } catch (Exception e) {
+            log.debug("leader latch not read: {}", e.toString());
         }
     }
 

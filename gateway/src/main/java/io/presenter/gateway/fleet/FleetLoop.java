@@ -69,8 +69,11 @@ public final class FleetLoop implements AutoCloseable {
     /** This presenter's weight as {@code fleet/weights} last said; -1 before that. */
     private volatile long appliedWeight = -1;
     private CuratorCache presenters;
-    private long leaderlessSinceNanos = -1;
+    /** While draining: when a leader was last seen (the drain's start at first); -1 before the drain. */
+    private volatile long leaderSeenNanos = -1;
     private long appliedReadNanos;
+    /** {@code fleet/weights} as last read; null before the first read. */
+    private volatile AppliedWeights latestApplied;
     private CompletableFuture<Void> ownZero;
     private LoadSample lastSample;
     private boolean closed;
@@ -202,17 +205,17 @@ public final class FleetLoop implements AutoCloseable {
         } else {
             follow();
         }
-        // fleet/weights holds the whole fleet (~50 bytes a presenter): read it every tick only while
-        // draining, else every fleet.node-refresh-interval, for the presenter.weight gauge.
-        Optional<AppliedWeights> applied = Optional.empty();
-        if (writer != null && (readiness.draining() || appliedReadNanos == 0
+        // fleet/weights holds the whole fleet (~50 bytes a presenter): read it every tick on the
+        // leader and while draining, else every fleet.node-refresh-interval, for the presenter.weight
+        // gauge. In the background: a loop stuck in Curator's retries during a ZooKeeper outage could
+        // not write its own zero when there is no leader.
+        if (writer != null && (leadership.isLeader() || readiness.draining() || appliedReadNanos == 0
                 || now - appliedReadNanos >= fleet.nodeRefreshInterval().toNanos())) {
-            applied = readApplied();
+            requestApplied();
             appliedReadNanos = now;
-            applied.map(a -> a.presenters().get(setIdentifier)).ifPresent(a -> appliedWeight = a.weight());
         }
         if (readiness.draining()) {
-            checkDrain(now, applied);
+            checkDrain(now, Optional.ofNullable(latestApplied));
         }
     }
 
@@ -230,7 +233,7 @@ public final class FleetLoop implements AutoCloseable {
         if (writer == null) {
             return;
         }
-        readApplied().ifPresent(writer::noticeApplied);  // one small read per interval, on the leader only
+        writer.noticeApplied(latestApplied);
         String prefix = FleetPaths.presenters(basePath) + "/";
         Map<String, PresenterNode> nodes = reader.read(presenters.stream()
                 .filter(child -> child.getPath().startsWith(prefix))::iterator);
@@ -260,14 +263,13 @@ public final class FleetLoop implements AutoCloseable {
             drained.complete(null);
             return;
         }
-        if (leadership.leaderId().isPresent()) {
-            leaderlessSinceNanos = -1;
-            return;
+        // The leaderless clock runs from the later of the drain's start and the last time a leader
+        // was seen (asked in the background each tick, answered before the next).
+        if (leaderSeenNanos < 0) {
+            leaderSeenNanos = now;
         }
-        if (leaderlessSinceNanos < 0) {
-            leaderlessSinceNanos = now;
-        }
-        if (now - leaderlessSinceNanos >= fleet.leaderlessDrainAfter().toNanos() && ownZero == null) {
+        leadership.whenLeaderSeen(() -> leaderSeenNanos = nanoTime.getAsLong());
+        if (now - leaderSeenNanos >= fleet.leaderlessDrainAfter().toNanos() && ownZero == null) {
             log.warn("drain: no fleet leader for {} (fleet.leaderless-drain-after): writing weight 0 for {} "
                     + "myself", fleet.leaderlessDrainAfter(), setIdentifier);
             ownZero = publisher.publish(0, true);
@@ -285,17 +287,29 @@ public final class FleetLoop implements AutoCloseable {
         }
     }
 
-    private Optional<AppliedWeights> readApplied() {
+    /** Reads {@code fleet/weights} in the background into {@link #latestApplied}. */
+    private void requestApplied() {
         if (!curator.getZookeeperClient().isConnected()) {
-            return Optional.empty();
+            return;  // Curator would queue the read behind its reconnection attempts
         }
         try {
-            return AppliedWeights.decode(curator.getData().forPath(FleetPaths.appliedWeights(basePath)));
-        } catch (KeeperException.NoNodeException e) {
-            return Optional.empty();
+            curator.getData().inBackground((client, event) -> {
+                if (event.getResultCode() != KeeperException.Code.OK.intValue()) {
+                    return;  // no node yet (no leader has written), or ZooKeeper went away meanwhile
+                }
+                AppliedWeights.decode(event.getData()).ifPresent(applied -> {
+                    latestApplied = applied;
+                    AppliedWeights.Applied mine = applied.presenters().get(setIdentifier);
+                    if (mine != null) {
+                        appliedWeight = mine.weight();
+                    }
+                    if (applied.confirmsDrain(setIdentifier) && !drained.isDone()) {
+                        tickSoon();  // confirm the drain now, not one interval later
+                    }
+                });
+            }).forPath(FleetPaths.appliedWeights(basePath));
         } catch (Exception e) {
             log.debug("fleet weights not read: {}", e.toString());
-            return Optional.empty();
         }
     }
 

@@ -35,10 +35,11 @@ import software.amazon.awssdk.services.route53.model.ResourceRecord;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 
 /**
- * UPSERTs this presenter's weighted record set(s) in Route53: one set per record type, each with
- * this presenter's set identifier, weight, TTL and addresses of that family, all in one
- * {@code ChangeResourceRecordSets} call (one API request per publish, and the types never
- * disagree).
+ * Sends record changes to Route53, one {@code ChangeResourceRecordSets} call per publish: the fleet
+ * leader's batch of every presenter's changes ({@link #publishChanges}), or this presenter's own
+ * weighted record set(s) at one weight ({@link #publish(int, boolean)}: one set per record type, with
+ * this presenter's set identifier, TTL and addresses of that family; a draining presenter that sees
+ * no leader writes its zero this way).
  *
  * <p>Everything runs on one daemon thread of its own: the SDK client is blocking (url-connection,
  * since netty-nio-client clashes with Netty 4.2), so it must never run on an event loop, and

@@ -60,6 +60,8 @@ class FleetWeightsTest {
     static final Duration TICK = Duration.ofMillis(500);
     static final Duration TTL = Duration.ofSeconds(1);
     static final Duration GRACE = Duration.ofSeconds(3);
+    /** Shorter than the session timeout, so a cut-off drainer writes its zero before the leader could. */
+    static final Duration LEADERLESS = Duration.ofSeconds(1);
     /** What a loaded two-core machine may add to any bound (GC, scheduling, moto's Python). */
     static final Duration MARGIN = Duration.ofSeconds(10);
     static final Duration WAIT = Duration.ofSeconds(30);
@@ -126,7 +128,7 @@ class FleetWeightsTest {
     }
 
     private FleetSettings fleetSettings() {
-        return FleetSettings.defaults().withRecordGrace(GRACE).withLeaderlessDrainAfter(Duration.ofSeconds(5))
+        return FleetSettings.defaults().withRecordGrace(GRACE).withLeaderlessDrainAfter(LEADERLESS)
                 .checkedAgainst(TTL);
     }
 
@@ -214,9 +216,10 @@ class FleetWeightsTest {
                 .isGreaterThanOrEqualTo(GRACE.toMillis());
         presenters.stream().filter(p -> p != victim).forEach(p -> assertThat(weight(p)).as(p.id)
                 .isEqualTo(WeightSettings.DEFAULT_MAX));
-        System.out.println("FLEET FleetWeightsTest.aKilledPresenterIsZeroedWithinTheSessionTimeoutAndDeletedAfterTheGracePeriod"
- + " sessionTimeoutMs=" + SESSION_TIMEOUT.toMillis() + " intervalMs=" + INTERVAL.toMillis()
-                + " boundMs=" + SESSION_TIMEOUT.plus(TICK).plus(INTERVAL).toMillis() + " graceMs=" + GRACE.toMillis() + " zeroAfterMs=" + zeroedMillis + " deletedAfterMs=" + deletedMillis
+        System.out.println("FLEET FleetWeightsTest.aKilledPresenterIsZeroedWithinTheSessionTimeoutAndDeletedAfter"
+                + "TheGracePeriod sessionTimeoutMs=" + SESSION_TIMEOUT.toMillis() + " intervalMs=" + INTERVAL.toMillis()
+                + " boundMs=" + SESSION_TIMEOUT.plus(TICK).plus(INTERVAL).toMillis() + " graceMs=" + GRACE.toMillis()
+                + " zeroAfterMs=" + zeroedMillis + " deletedAfterMs=" + deletedMillis
                 + " weights=" + weights());
     }
 
@@ -309,6 +312,28 @@ class FleetWeightsTest {
         presenters.stream().filter(p -> p != leaving).forEach(p -> assertThat(weight(p)).isEqualTo(200));
         System.out.println("FLEET FleetWeightsTest.aDrainWaitsForTheLeadersZeroBeforeWaitingForClients confirmedAfterMs="
                 + confirmedMillis + " weights=" + weights());
+    }
+
+    @Test
+    void aDrainingPresenterThatSeesNoLeaderWritesItsOwnZero() throws Exception {
+        startThree();
+        FleetPresenter leader = leader();
+        FleetPresenter leaving = presenters.stream().filter(p -> p != leader).findFirst().orElseThrow();
+        leaving.link.cut();  // cut off from ZooKeeper: no leader to be seen, no node to update
+        long started = System.nanoTime();
+        leaving.drain.start();
+        Await.until(WAIT, () -> leaving.drain.status().phase() != DrainPhase.ZEROING_WEIGHT,
+                () -> "drain phase " + leaving.drain.status());
+        long zeroedMillis = millisSince(started);
+        assertThat(weight(leaving)).isZero();
+        // Its own write: a presenter that does not lead never calls Route53 otherwise.
+        assertThat(leaving.registry.get("presenter.weight.publishes").tag("result", "ok").counter().count())
+                .isEqualTo(1);
+        assertThat(leaving.fleet.leadership().isLeader()).isFalse();
+        assertThat(zeroedMillis).as("not before fleet.leaderless-drain-after").isGreaterThanOrEqualTo(
+                LEADERLESS.toMillis());
+        System.out.println("FLEET FleetWeightsTest.aDrainingPresenterThatSeesNoLeaderWritesItsOwnZero leaderlessAfterMs="
+                + LEADERLESS.toMillis() + " zeroedAfterMs=" + zeroedMillis + " weights=" + weights());
     }
 
     private PresenterState nodeState(FleetPresenter presenter) throws Exception {

@@ -3,6 +3,7 @@ package io.presenter.gateway.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.presenter.gateway.weight.FaultyRoute53Proxy;
 import io.presenter.gateway.weight.MotoServerExtension;
 import io.presenter.gateway.weight.Route53WeightPublisher;
 import io.presenter.gateway.weight.TestZone;
@@ -43,14 +44,19 @@ class FleetWeightWriterTest {
     }
 
     private FleetWeightWriter writer(TestZone zone, String leaderId, AtomicBoolean leads) {
+        return writer(zone, leaderId, leads, moto.client());
+    }
+
+    private FleetWeightWriter writer(TestZone zone, String leaderId, AtomicBoolean leads,
+            software.amazon.awssdk.services.route53.Route53Client client) {
         WeightSettings settings = WeightSettings.defaults()
                 .enabledFor(zone.id, TestZone.RECORD_NAME, List.of("192.0.2.99"))
                 .withEndpoint(moto.endpoint())
                 .withSchedule(Duration.ofMillis(1), Duration.ofMinutes(5), 0)
                 .withPolicy(8, 200, 0.8, 1.0);
-        Route53WeightPublisher publisher = new Route53WeightPublisher(moto.client(), settings, leaderId, registry);
+        Route53WeightPublisher publisher = new Route53WeightPublisher(client, settings, leaderId, registry);
         publishers.add(publisher);
-        return new FleetWeightWriter(settings, FleetSettings.defaults(), moto.client(), publisher, leaderId,
+        return new FleetWeightWriter(settings, FleetSettings.defaults(), client, publisher, leaderId,
                 leads::get, leads::get, znode::set, registry);
     }
 
@@ -100,5 +106,28 @@ class FleetWeightWriterTest {
         assertThat(calls()).isEqualTo(3);
         System.out.println("FLEET FleetWeightWriterTest.aStaleSecondLeaderIsOverwrittenAtTheCurrentLeadersNextStep calls="
                 + (int) calls() + " final=" + current.heldWeights());
+    }
+
+    @Test
+    void aFailedBatchDoesNotStopTheLeaderWhichReadsRoute53AgainAndConverges() throws Exception {
+        TestZone zone = moto.zone();
+        try (FaultyRoute53Proxy proxy = new FaultyRoute53Proxy(moto.endpoint());
+             software.amazon.awssdk.services.route53.Route53Client proxied = TestZone.client(proxy.endpoint())) {
+            FleetWeightWriter writer = writer(zone, "a", new AtomicBoolean(true), proxied);
+            proxy.failNextChanges(1, FaultyRoute53Proxy.Fault.INVALID_CHANGE_BATCH);
+            java.util.concurrent.CompletableFuture<Void> failed = writer.step(nodes(5), SECOND);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(failed))
+                    .hasCauseInstanceOf(software.amazon.awssdk.awscore.exception.AwsServiceException.class);
+            assertThat(zone.weight(RRType.A, "p2")).isEqualTo(-1);
+
+            await(writer.step(nodes(5), 2 * SECOND));
+            assertThat(zone.weight(RRType.A, "p1")).isEqualTo(200);
+            assertThat(zone.weight(RRType.A, "p2")).isEqualTo(100);
+            assertThat(registry.get("presenter.weight.publishes").tag("result", "error").counter().count()).isEqualTo(1);
+            assertThat(registry.get(FleetWeightWriter.READS).tag("result", "ok").counter().count())
+                    .as("Route53 read again after the failed batch").isEqualTo(2);
+            System.out.println("FLEET FleetWeightWriterTest.aFailedBatchDoesNotStopTheLeaderWhichReadsRoute53AgainAndConverges"
+                    + " errors=1 reads=2 final=" + writer.heldWeights());
+        }
     }
 }

@@ -57,7 +57,8 @@ final class FleetPresenter implements AutoCloseable {
         link = new CuttableLink(zooKeeperServer);
         curator = CuratorFrameworkFactory.builder().connectString(link.connectString())
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
-                .connectionTimeoutMs((int) sessionTimeout.toMillis())
+                // Short: closing a presenter whose link was cut waits this long per try, not the session timeout.
+                .connectionTimeoutMs(1000)
                 .retryPolicy(new RetryNTimes(2, 100))
                 // Otherwise Curator learns the ensemble's own addresses and reconnects around the link.
                 .ensembleTracker(false)

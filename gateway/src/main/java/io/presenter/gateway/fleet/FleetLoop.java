@@ -102,9 +102,12 @@ public final class FleetLoop implements AutoCloseable {
             publisher = null;
             writer = null;
         }
-        weightGauge = Gauge.builder(WEIGHT_GAUGE, this, l -> l.appliedWeight < 0 ? Double.NaN : l.appliedWeight)
-                .description("This presenter's weight in Route53 as the fleet leader last applied it (0 while draining)")
-                .register(registry);
+        // Only with publishing on, as before: without Route53 there is no weight to show.
+        weightGauge = !weights.enabled() ? null
+                : Gauge.builder(WEIGHT_GAUGE, this, l -> l.appliedWeight < 0 ? Double.NaN : l.appliedWeight)
+                        .description("This presenter's weight in Route53 as the fleet leader last applied it "
+                                + "(0 while draining)")
+                        .register(registry);
         executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "presenter-fleet");
             t.setDaemon(true);
@@ -380,7 +383,9 @@ public final class FleetLoop implements AutoCloseable {
         if (presenters != null) {
             presenters.close();
         }
-        registry.remove(weightGauge);
+        if (weightGauge != null) {
+            registry.remove(weightGauge);
+        }
         closeQuietly(leadership);
         closeQuietly(membership);
         if (publisher != null) {

@@ -126,6 +126,11 @@ public final class PresenterServer implements AutoCloseable {
         return (InetSocketAddress) listener.localAddress();
     }
 
+    /** Whether the client listener is bound and open. */
+    public boolean listening() {
+        return listener.isActive();
+    }
+
     public BackendPool backends() {
         return backends;
     }

@@ -7,6 +7,7 @@ import io.presenter.gateway.admin.AdminSettings;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.client.EdgeSettings;
 import io.presenter.gateway.drain.DrainSettings;
+import io.presenter.gateway.fleet.FleetSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.weight.RecordType;
 import io.presenter.gateway.weight.WeightSettings;
@@ -31,11 +32,12 @@ import java.util.Map;
  * @param weight Route53 weight publishing; its addresses may still be {@code [instance-metadata]},
  *     which the daemon resolves at start from {@code instanceMetadataUrl}
  * @param backendTls mutual TLS files of the mux links, or null for plaintext
+ * @param fleet the {@code fleet.*} settings (membership, the leader's record grace)
  */
 public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
         Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, Duration firstRingTimeout,
         AdminSettings admin, DrainSettings drain, WeightSettings weight, URI instanceMetadataUrl,
-        BackendTlsFiles backendTls) {
+        BackendTlsFiles backendTls, FleetSettings fleet) {
 
     /** This presenter's certificate and key for the mux links, and the CA chat servers' certificates chain to. */
     /** @param memberUriPrefix a chat server's certificate must name {@code <prefix><member id>}; empty: the CA alone */
@@ -102,7 +104,7 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     v.get(WEIGHT_REGION));
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
                     v.get(AUTH_ALLOWED_SKEW), zooKeeper, v.get(ZK_FIRST_RING_TIMEOUT), admin, drain, weight,
-                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v));
+                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v), fleet(v, weight));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
@@ -124,6 +126,12 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
         } catch (java.io.IOException e) {
             throw new ConfigException("zookeeper.digest-file " + file + " cannot be read: " + e);
         }
+    }
+
+    private static FleetSettings fleet(ConfigValues v, WeightSettings weight) {
+        return new FleetSettings(v.get(FLEET_LOAD_THRESHOLD), v.get(FLEET_NODE_REFRESH_INTERVAL),
+                v.get(FLEET_READY_REACHABLE_FRACTION), v.get(FLEET_RECORD_GRACE), v.get(FLEET_LEADERLESS_DRAIN_AFTER))
+                .checkedAgainst(weight.ttl());
     }
 
     private static BackendTlsFiles backendTls(ConfigValues v) {

@@ -13,6 +13,7 @@ import io.presenter.gateway.client.AuthStage;
 import io.presenter.gateway.client.EdgeSettings;
 import io.presenter.gateway.client.ProxyProtocol;
 import io.presenter.gateway.backend.ConnectBackoff;
+import io.presenter.gateway.fleet.FleetSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -213,7 +214,8 @@ public final class PresenterSettings {
             "Clients closed per second after drain.max-time: never all at once, which would start a reconnect storm.");
 
     public static final Setting<Boolean> WEIGHT_ENABLED = bool("weight.enabled", false,
-            "Publish this presenter's load as its Route53 record weight. Off: nothing is published.");
+            "Route53 weights: every presenter reports its load in ZooKeeper and the elected fleet leader writes "
+                    + "every presenter's weighted record (deploy/route53.md). Off: nothing is published.");
     public static final Setting<String> WEIGHT_HOSTED_ZONE_ID = string("weight.hosted-zone-id", null,
             "Route53 hosted zone of the record (required when weight.enabled).");
     public static final Setting<String> WEIGHT_RECORD_NAME = string("weight.record-name", null,
@@ -230,9 +232,10 @@ public final class PresenterSettings {
     public static final Setting<Duration> WEIGHT_TTL = duration("weight.ttl", Duration.ofSeconds(60),
             "TTL of the record.");
     public static final Setting<Duration> WEIGHT_INTERVAL = duration("weight.interval", Duration.ofSeconds(10),
-            "How often load is sampled and the weight recomputed.");
+            "How often the fleet loop runs: load sampled, node updated if worth it, and (on the leader) one "
+                    + "Route53 batch of the changed weights.");
     public static final Setting<Duration> WEIGHT_REFRESH_INTERVAL = duration("weight.refresh-interval",
-            Duration.ofMinutes(5), "Republish the weight this often even when it has not changed.");
+            Duration.ofMinutes(5), "The leader re-reads the records from Route53 this often and repairs any that differ (edited by hand, lost).");
     public static final Setting<Double> WEIGHT_JITTER = fraction("weight.jitter", 0.2,
             "Random spread of each interval, as a fraction, so a fleet does not call Route53 in step.");
     public static final Setting<Integer> WEIGHT_THRESHOLD = integer("weight.threshold", 8, 1, 255,
@@ -249,6 +252,22 @@ public final class PresenterSettings {
             "Route53 API endpoint override (tests, moto). Default: the AWS endpoint.");
     public static final Setting<String> WEIGHT_REGION = string("weight.region", "aws-global",
             "AWS region of the Route53 client.");
+
+    public static final Setting<Double> FLEET_LOAD_THRESHOLD = fraction("fleet.load-threshold",
+            FleetSettings.DEFAULT_LOAD_THRESHOLD, "This presenter's ZooKeeper node is rewritten when "
+                    + "connections/capacity or CPU moved by more than this (a fraction) since the last write.");
+    public static final Setting<Duration> FLEET_NODE_REFRESH_INTERVAL = duration("fleet.node-refresh-interval",
+            FleetSettings.DEFAULT_NODE_REFRESH_INTERVAL, "A smaller load change is written to the node after this "
+                    + "long; an unchanged node is never rewritten.");
+    public static final Setting<Double> FLEET_READY_REACHABLE_FRACTION = fraction("fleet.ready-reachable-fraction",
+            FleetSettings.DEFAULT_READY_REACHABLE_FRACTION, "READY (and /ready) needs an open mux connection to at "
+                    + "least this share of the ring's chat servers, and to at least one.");
+    public static final Setting<Duration> FLEET_RECORD_GRACE = duration("fleet.record-grace",
+            FleetSettings.DEFAULT_RECORD_GRACE, "The leader deletes the Route53 records of a presenter whose node "
+                    + "is gone this long after it set them to 0. Longer than weight.ttl.");
+    public static final Setting<Duration> FLEET_LEADERLESS_DRAIN_AFTER = duration("fleet.leaderless-drain-after",
+            FleetSettings.DEFAULT_LEADERLESS_DRAIN_AFTER, "A draining presenter that has seen no fleet leader for "
+                    + "this long writes its own weight 0 to Route53.");
 
     /** Every setting, in file order. */
     public static final List<Setting<?>> ALL = List.of(ID,
@@ -270,7 +289,9 @@ public final class PresenterSettings {
             WEIGHT_ENABLED, WEIGHT_HOSTED_ZONE_ID, WEIGHT_RECORD_NAME, WEIGHT_RECORD_TYPES, WEIGHT_ADDRESSES,
             WEIGHT_INSTANCE_METADATA_URL, WEIGHT_SET_IDENTIFIER, WEIGHT_TTL, WEIGHT_INTERVAL, WEIGHT_REFRESH_INTERVAL,
             WEIGHT_JITTER, WEIGHT_THRESHOLD, WEIGHT_MAX, WEIGHT_CAPACITY, WEIGHT_CPU_TARGET, WEIGHT_SMOOTHING,
-            WEIGHT_ENDPOINT, WEIGHT_REGION);
+            WEIGHT_ENDPOINT, WEIGHT_REGION,
+            FLEET_LOAD_THRESHOLD, FLEET_NODE_REFRESH_INTERVAL, FLEET_READY_REACHABLE_FRACTION, FLEET_RECORD_GRACE,
+            FLEET_LEADERLESS_DRAIN_AFTER);
 
     /** {@code [{chain: a.pem, key: a.key}, ...]} in YAML, or {@code a.pem:a.key,b.pem:b.key} as an override. */
     private static List<CertificateFiles> certificates(Object value) {

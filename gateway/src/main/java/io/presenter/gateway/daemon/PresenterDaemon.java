@@ -18,8 +18,10 @@ import io.presenter.gateway.lifecycle.PublicAddresses;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.ServerTlsContextFactory;
 import io.presenter.gateway.tls.TlsSettings;
+import io.presenter.gateway.fleet.FleetLoop;
+import io.presenter.gateway.fleet.PresenterReadiness;
 import io.presenter.gateway.weight.DefaultLoadProbe;
-import io.presenter.gateway.weight.WeightPublishing;
+import io.presenter.gateway.weight.Route53WeightPublisher;
 import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -45,10 +47,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.leader.LeaderLatch;
-import org.apache.curator.utils.ZKPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.route53.Route53Client;
 
 /**
  * A whole presenter process built from its config: metrics, the ring from ZooKeeper, client TLS,
@@ -70,7 +71,9 @@ public final class PresenterDaemon implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private ZooKeeperShardDirectory directory;
     private PresenterServer server;
-    private DrainController drain;
+    private volatile DrainController drain;
+    private volatile FleetLoop fleet;
+    private PresenterReadiness readiness;
     private AdminServer admin;
 
     private PresenterDaemon(PresenterConfig config) {
@@ -121,11 +124,19 @@ public final class PresenterDaemon implements AutoCloseable {
         server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
         started.push(server);
 
-        WeightPublishing weights = WeightPublishing.start(weightSettings, config.gateway().presenterId(),
-                new DefaultLoadProbe(server.connections()::active,
-                        weightSettings.capacityOr(config.gateway().maxConnections())), registry);
-        started.push(weights);
-        drain = new DrainController(config.drain(), server.connections(), weights::drain, housekeeping,
+        // One readiness answers both /ready and this presenter's fleet node, so they never disagree.
+        readiness = new PresenterReadiness(server::listening,
+                () -> directory.firstRing().toCompletableFuture().isDone(), directory, server.backends(),
+                () -> drain != null && drain.isDraining(), config.fleet().readyReachableFraction());
+        Route53Client route53 = weightSettings.enabled() ? Route53WeightPublisher.newClient(weightSettings) : null;
+        if (route53 != null) {
+            started.push(route53);
+        }
+        fleet = FleetLoop.start(config.fleet(), weightSettings, config.gateway().presenterId(), curator,
+                config.zooKeeper().basePath(), readiness, new DefaultLoadProbe(server.connections()::active,
+                        weightSettings.capacityOr(config.gateway().maxConnections())), route53, registry);
+        started.push(fleet);
+        drain = new DrainController(config.drain(), server.connections(), fleet::drain, housekeeping,
                 System::nanoTime, registry);
 
         if (config.admin().enabled()) {
@@ -141,14 +152,9 @@ public final class PresenterDaemon implements AutoCloseable {
         if (config.tls().ticketKeySource() != TlsSettings.TicketKeySource.ZOOKEEPER) {
             return;
         }
-        // --- FLEET LEADERSHIP SEAM (issue 15): the lead replaces this latch with FleetLeadership at merge,
-        // --- passing its "do I lead" to FleetTicketKeys.start. Same path: <base-path>/fleet/leader.
-        LeaderLatch leaderLatch = new LeaderLatch(curator,
-                ZKPaths.makePath(config.zooKeeper().basePath(), "fleet", "leader"), config.gateway().presenterId());
-        leaderLatch.start();
-        started.push(leaderLatch);
-        BooleanSupplier isLeader = leaderLatch::hasLeadership;
-        // --- end of seam
+        // The keys are watched before the listener binds, so the first tickets already use the fleet's
+        // keys; the leader (the same one that writes Route53) is elected later, by the fleet loop.
+        BooleanSupplier isLeader = () -> fleet != null && fleet.leadership().isLeader();
         started.push(FleetTicketKeys.start(curator, config.zooKeeper().basePath(), config.tls(),
                 tls.ticketKeyInstaller().orElseThrow(), isLeader, registry));
     }
@@ -203,19 +209,7 @@ public final class PresenterDaemon implements AutoCloseable {
 
     /** Null when ready for clients, else why not. */
     private String notReadyReason() {
-        if (drain.isDraining()) {
-            return "draining";
-        }
-        if (!directory.firstRing().toCompletableFuture().isDone()) {
-            return "ring unknown: nothing read from ZooKeeper yet";
-        }
-        if (directory.ring().members().isEmpty()) {
-            return "ring unknown: no chat server registered in ZooKeeper";
-        }
-        if (server.backends().openConnections() == 0) {
-            return "no chat server reachable";
-        }
-        return null;
+        return readiness.notReadyReason();
     }
 
     /** Starts the drain (SIGTERM, POST /drain, the lifecycle hook); idempotent. */

@@ -28,7 +28,7 @@ public enum RecordType {
     }
 
     /** The type whose records hold {@code address}, or fails if it is not an IP literal. */
-    static RecordType of(String address) {
+    public static RecordType of(String address) {
         // Netty also accepts "[2001:db8::1]" and "fe80::1%eth0"; neither is a value Route53 takes.
         if (address.indexOf('[') < 0 && address.indexOf('%') < 0) {
             for (RecordType type : values()) {

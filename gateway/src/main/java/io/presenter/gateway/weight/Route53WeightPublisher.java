@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -34,10 +35,11 @@ import software.amazon.awssdk.services.route53.model.ResourceRecord;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 
 /**
- * UPSERTs this presenter's weighted record set(s) in Route53: one set per record type, each with
- * this presenter's set identifier, weight, TTL and addresses of that family, all in one
- * {@code ChangeResourceRecordSets} call (one API request per publish, and the types never
- * disagree).
+ * Sends record changes to Route53, one {@code ChangeResourceRecordSets} call per publish: the fleet
+ * leader's batch of every presenter's changes ({@link #publishChanges}), or this presenter's own
+ * weighted record set(s) at one weight ({@link #publish(int, boolean)}: one set per record type, with
+ * this presenter's set identifier, TTL and addresses of that family; a draining presenter that sees
+ * no leader writes its zero this way).
  *
  * <p>Everything runs on one daemon thread of its own: the SDK client is blocking (url-connection,
  * since netty-nio-client clashes with Netty 4.2), so it must never run on an event loop, and
@@ -138,14 +140,40 @@ public final class Route53WeightPublisher implements AutoCloseable {
         if (weight < 0 || weight > WeightSettings.ROUTE53_MAX_WEIGHT) {
             throw new IllegalArgumentException("weight " + weight);
         }
-        Publish p = new Publish(weight, awaitInSync, System.nanoTime());
+        return start(new Publish(request(weight), "weight " + weight + " for " + setIdentifier,
+                awaitInSync, () -> true));
+    }
+
+    /**
+     * Sends {@code changes} (any records of the zone, e.g. the whole fleet's weights) as ONE
+     * {@code ChangeResourceRecordSets} batch, with the same retries, INSYNC polling and superseding
+     * as {@link #publish(int, boolean)}. Route53 applies a batch all or nothing.
+     *
+     * @param description what the batch is, for the log
+     * @param mayWrite asked before every try: once false the publish stops and fails with a
+     *     {@link CancellationException} (the fleet leader passes "still the leader")
+     */
+    public CompletableFuture<Void> publishChanges(List<Change> changes, String description, boolean awaitInSync,
+            BooleanSupplier mayWrite) {
+        if (changes.isEmpty()) {
+            throw new IllegalArgumentException("no changes");
+        }
+        ChangeResourceRecordSetsRequest request = ChangeResourceRecordSetsRequest.builder()
+                .hostedZoneId(settings.hostedZoneId())
+                .changeBatch(b -> b.comment(description.length() > 256 ? description.substring(0, 256) : description)
+                        .changes(changes))
+                .build();
+        return start(new Publish(request, description, awaitInSync, mayWrite));
+    }
+
+    private CompletableFuture<Void> start(Publish p) {
         pending.add(p.future);
         p.future.whenComplete((v, e) -> pending.remove(p.future));
         Publish previous = latest.getAndSet(p);
         if (previous != null) {
             // Its queued retry or poll sees it is no longer the latest and stops.
             previous.future.completeExceptionally(new CancellationException(
-                    "weight " + previous.weight + " superseded by weight " + weight));
+                    previous.description + " superseded by " + p.description));
         }
         run(p, () -> attempt(p, 1), 0);
         return p.future;
@@ -160,20 +188,24 @@ public final class Route53WeightPublisher implements AutoCloseable {
         if (latest.get() != p) {
             return;
         }
+        if (!p.mayWrite.getAsBoolean()) {
+            p.future.completeExceptionally(new CancellationException(p.description + ": no longer allowed to write"));
+            return;
+        }
         ChangeInfo change;
         try {
-            change = client.changeResourceRecordSets(request(p.weight)).changeInfo();
+            change = client.changeResourceRecordSets(p.request).changeInfo();
         } catch (SdkException e) {
             PublishOutcome outcome = PublishOutcome.of(e);
             meters.count(outcome);
             if (outcome.retryable() && attempt < retry.attempts()) {
                 long pause = retry.backoffNanos(attempt);
-                log.warn("Route53 weight {} for {}: try {}/{} failed ({}), again in {} ms", p.weight, setIdentifier,
+                log.warn("Route53 {}: try {}/{} failed ({}), again in {} ms", p.description,
                         attempt, retry.attempts(), describe(e), TimeUnit.NANOSECONDS.toMillis(pause));
                 run(p, () -> attempt(p, attempt + 1), pause);
             } else {
-                log.warn("Route53 weight {} for {} not published after {} tr{} ({}); the next tick tries again",
-                        p.weight, setIdentifier, attempt, attempt == 1 ? "y" : "ies", describe(e));
+                log.warn("Route53 {} not published after {} tr{} ({}); the next tick tries again",
+                        p.description, attempt, attempt == 1 ? "y" : "ies", describe(e));
                 p.future.completeExceptionally(e);
             }
             return;
@@ -205,8 +237,8 @@ public final class Route53WeightPublisher implements AutoCloseable {
         }
         long pause = retry.pollNanos(poll + 1);
         if (System.nanoTime() + pause - deadline > 0) {
-            log.warn("Route53 change {} (weight {} for {}) not INSYNC within {} (last: {})", changeId, p.weight,
-                    setIdentifier, retry.syncTimeout(), problem);
+            log.warn("Route53 change {} ({}) not INSYNC within {} (last: {})", changeId, p.description,
+                    retry.syncTimeout(), problem);
             p.future.completeExceptionally(new TimeoutException("change " + changeId + " not INSYNC within "
                     + retry.syncTimeout() + " (last: " + problem + ")"));
             return;
@@ -249,7 +281,7 @@ public final class Route53WeightPublisher implements AutoCloseable {
                     step.run();
                 } catch (RuntimeException e) {
                     // A bug, not a Route53 answer: fail this publish rather than kill the thread.
-                    log.error("Route53 weight {} for {} failed unexpectedly", p.weight, setIdentifier, e);
+                    log.error("Route53 {} failed unexpectedly", p.description, e);
                     p.future.completeExceptionally(e);
                 }
             }, delayNanos, TimeUnit.NANOSECONDS);
@@ -287,15 +319,19 @@ public final class Route53WeightPublisher implements AutoCloseable {
     }
 
     private static final class Publish {
-        final int weight;
+        final ChangeResourceRecordSetsRequest request;
+        final String description;
         final boolean awaitInSync;
-        final long startNanos;
+        final BooleanSupplier mayWrite;
+        final long startNanos = System.nanoTime();
         final CompletableFuture<Void> future = new CompletableFuture<>();
 
-        Publish(int weight, boolean awaitInSync, long startNanos) {
-            this.weight = weight;
+        Publish(ChangeResourceRecordSetsRequest request, String description, boolean awaitInSync,
+                BooleanSupplier mayWrite) {
+            this.request = request;
+            this.description = description;
             this.awaitInSync = awaitInSync;
-            this.startNanos = startNanos;
+            this.mayWrite = mayWrite;
         }
     }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  *       accepting it (and, for a drain, reporting it INSYNC), retries and backoff included; successful
  *       publishes only.</li>
  * </ul>
- * The {@code presenter.weight} gauge (the published weight) belongs to {@link WeightPublishing}.
+ * The {@code presenter.weight} gauge (this presenter's applied weight) belongs to the fleet loop.
  */
 final class WeightMeters {
 

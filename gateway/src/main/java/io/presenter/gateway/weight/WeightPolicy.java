@@ -24,6 +24,12 @@ package io.presenter.gateway.weight;
  * presenter that becomes idle or full is always published as such even if the step is small. Each
  * change is a Route53 API call and a DNS update for the whole fleet, so wobbles must not be.
  *
+ * <p>The idle band: a weight within {@code threshold} of {@code max} counts as {@code max}. Without
+ * it an idle presenter never got back to the top: its idle CPU (a few percent) kept the candidate at
+ * e.g. 196, which is neither {@code max} nor a threshold step away from a published 192, so 192
+ * stuck for good. With it, any load below {@code threshold / max} is "idle" and published as
+ * {@code max}.
+ *
  * <p>Drain: {@link #drain()} makes the weight 0 from then on; there is no way back, because a
  * draining presenter is on its way out.
  */
@@ -81,7 +87,8 @@ public final class WeightPolicy {
             return 0;
         }
         double load = Double.isNaN(smoothedLoad) ? 0 : smoothedLoad;
-        return (int) Math.max(1, Math.round(max * (1 - load)));
+        int weight = (int) Math.max(1, Math.round(max * (1 - load)));
+        return max - weight < threshold ? max : weight;
     }
 
     private boolean changes(int published, int candidate) {

@@ -25,14 +25,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Route53's real error responses (status, XML body, request id header) instead of forwarding
  * them, and records when each such call arrived. Everything else is forwarded untouched.
  */
-final class FaultyRoute53Proxy implements AutoCloseable {
+public final class FaultyRoute53Proxy implements AutoCloseable {
 
     /** A Route53 error, as Route53 sends it. */
-    enum Fault {
+    public enum Fault {
         THROTTLING(400, "Throttling", "Rate exceeded"),
         PRIOR_REQUEST_NOT_COMPLETE(400, "PriorRequestNotComplete",
                 "The request was rejected because Route 53 was still processing a prior request."),
-        SERVICE_UNAVAILABLE(503, "ServiceUnavailable", "Service unavailable");
+        SERVICE_UNAVAILABLE(503, "ServiceUnavailable", "Service unavailable"),
+        /** Not retryable: what Route53 answers to e.g. a DELETE of a record that is not there. */
+        INVALID_CHANGE_BATCH(400, "InvalidChangeBatch", "Tried to delete resource record set but it was not found");
 
         final int status;
         final String code;
@@ -63,19 +65,19 @@ final class FaultyRoute53Proxy implements AutoCloseable {
     private final AtomicInteger getChangeCalls = new AtomicInteger();
     private volatile boolean reportPending;
 
-    FaultyRoute53Proxy(URI target) throws IOException {
+    public FaultyRoute53Proxy(URI target) throws IOException {
         this.target = target;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     /** The next {@code count} ChangeResourceRecordSets calls get {@code fault}, after any already queued. */
-    synchronized void failNextChanges(int count, Fault fault) {
+    public synchronized void failNextChanges(int count, Fault fault) {
         for (int i = 0; i < count; i++) {
             faults.add(fault);
         }

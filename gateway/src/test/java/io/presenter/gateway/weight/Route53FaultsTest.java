@@ -120,67 +120,75 @@ class Route53FaultsTest {
     }
 
     @Test
-    void aPublishGivesUpAfterItsTriesAndTheNextTickConverges() throws Exception {
+    void aPublishGivesUpAfterItsTriesAndTheNextPublishConverges() throws Exception {
         proxy.failNextChanges(FAST.attempts() + 2, Fault.THROTTLING);
-        try (WeightLoop loop = new WeightLoop(settings, () -> LoadSample.idle(1000), publisher(FAST), registry, null,
-                System::nanoTime)) {
-            assertThatThrownBy(() -> await(loop.tick()))
-                    .isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOfSatisfying(AwsServiceException.class,
-                            e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("Throttling"));
-            assertThat(count("throttled")).isEqualTo(FAST.attempts());
-            assertThat(loop.publishedWeight()).isEqualTo(WeightPolicy.UNPUBLISHED);
-            assertThat(weightInRoute53()).isEqualTo(-1);
+        Route53WeightPublisher publisher = publisher(FAST);
+        assertThatThrownBy(() -> await(publisher.publish(200, false)))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(AwsServiceException.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("Throttling"));
+        assertThat(count("throttled")).isEqualTo(FAST.attempts());
+        assertThat(weightInRoute53()).isEqualTo(-1);
 
-            await(loop.tick());
-            assertThat(count("throttled")).isEqualTo(FAST.attempts() + 2);
-            assertThat(count("ok")).isEqualTo(1);
-            assertThat(loop.publishedWeight()).isEqualTo(200);
-            assertThat(weightInRoute53()).isEqualTo(200);
-        }
+        await(publisher.publish(200, false));  // the fleet loop's next step
+        assertThat(count("throttled")).isEqualTo(FAST.attempts() + 2);
+        assertThat(count("ok")).isEqualTo(1);
+        assertThat(weightInRoute53()).isEqualTo(200);
     }
 
     @Test
-    void aDrainPollsGetChangeUntilInSyncThroughPriorRequestNotComplete() throws Exception {
-        try (WeightLoop loop = new WeightLoop(settings, () -> LoadSample.idle(1000), publisher(FAST), registry, null,
-                System::nanoTime)) {
-            await(loop.tick());
-            assertThat(proxy.getChangeCalls()).isZero(); // a plain publish does not wait for INSYNC
+    void aZeroAwaitingInSyncPollsGetChangeThroughPriorRequestNotComplete() throws Exception {
+        Route53WeightPublisher publisher = publisher(FAST);
+        await(publisher.publish(200, false));
+        assertThat(proxy.getChangeCalls()).isZero(); // a plain publish does not wait for INSYNC
 
-            proxy.reportChangesPending(true);
-            proxy.failNextChanges(2, Fault.PRIOR_REQUEST_NOT_COMPLETE);
-            await(loop.drain());
+        proxy.reportChangesPending(true);
+        proxy.failNextChanges(2, Fault.PRIOR_REQUEST_NOT_COMPLETE);
+        await(publisher.publish(0, true));
 
-            assertThat(weightInRoute53()).isZero();
-            assertThat(loop.publishedWeight()).isZero();
-            assertThat(count("prior_request_not_complete")).isEqualTo(2);
-            assertThat(proxy.getChangeCalls()).isPositive();
-        }
+        assertThat(weightInRoute53()).isZero();
+        assertThat(count("prior_request_not_complete")).isEqualTo(2);
+        assertThat(proxy.getChangeCalls()).isPositive();
     }
 
     @Test
-    void aDrainSupersedesAPublishStillBackingOff() throws Exception {
-        // Pauses of 0.5 to 1s: long enough for the drain to go first, short enough for a test.
+    void aZeroSupersedesAPublishStillBackingOff() throws Exception {
+        // Pauses of 0.5 to 1s: long enough for the zero to go first, short enough for a test.
         PublishRetry slow = new PublishRetry(Duration.ofSeconds(1), Duration.ofSeconds(1), 5,
                 Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(10));
         proxy.failNextChanges(1, Fault.THROTTLING);
-        try (WeightLoop loop = new WeightLoop(settings, () -> LoadSample.idle(1000), publisher(slow), registry, null,
-                System::nanoTime)) {
-            CompletableFuture<Void> backingOff = loop.tick();
-            Await.until(WAIT, () -> count("throttled") == 1, () -> "the first publish throttled");
+        Route53WeightPublisher publisher = publisher(slow);
+        CompletableFuture<Void> backingOff = publisher.publish(200, false);
+        Await.until(WAIT, () -> count("throttled") == 1, () -> "the first publish throttled");
 
-            CompletableFuture<Void> drained = loop.drain();
-            assertThatThrownBy(() -> await(backingOff)).isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOf(CancellationException.class).hasMessageContaining("superseded");
-            await(drained);
-            assertThat(weightInRoute53()).isZero();
-            // Once the superseded publish's retry has come due, it has sent nothing: the 200 cannot
-            // overwrite the drain's 0.
-            ScheduledThreadPoolExecutor thread = (ScheduledThreadPoolExecutor) publisher.executor();
-            Await.until(WAIT, () -> thread.getQueue().isEmpty(), () -> "the retry due, queue " + thread.getQueue());
-            assertThat(proxy.changeCallNanos()).hasSize(2);
-            assertThat(weightInRoute53()).isZero();
-            assertThat(loop.publishedWeight()).isZero();
-        }
+        CompletableFuture<Void> zero = publisher.publish(0, true);
+        assertThatThrownBy(() -> await(backingOff)).isInstanceOf(CancellationException.class)
+                .hasMessageContaining("superseded");
+        await(zero);
+        assertThat(weightInRoute53()).isZero();
+        // Once the superseded publish's retry has come due, it has sent nothing: the 200 cannot
+        // overwrite the 0.
+        ScheduledThreadPoolExecutor thread = (ScheduledThreadPoolExecutor) publisher.executor();
+        Await.until(WAIT, () -> thread.getQueue().isEmpty(), () -> "the retry due, queue " + thread.getQueue());
+        assertThat(proxy.changeCallNanos()).hasSize(2);
+        assertThat(weightInRoute53()).isZero();
+    }
+
+    @Test
+    void aBatchStopsRetryingOnceItMayNoLongerWrite() throws Exception {
+        // The fleet leader's batches ask "still the leader?" before every try.
+        proxy.failNextChanges(1, Fault.THROTTLING);
+        java.util.concurrent.atomic.AtomicBoolean leader = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Route53WeightPublisher publisher = publisher(FAST);
+        CompletableFuture<Void> batch = publisher.publishChanges(List.of(software.amazon.awssdk.services.route53.model
+                .Change.builder().action("UPSERT").resourceRecordSet(r -> r.name(TestZone.RECORD_NAME).type(RRType.A)
+                        .setIdentifier(ID).weight(50L).ttl(60L).resourceRecords(rr -> rr.value("192.0.2.10")))
+                .build()), "test batch", false, leader::get);
+        Await.until(WAIT, () -> count("throttled") == 1, () -> "the first try throttled");
+        leader.set(false);
+        assertThatThrownBy(() -> await(batch)).isInstanceOf(CancellationException.class)
+                .hasMessageContaining("no longer allowed");
+        assertThat(proxy.changeCallNanos()).hasSize(1);
+        assertThat(weightInRoute53()).isEqualTo(-1);
     }
 }

@@ -54,7 +54,7 @@ public final class TestZone {
     }
 
     /** Every weighted record set of {@link #RECORD_NAME}, read through the client that made the zone. */
-    List<ResourceRecordSet> weightedRecords() {
+    public List<ResourceRecordSet> weightedRecords() {
         return client.listResourceRecordSets(b -> b.hostedZoneId(id)).resourceRecordSets().stream()
                 .filter(r -> r.name().equals(RECORD_NAME) && r.setIdentifier() != null)
                 .toList();

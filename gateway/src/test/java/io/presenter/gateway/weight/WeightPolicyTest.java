@@ -144,6 +144,28 @@ class WeightPolicyTest {
     }
 
     @Test
+    void anIdlePresenterReturnsToTheMaximumWeight() {
+        // The reported case: 192 published, idle CPU of 2% (load 0.025 -> 195): 3 below the
+        // threshold and not max, so without the idle band 192 stuck for good.
+        WeightPolicy policy = unsmoothed();
+        assertThat(policy.next(cpu(0.02), 192)).isEqualTo(200);
+        // Smoothed: a presenter loaded to half and then idle again climbs all the way back.
+        WeightPolicy smoothed = new WeightPolicy(200, 8, 0.8, 0.3);
+        int published = smoothed.next(connections(500), UNPUBLISHED);
+        assertThat(published).isEqualTo(100);
+        for (int sample = 0; sample < 30; sample++) {
+            published = smoothed.next(new LoadSample(0, CAPACITY, 0.02, 0.1), published);
+        }
+        assertThat(published).isEqualTo(200);
+    }
+
+    @Test
+    void aLoadJustAboveTheIdleBandIsNotMax() {
+        // 0.04 of load -> 192: 8 below max is a real step, outside the band.
+        assertThat(unsmoothed().next(connections(40), UNPUBLISHED)).isEqualTo(192);
+    }
+
+    @Test
     void drainForcesZeroAndSticks() {
         WeightPolicy policy = unsmoothed();
         assertThat(policy.next(connections(0), UNPUBLISHED)).isEqualTo(200);

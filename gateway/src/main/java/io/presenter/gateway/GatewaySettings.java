@@ -25,11 +25,12 @@ import java.util.Objects;
  * @param backendConnectTimeout TCP connect timeout towards chat servers
  * @param backendBackoff pause between failed connects to one chat server
  * @param presenterId this presenter's name in open-stream frames and mux settings
+ * @param tcpFastOpenQueue TCP Fast Open queue of the client listener (pending TFO requests); 0 disables TFO
  */
 public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int maxConnections,
         int maxConnectionsPerAddress, Duration authTimeout, int maxAuthPacketBytes, Duration idleTimeout,
         int wrongShardRetries, Duration ringCatchUp, int connectionsPerLoop, int eventLoops,
-        Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId) {
+        Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId, int tcpFastOpenQueue) {
 
     public static final int DEFAULT_BACKLOG = 4096;
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
@@ -41,6 +42,8 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
     public static final Duration DEFAULT_RING_CATCH_UP = Duration.ofSeconds(2);
     public static final int DEFAULT_CONNECTIONS_PER_LOOP = 1;
     public static final Duration DEFAULT_BACKEND_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /** TFO on, as nginx's fastopen=256: a returning client saves a round trip; the kernel must allow it too. */
+    public static final int DEFAULT_TCP_FAST_OPEN_QUEUE = 256;
 
     public GatewaySettings {
         Objects.requireNonNull(listenAddress, "listenAddress");
@@ -50,6 +53,9 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         positive("maxConnections", maxConnections);
         positive("connectionsPerLoop", connectionsPerLoop);
         positive("eventLoops", eventLoops);
+        if (tcpFastOpenQueue < 0) {
+            throw new IllegalArgumentException("tcpFastOpenQueue " + tcpFastOpenQueue);
+        }
         if (maxConnectionsPerAddress < 0) {
             throw new IllegalArgumentException("maxConnectionsPerAddress " + maxConnectionsPerAddress);
         }
@@ -91,7 +97,8 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).authTimeout(authTimeout)
                 .maxAuthPacketBytes(maxAuthPacketBytes).idleTimeout(idleTimeout).wrongShardRetries(wrongShardRetries)
                 .ringCatchUp(ringCatchUp).connectionsPerLoop(connectionsPerLoop).eventLoops(eventLoops)
-                .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff);
+                .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff)
+                .tcpFastOpenQueue(tcpFastOpenQueue);
     }
 
     public GatewaySettings withListenAddress(InetSocketAddress value) {
@@ -130,6 +137,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         private int eventLoops = Runtime.getRuntime().availableProcessors();
         private Duration backendConnectTimeout = DEFAULT_BACKEND_CONNECT_TIMEOUT;
         private ConnectBackoff backendBackoff = ConnectBackoff.DEFAULT;
+        private int tcpFastOpenQueue = DEFAULT_TCP_FAST_OPEN_QUEUE;
 
         private Builder(String presenterId) {
             this.presenterId = presenterId;
@@ -148,11 +156,12 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         public Builder eventLoops(int value) { eventLoops = value; return this; }
         public Builder backendConnectTimeout(Duration value) { backendConnectTimeout = value; return this; }
         public Builder backendBackoff(ConnectBackoff value) { backendBackoff = value; return this; }
+        public Builder tcpFastOpenQueue(int value) { tcpFastOpenQueue = value; return this; }
 
         public GatewaySettings build() {
             return new GatewaySettings(listenAddress, backlog, maxConnections, maxConnectionsPerAddress, authTimeout,
                     maxAuthPacketBytes, idleTimeout, wrongShardRetries, ringCatchUp, connectionsPerLoop, eventLoops,
-                    backendConnectTimeout, backendBackoff, presenterId);
+                    backendConnectTimeout, backendBackoff, presenterId, tcpFastOpenQueue);
         }
     }
 }

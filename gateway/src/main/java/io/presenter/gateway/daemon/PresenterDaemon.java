@@ -110,6 +110,11 @@ public final class PresenterDaemon implements AutoCloseable {
                 : "mux links to chat servers use mutual TLS");
         server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
         started.push(server);
+        if (config.quic().enabled()) {
+            server.startQuic(config.quic());
+        } else {
+            log.info("QUIC off (quic.enabled: false)");
+        }
 
         WeightPublishing weights = WeightPublishing.start(weightSettings, config.gateway().presenterId(),
                 new DefaultLoadProbe(server.connections()::active,

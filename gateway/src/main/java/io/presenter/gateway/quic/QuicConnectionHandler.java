@@ -99,13 +99,17 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         session = stream;
+        log.debug("QUIC client {}: session stream {} opened, connection active {}, handshake done {}", clientAddress,
+                stream.streamId(), connection.isActive(), handshake.isDone());
         if (!handshake.isDone()) {
             stream.pipeline().addLast(EarlyDataGate.NAME,
                     new EarlyDataGate(sessions.limits().maxAuthPacketBytes(), handshake, meters));
         }
         sessions.addSessionStages(stream, clientAddress, meters.clients());
-        stream.closeFuture().addListener(closed ->
-                ClientConnections.close(connection, ClientConnections.closeReason(stream)));
+        stream.closeFuture().addListener(closed -> {
+            log.debug("QUIC client {}: session closed: {}", clientAddress, ClientConnections.closeReason(stream));
+            ClientConnections.close(connection, ClientConnections.closeReason(stream));
+        });
     }
 
     private void refuse(QuicStreamChannel stream) {

@@ -13,12 +13,14 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.SslSessionTicketKey;
 import io.presenter.gateway.client.ClientSessions;
 import io.presenter.gateway.tls.PemFiles;
 import io.presenter.protocol.transport.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -37,6 +39,12 @@ import org.slf4j.LoggerFactory;
 public final class QuicListener implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(QuicListener.class);
+    /**
+     * UDP socket buffers: a reconnect wave is a burst of 1200-byte Initials on this one socket, and
+     * the kernel's default (~208 KiB) drops datagrams beyond ~170 of them before quiche sees any.
+     * The kernel caps this at net.core.rmem_max / wmem_max (deploy/sysctl).
+     */
+    static final int UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 
     private final Channel socket;
     private final QuicSslContext sslContext;
@@ -75,6 +83,8 @@ public final class QuicListener implements AutoCloseable {
         DatagramScreen screen = new DatagramScreen(meters);
         socket = new Bootstrap().group(loops.next())
                 .channel(datagramChannelClass(transport))
+                .option(io.netty.channel.ChannelOption.SO_RCVBUF, UDP_BUFFER_BYTES)
+                .option(io.netty.channel.ChannelOption.SO_SNDBUF, UDP_BUFFER_BYTES)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel udp) {
@@ -103,11 +113,24 @@ public final class QuicListener implements AutoCloseable {
     }
 
     private static QuicSslContext sslContext(QuicSettings settings) throws IOException {
-        return QuicSslContextBuilder.forServer(PemFiles.readPrivateKey(settings.certificate().key()), null,
-                        PemFiles.readChain(settings.certificate().chain()))
+        QuicSslContext context = QuicSslContextBuilder.forServer(PemFiles.readPrivateKey(settings.certificate().key()),
+                        null, PemFiles.readChain(settings.certificate().chain()))
                 .applicationProtocols(QuicSettings.ALPN)
                 .earlyData(settings.earlyData())
                 .build();
+        // Without keys of its own the context issues tickets it cannot decrypt again: no resumption,
+        // so no 0-RTT. Process-local random keys until the fleet's ZooKeeper keys replace them.
+        context.sessionContext().setTicketKeys(randomTicketKey());
+        return context;
+    }
+
+    private static SslSessionTicketKey randomTicketKey() {
+        SecureRandom random = new SecureRandom();
+        byte[][] parts = new byte[3][SslSessionTicketKey.NAME_SIZE];
+        for (byte[] part : parts) {
+            random.nextBytes(part);
+        }
+        return new SslSessionTicketKey(parts[0], parts[1], parts[2]);
     }
 
     public InetSocketAddress address() {

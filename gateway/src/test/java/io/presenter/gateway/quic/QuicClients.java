@@ -49,6 +49,10 @@ final class QuicClients implements AutoCloseable {
         return client;
     }
 
+    void last(Session session) {
+        last = session;
+    }
+
     /** The session {@link #connect} opened last. */
     Session lastSession() {
         return last;

@@ -54,7 +54,11 @@ public final class QuicClientEndpoint implements AutoCloseable {
                 .initialMaxStreamDataBidirectionalLocal(256 * 1024)
                 .initialMaxStreamDataBidirectionalRemote(256 * 1024)
                 .build();
-        socket = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
+        // Many connections share this socket: room for their handshake flights arriving together.
+        socket = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                .option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+                .option(io.netty.channel.ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
+                .handler(codec)
                 .bind(localAddress).sync().channel();
     }
 

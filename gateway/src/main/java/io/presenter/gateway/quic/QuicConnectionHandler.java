@@ -92,6 +92,13 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelActive();
     }
 
+    /** A connection-level QUIC error (e.g. a protocol violation quiche found): this client only. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("QUIC client {} failed: {}", clientAddress, cause.toString());
+        ClientConnections.close(connection, "quic_error");
+    }
+
     /** A stream the client opened: the session, or one too many. */
     void streamOpened(QuicStreamChannel stream) {
         if (session != null || stream.type() != QuicStreamType.BIDIRECTIONAL || stream.isLocalCreated()) {

@@ -24,6 +24,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,7 +73,9 @@ class QuicMigrationTest extends ChaosTestBase {
     }
 
     @Test
-    @Disabled("issue 19, open: after the NAT rebinds, the QUIC sessions close instead of migrating; see /work/notes/quic.md")
+    @Disabled("issue 19, open: the presenter sees each rebound client (presenter.quic.migrations counts it) but "
+            + "quiche then fails most connections with PROTOCOL_VIOLATION (QUICHE_ERR_INVALID_STATE) on the new path; "
+            + "suspected cause: Netty's QUIC client (QuicChannelBootstrap) issues no spare connection ids. See /work/notes/quic.md")
     void clientsRebindToANewPortMidChatAndKeepTheirSessions() {
         List<Couple> all = fleet.connect(LongStream.range(0, COUPLES).map(i -> 400_000 + i).boxed().toList());
         fleet.awaitAuthenticated(all, SETTLE);

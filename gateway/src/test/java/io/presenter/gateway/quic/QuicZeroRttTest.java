@@ -105,11 +105,11 @@ class QuicZeroRttTest {
     }
 
     @Test
-    void returningClientsAuthTravelsAsEarlyDataAndIsAnswered() throws Exception {
+    void returningClientResumesFromItsTicketAndIsAnswered() throws Exception {
         firstVisit(1, 700);
         TestChatClient bob = cluster.authenticated(presenter, 2, 700);
 
-        // Written at early-data-ready, in the client's first flight, before any answer came back.
+        // Written at early-data-ready; Netty's client still sends it as 1-RTT (see the disabled tests below).
         TestChatClient alice = returning(ClientPacket.auth(cluster.auth(1, 700)));
 
         assertThat(alice.next(ClientPacket::isSetAuthResult).getAuthResult().getStatus()).isEqualTo(AuthStatus.OK);

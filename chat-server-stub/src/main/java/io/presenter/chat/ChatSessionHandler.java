@@ -92,6 +92,8 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
             // Late bytes of a connection whose device has logged in again: sequencing them now
             // would put them after what the new session already sent.
             service.metrics().rejected("session_replaced");
+        } else if (deliveries == Couple.DUPLICATE) {
+            service.metrics().rejected("duplicate_message");  // a resend or a replay: acked, not delivered again
         } else {
             service.metrics().messageReceived(deliveries);
         }

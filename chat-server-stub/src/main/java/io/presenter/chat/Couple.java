@@ -20,10 +20,19 @@ final class Couple {
 
     /** {@link #send} from a session that a newer one of its device replaced. */
     static final int REPLACED = -1;
+    /** {@link #send} of a {@code clientMessageId} its sender already sent: acked again, not delivered again. */
+    static final int DUPLICATE = -2;
+    /**
+     * Message ids remembered per sender: a resend (a reconnect's, or a replayed 0-RTT flight) is
+     * recognised among the sender's last this many messages while the couple is live.
+     */
+    static final int RECENT_IDS_PER_SENDER = 1024;
 
     private final long coupleId;
     private final List<ChatSession> sessions = new ArrayList<>(2);
     private long sequence;
+    /** Per sender user: its recent clientMessageIds and the sequence each got (bounded, oldest out). */
+    private final java.util.Map<Long, java.util.LinkedHashMap<Long, Long>> recentIds = new java.util.HashMap<>(4);
 
     Couple(long coupleId) {
         this.coupleId = coupleId;
@@ -91,13 +100,27 @@ final class Couple {
      * Gives {@code message} the couple's next sequence number, delivers it to every session of the
      * other member (or back to the sender's sessions when {@code echo} is set) and acks it to the
      * sender. Returns the number of sessions it was queued to, or {@link #REPLACED} (nothing
-     * sequenced, no ack) when {@code from} was replaced by a newer session of its device.
+     * sequenced, no ack) when {@code from} was replaced by a newer session of its device, or
+     * {@link #DUPLICATE} when its sender already sent this {@code clientMessageId} (idempotent per
+     * sender: acked again with the sequence it got, delivered once).
      */
     synchronized int send(ChatSession from, SendMessage message) {
         if (!sessions.contains(from)) {
             return REPLACED;
         }
+        java.util.LinkedHashMap<Long, Long> recent = recentIds.computeIfAbsent(from.userId(), user -> new java.util.LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<Long, Long> eldest) {
+                return size() > RECENT_IDS_PER_SENDER;
+            }
+        });
+        Long earlier = recent.get(message.getClientMessageId());
+        if (earlier != null) {
+            from.deliver(ClientPacket.sendAck(new SendAck(message.getClientMessageId(), earlier)));
+            return DUPLICATE;
+        }
         long seq = ++sequence;
+        recent.put(message.getClientMessageId(), seq);
         Delivery delivery = new Delivery(from.userId(), message.getClientMessageId(), seq,
                 message.bufferForBody());
         if (message.isSetSentAtMicros()) {

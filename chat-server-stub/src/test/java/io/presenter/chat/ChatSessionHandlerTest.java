@@ -108,6 +108,34 @@ class ChatSessionHandlerTest {
         assertThat(chat.service.sessionCount()).isEqualTo(2);
     }
 
+    /**
+     * Sends are idempotent per sender: the same clientMessageId again (a resend after a reconnect,
+     * or a replayed QUIC 0-RTT flight, even on a new session of the sender) is acked with the
+     * sequence it got the first time and delivered once.
+     */
+    @Test
+    void aResentMessageIdIsAckedAgainButDeliveredOnce() {
+        EmbeddedChannel alice = chat.member(ALICE, COUPLE);
+        EmbeddedChannel bob = chat.member(BOB, COUPLE);
+        drain(alice);
+        drain(bob);
+
+        alice.writeInbound(send(10, "hi bob"));
+        alice.writeInbound(send(10, "hi bob"));
+        EmbeddedChannel aliceAgain = chat.member(ALICE, COUPLE);  // a replay opens a new session: same sender
+        drain(alice);
+        drain(aliceAgain);
+        aliceAgain.writeInbound(send(10, "hi bob"));
+        aliceAgain.writeInbound(send(11, "and more"));
+
+        assertThat(drain(bob)).filteredOn(ClientPacket::isSetDelivery).extracting(SEQUENCED)
+                .containsExactly("d1:10", "d2:11");
+        assertThat(drain(aliceAgain)).filteredOn(ClientPacket::isSetSendAck).extracting(SEQUENCED)
+                .containsExactly("ack1", "ack2");
+        assertThat(chat.registry.get("chat.rejections").tag("reason", "duplicate_message").counter().count())
+                .isEqualTo(2);
+    }
+
     @Test
     void echoComesBackToTheSenderOnly() {
         EmbeddedChannel alice = chat.member(ALICE, COUPLE);

@@ -33,12 +33,13 @@ import java.util.Objects;
  *     chat server's own limit, from its preface, may be lower)
  * @param maxConnectionsPerLoop mux connections per chat server per event loop, extras opened when
  *     the others are full included; beyond it new clients are refused ({@code backend_full})
+ * @param tcpFastOpenQueue TCP Fast Open queue of the client listener (pending TFO requests); 0 disables TFO
  */
 public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int maxConnections,
         int maxConnectionsPerAddress, Duration authTimeout, int maxAuthPacketBytes, Duration idleTimeout,
         int wrongShardRetries, Duration ringCatchUp, int connectionsPerLoop, int eventLoops,
         Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId, EdgeSettings edge,
-        int maxStreamsPerConnection, int maxConnectionsPerLoop) {
+        int maxStreamsPerConnection, int maxConnectionsPerLoop, int tcpFastOpenQueue) {
 
     public static final int DEFAULT_BACKLOG = 4096;
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
@@ -52,6 +53,8 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
     public static final Duration DEFAULT_BACKEND_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_LOOP = BackendPool.DEFAULT_MAX_CONNECTIONS_PER_LOOP;
+    /** TFO on, as nginx's fastopen=256: a returning client saves a round trip; the kernel must allow it too. */
+    public static final int DEFAULT_TCP_FAST_OPEN_QUEUE = 256;
 
     public GatewaySettings {
         Objects.requireNonNull(listenAddress, "listenAddress");
@@ -66,6 +69,9 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         if (maxConnectionsPerLoop < connectionsPerLoop) {
             throw new IllegalArgumentException("maxConnectionsPerLoop " + maxConnectionsPerLoop
                     + " < connectionsPerLoop " + connectionsPerLoop);
+        }
+        if (tcpFastOpenQueue < 0) {
+            throw new IllegalArgumentException("tcpFastOpenQueue " + tcpFastOpenQueue);
         }
         if (maxConnectionsPerAddress < 0) {
             throw new IllegalArgumentException("maxConnectionsPerAddress " + maxConnectionsPerAddress);
@@ -109,7 +115,8 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
                 .maxAuthPacketBytes(maxAuthPacketBytes).idleTimeout(idleTimeout).wrongShardRetries(wrongShardRetries)
                 .ringCatchUp(ringCatchUp).connectionsPerLoop(connectionsPerLoop).eventLoops(eventLoops)
                 .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff).edge(edge)
-                .maxStreamsPerConnection(maxStreamsPerConnection).maxConnectionsPerLoop(maxConnectionsPerLoop);
+                .maxStreamsPerConnection(maxStreamsPerConnection).maxConnectionsPerLoop(maxConnectionsPerLoop)
+                .tcpFastOpenQueue(tcpFastOpenQueue);
     }
 
     public GatewaySettings withListenAddress(InetSocketAddress value) {
@@ -151,6 +158,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         private EdgeSettings edge = EdgeSettings.DEFAULTS;
         private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
         private int maxConnectionsPerLoop = DEFAULT_MAX_CONNECTIONS_PER_LOOP;
+        private int tcpFastOpenQueue = DEFAULT_TCP_FAST_OPEN_QUEUE;
 
         private Builder(String presenterId) {
             this.presenterId = presenterId;
@@ -172,12 +180,13 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         public Builder edge(EdgeSettings value) { edge = value; return this; }
         public Builder maxStreamsPerConnection(int value) { maxStreamsPerConnection = value; return this; }
         public Builder maxConnectionsPerLoop(int value) { maxConnectionsPerLoop = value; return this; }
+        public Builder tcpFastOpenQueue(int value) { tcpFastOpenQueue = value; return this; }
 
         public GatewaySettings build() {
             return new GatewaySettings(listenAddress, backlog, maxConnections, maxConnectionsPerAddress, authTimeout,
                     maxAuthPacketBytes, idleTimeout, wrongShardRetries, ringCatchUp, connectionsPerLoop, eventLoops,
                     backendConnectTimeout, backendBackoff, presenterId, edge, maxStreamsPerConnection,
-                    Math.max(maxConnectionsPerLoop, connectionsPerLoop));
+                    Math.max(maxConnectionsPerLoop, connectionsPerLoop), tcpFastOpenQueue);
         }
     }
 }

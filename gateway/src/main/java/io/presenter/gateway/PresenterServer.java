@@ -14,6 +14,11 @@ import io.presenter.gateway.client.ClientChannelInitializer;
 import io.presenter.gateway.client.ClientConnections;
 import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.client.ProxyProtocol;
+import io.presenter.gateway.client.ClientSessions;
+import io.presenter.gateway.quic.QuicListener;
+import io.presenter.gateway.quic.QuicMeters;
+import io.presenter.gateway.quic.QuicSettings;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -45,12 +50,19 @@ public final class PresenterServer implements AutoCloseable {
     private final int connectionsPerLoop;
     private final Channel listener;
     private final RingListener warmUp = this::connectAll;
+    private final Transport transport;
+    private final MeterRegistry registry;
+    private final ClientSessions sessions;
+    /** The QUIC listener once {@link #startQuic} ran; closed after the clients. */
+    private volatile QuicListener quic;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
             TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry) throws InterruptedException {
         this.directory = directory;
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
+        this.transport = transport;
+        this.registry = registry;
         ClientMeters meters = new ClientMeters(registry);
         MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId())
                 .maxConcurrentStreams(settings.maxStreamsPerConnection()).stats(new MuxMeters(registry)).build();
@@ -62,13 +74,20 @@ public final class PresenterServer implements AutoCloseable {
         StreamRouter router = new StreamRouter(directory, backends, settings.presenterId(),
                 settings.wrongShardRetries(), settings.ringCatchUp());
         connections = new ClientConnections(settings.maxConnections(), settings.maxConnectionsPerAddress(), meters);
+        sessions = new ClientSessions(settings.clientLimits(), connections, verifier, router);
         acceptor = transport.newGroup(1);
         loops = transport.newGroup(settings.eventLoops());
         ClientChannelInitializer clients = new ClientChannelInitializer(settings.clientLimits(), settings.edge(),
                 connections, tls, new TlsMeters(registry), verifier, router, meters);
-        listener = new ServerBootstrap().group(acceptor, loops)
+        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, loops)
                 .channel(transport.serverChannelClass())
-                .option(ChannelOption.SO_BACKLOG, settings.backlog())
+                .option(ChannelOption.SO_BACKLOG, settings.backlog());
+        if (settings.tcpFastOpenQueue() > 0 && "epoll".equals(transport.name())) {
+            // TFO: a returning client's first flight (its TLS ClientHello) rides in the SYN; the
+            // kernel must allow it too (net.ipv4.tcp_fastopen bit 2, deploy/sysctl).
+            bootstrap.option(EpollChannelOption.TCP_FASTOPEN, settings.tcpFastOpenQueue());
+        }
+        listener = bootstrap
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .handler(clients.acceptGate())
                 .childHandler(clients)
@@ -122,6 +141,25 @@ public final class PresenterServer implements AutoCloseable {
         return new PresenterServer(settings, tls, directory, verifier, backendTls, registry);
     }
 
+    /**
+     * Starts the QUIC listener beside the TCP one ({@code quic.enabled}), sharing its event loops,
+     * client connections (limits, drain, load), auth stage, ring and backend pool; its connections
+     * count in {@link #connections()} like TCP ones, its meters carry {@code transport=quic}.
+     */
+    public synchronized QuicListener startQuic(QuicSettings settings) throws java.io.IOException, InterruptedException {
+        if (quic != null) {
+            throw new IllegalStateException("QUIC already listening on " + quic.address());
+        }
+        quic = QuicListener.start(settings, address().getAddress(), address().getPort(), loops, transport, sessions,
+                new QuicMeters(registry));
+        return quic;
+    }
+
+    /** The QUIC listener's address, if {@link #startQuic} ran. */
+    public java.util.Optional<InetSocketAddress> quicAddress() {
+        return java.util.Optional.ofNullable(quic).map(QuicListener::address);
+    }
+
     public InetSocketAddress address() {
         return (InetSocketAddress) listener.localAddress();
     }
@@ -152,6 +190,9 @@ public final class PresenterServer implements AutoCloseable {
         directory.removeListener(backends);
         listener.close().syncUninterruptibly();
         connections.closeAll("shutdown");
+        if (quic != null) {
+            quic.close();  // after the clients: their connections close over this socket
+        }
         backends.close();
         acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

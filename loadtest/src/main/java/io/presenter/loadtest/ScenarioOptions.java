@@ -70,6 +70,10 @@ final class ScenarioOptions {
                     + "127.0.0.1-127.0.0.8 or a list a,b,c. Each address has its own ~28k ephemeral ports.")
     String sourceAddresses;
 
+    @Option(names = "--tcp-fast-open", description = "TCP Fast Open on connect (TCP_FASTOPEN_CONNECT, epoll only): a "
+            + "returning client's ClientHello rides in its SYN. Needs net.ipv4.tcp_fastopen with bit 1 here.")
+    boolean tcpFastOpen;
+
     @Option(names = "--event-loops", description = "Client event loop threads (default: number of cores).")
     int eventLoops = Runtime.getRuntime().availableProcessors();
 

@@ -70,6 +70,26 @@ public final class TestChatClient implements AutoCloseable {
         }).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private TestChatClient(Opener opener) throws Exception {
+        channel = opener.open(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                addClientStages(ch.pipeline());
+            }
+        });
+    }
+
+    /** Opens a channel (a QUIC stream, say) with {@code initializer} in its pipeline. */
+    @FunctionalInterface
+    public interface Opener {
+        Channel open(ChannelInitializer<Channel> initializer) throws Exception;
+    }
+
+    /** A client on a channel {@code opener} opens with this client's stages: the client framing on any byte channel. */
+    public static TestChatClient over(Opener opener) throws Exception {
+        return new TestChatClient(opener);
+    }
+
     private void addClientStages(ChannelPipeline pipeline) {
         pipeline.addLast(new ClientPacketFrameDecoder(ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH));
         pipeline.addLast(new ClientPacketCodec());

@@ -61,6 +61,8 @@ public final class AuthStage extends ByteToMessageDecoder {
     /** The auth packet is complete: nothing more is decoded, the rest is the relay's. */
     private boolean packetRead;
     private ClientRelay relay;
+    /** Where the client connected from, as accepted: for the stream's metadata, never re-read. */
+    private final java.net.SocketAddress clientAddress;
 
     /**
      * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
@@ -68,6 +70,13 @@ public final class AuthStage extends ByteToMessageDecoder {
      */
     AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
             ClientMeters meters) {
+        this(authTimeout, maxAuthPacketBytes, verifier, opener, meters, null);
+    }
+
+    /** @param clientAddress the client's source address at accept, or null to take the channel's remote address */
+    AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
+            ClientMeters meters, java.net.SocketAddress clientAddress) {
+        this.clientAddress = clientAddress;
         this.authTimeout = authTimeout;
         this.maxAuthPacketBytes = maxAuthPacketBytes;
         this.verifier = verifier;
@@ -119,7 +128,8 @@ public final class AuthStage extends ByteToMessageDecoder {
             }
             return;
         }
-        relay = new ClientRelay(ctx.channel(), auth.getCoupleId(), authBytes, opener, meters);
+        relay = new ClientRelay(ctx.channel(), clientAddress == null ? ClientAddress.of(ctx.channel()) : clientAddress,
+                auth.getCoupleId(), authBytes, opener, meters);
         relay.open().addListener(opened -> streamOpened(ctx, opened));
     }
 

@@ -57,7 +57,7 @@ public final class ClientConnections implements DrainTarget {
      * full: refusing early costs no TLS handshake, and the client's reconnect goes to another presenter.
      */
     boolean admit(Channel client) {
-        return admit(client, ClientAddress.of(client) instanceof InetSocketAddress remote ? remote.getAddress() : null);
+        return admit(client, addressOf(client), meters);
     }
 
     /**
@@ -65,18 +65,31 @@ public final class ClientConnections implements DrainTarget {
      * protocol balancer, the one its header named; null when it has none).
      */
     boolean admit(Channel client, InetAddress source) {
+        return admit(client, source, meters);
+    }
+
+    /**
+     * As {@link #admit(Channel)} for a client of another transport, counted in its {@code transport}
+     * meters. The source address is read once, here: a QUIC client that migrates later stays counted
+     * under the address it came from, once.
+     */
+    public boolean admit(Channel client, ClientMeters transport) {
+        return admit(client, addressOf(client), transport);
+    }
+
+    private boolean admit(Channel client, InetAddress source, ClientMeters transport) {
         if (active.incrementAndGet() > maxConnections) {
             active.decrementAndGet();
-            refuse(client, OVER_LIMIT);
+            refuse(client, OVER_LIMIT, transport);
             return false;
         }
         InetAddress address = maxPerAddress > 0 ? source : null;
         if (address != null && !admitFrom(address)) {
             active.decrementAndGet();
-            refuse(client, OVER_ADDRESS_LIMIT);
+            refuse(client, OVER_ADDRESS_LIMIT, transport);
             return false;
         }
-        meters.connectionOpened();
+        transport.connectionOpened();
         lastAdmittedNanos.set(System.nanoTime());
         clients.add(client);
         client.closeFuture().addListener(closed -> {
@@ -85,9 +98,19 @@ public final class ClientConnections implements DrainTarget {
             }
             active.decrementAndGet();
             String reason = client.attr(CLOSE_REASON).get();
-            meters.connectionClosed(reason == null ? CLIENT_CLOSED : reason);
+            transport.connectionClosed(reason == null ? CLIENT_CLOSED : reason);
         });
         return true;
+    }
+
+    /**
+     * Where {@code client} comes from: the end client a PROXY header named, else the socket's peer;
+     * a QUIC connection's remote address is its connection id, its socket address is the source.
+     */
+    private static InetAddress addressOf(Channel client) {
+        java.net.SocketAddress source = client instanceof io.netty.handler.codec.quic.QuicChannel quic
+                ? quic.remoteSocketAddress() : ClientAddress.of(client);
+        return source instanceof InetSocketAddress remote ? remote.getAddress() : null;
     }
 
     private boolean admitFrom(InetAddress address) {
@@ -103,7 +126,7 @@ public final class ClientConnections implements DrainTarget {
         return admitted[0];
     }
 
-    private void refuse(Channel client, String reason) {
+    private static void refuse(Channel client, String reason, ClientMeters meters) {
         meters.connectionClosed(reason);
         client.close();
     }
@@ -136,6 +159,12 @@ public final class ClientConnections implements DrainTarget {
     public void closeAll(String reason) {
         clients.forEach(client -> client.attr(CLOSE_REASON).setIfAbsent(reason));
         clients.close().awaitUninterruptibly();
+    }
+
+    /** Why {@code client} was closed on purpose, or {@value #CLIENT_CLOSED}. */
+    public static String closeReason(Channel client) {
+        String reason = client.attr(CLOSE_REASON).get();
+        return reason == null ? CLIENT_CLOSED : reason;
     }
 
     /** Closes {@code client}, counting {@code reason} unless an earlier reason was given. */

@@ -20,7 +20,13 @@ public final class ClientMeters {
     /** Load balancer health checks on a PROXY protocol listener ({@code kind=local|empty}); not clients. */
     public static final String PROXY_HEALTH_CHECKS = "presenter.proxy.health_checks";
 
+    /** Tag of the client's transport on every client-path counter: {@value #TCP} or {@value #QUIC}. */
+    public static final String TRANSPORT = "transport";
+    public static final String TCP = "tcp";
+    public static final String QUIC = "quic";
+
     private final MeterRegistry registry;
+    private final String transport;
     private final Counter opened;
     private final Counter wrongShardRetries;
     private final Counter bytesToStream;
@@ -28,30 +34,42 @@ public final class ClientMeters {
     private final Counter framesToStream;
     private final Counter framesToClient;
 
+    /** The meters of TCP (TLS) clients. */
     public ClientMeters(MeterRegistry registry) {
+        this(registry, TCP);
+    }
+
+    /** The meters of clients on {@code transport} ({@value #TCP}, {@value #QUIC}): same names, their own tag. */
+    public ClientMeters(MeterRegistry registry, String transport) {
         this.registry = registry;
+        this.transport = transport;
         opened = Counter.builder(CONNECTIONS_OPENED).description("client connections accepted")
-                .register(registry);
+                .tag(TRANSPORT, transport).register(registry);
         wrongShardRetries = Counter.builder(WRONG_SHARD_RETRIES)
                 .description("streams opened again after a wrong-shard, refused or going-away reset")
-                .register(registry);
-        bytesToStream = relayBytes(registry, "to_stream");
-        bytesToClient = relayBytes(registry, "to_client");
-        framesToStream = relayFrames(registry, "to_stream");
-        framesToClient = relayFrames(registry, "to_client");
+                .tag(TRANSPORT, transport).register(registry);
+        bytesToStream = relayBytes("to_stream");
+        bytesToClient = relayBytes("to_client");
+        framesToStream = relayFrames("to_stream");
+        framesToClient = relayFrames("to_client");
     }
 
     /** One per mux DATA frame: a client read becomes one frame, a frame from the chat server one client write. */
-    private static Counter relayFrames(MeterRegistry registry, String direction) {
-        return Counter.builder(RELAY_FRAMES).tag("direction", direction)
+    private Counter relayFrames(String direction) {
+        return Counter.builder(RELAY_FRAMES).tag("direction", direction).tag(TRANSPORT, transport)
                 .description("mux data frames relayed: client reads sent on streams, stream frames written to clients")
                 .register(registry);
     }
 
-    private static Counter relayBytes(MeterRegistry registry, String direction) {
-        return Counter.builder(RELAY_BYTES).baseUnit("bytes").tag("direction", direction)
+    private Counter relayBytes(String direction) {
+        return Counter.builder(RELAY_BYTES).baseUnit("bytes").tag("direction", direction).tag(TRANSPORT, transport)
                 .description("client bytes relayed after the auth packet, and chat-server bytes relayed back")
                 .register(registry);
+    }
+
+    /** {@value #TCP} or {@value #QUIC}. */
+    public String transport() {
+        return transport;
     }
 
     public MeterRegistry registry() {
@@ -63,7 +81,7 @@ public final class ClientMeters {
     }
 
     void connectionClosed(String reason) {
-        registry.counter(CONNECTIONS_CLOSED, "reason", reason).increment();
+        registry.counter(CONNECTIONS_CLOSED, "reason", reason, TRANSPORT, transport).increment();
     }
 
     void proxyHealthCheck(String kind) {
@@ -71,7 +89,7 @@ public final class ClientMeters {
     }
 
     void authRejected(String reason) {
-        registry.counter(AUTH_REJECTED, "reason", reason).increment();
+        registry.counter(AUTH_REJECTED, "reason", reason, TRANSPORT, transport).increment();
     }
 
     void wrongShardRetry() {

@@ -75,13 +75,15 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
 
     /**
      * @param authPacket the exact auth packet bytes, length prefix included; the relay owns them
+     * @param clientAddress where the client connected from (a QUIC stream's own address names no host)
      */
-    ClientRelay(Channel client, long coupleId, ByteBuf authPacket, StreamOpener opener, ClientMeters meters) {
+    ClientRelay(Channel client, java.net.SocketAddress clientAddress, long coupleId, ByteBuf authPacket,
+            StreamOpener opener, ClientMeters meters) {
         this.client = client;
         this.opener = opener;
         this.meters = meters;
         this.unanswered = authPacket;
-        this.request = StreamRequest.first(coupleId, ClientAddress.of(client));
+        this.request = StreamRequest.first(coupleId, clientAddress);
     }
 
     /** Opens the first stream and sends it the auth packet. */

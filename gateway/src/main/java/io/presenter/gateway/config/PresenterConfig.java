@@ -3,6 +3,7 @@ package io.presenter.gateway.config;
 import static io.presenter.gateway.config.PresenterSettings.*;
 
 import io.presenter.gateway.GatewaySettings;
+import io.presenter.gateway.quic.QuicSettings;
 import io.presenter.gateway.admin.AdminSettings;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.client.EdgeSettings;
@@ -37,7 +38,7 @@ import java.util.Map;
 public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
         Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, Duration firstRingTimeout,
         AdminSettings admin, DrainSettings drain, WeightSettings weight, URI instanceMetadataUrl,
-        BackendTlsFiles backendTls, FleetSettings fleet) {
+        BackendTlsFiles backendTls, FleetSettings fleet, QuicSettings quic) {
 
     /** This presenter's certificate and key for the mux links, and the CA chat servers' certificates chain to. */
     /** @param memberUriPrefix a chat server's certificate must name {@code <prefix><member id>}; empty: the CA alone */
@@ -62,6 +63,7 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
             GatewaySettings gateway = GatewaySettings.builder(id)
                     .listenAddress(new InetSocketAddress(v.get(LISTEN_ADDRESS), v.get(LISTEN_PORT)))
                     .backlog(v.get(LISTEN_BACKLOG))
+                    .tcpFastOpenQueue(v.get(LISTEN_TCP_FAST_OPEN))
                     .eventLoops(loops)
                     .maxConnections(v.get(MAX_CONNECTIONS))
                     .maxConnectionsPerAddress(v.get(MAX_CONNECTIONS_PER_IP))
@@ -104,7 +106,7 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     v.get(WEIGHT_REGION));
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
                     v.get(AUTH_ALLOWED_SKEW), zooKeeper, v.get(ZK_FIRST_RING_TIMEOUT), admin, drain, weight,
-                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v), fleet(v, weight));
+                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v), fleet(v, weight), quic(v, tls));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
@@ -132,6 +134,12 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
         return new FleetSettings(v.get(FLEET_LOAD_THRESHOLD), v.get(FLEET_NODE_REFRESH_INTERVAL),
                 v.get(FLEET_READY_REACHABLE_FRACTION), v.get(FLEET_RECORD_GRACE), v.get(FLEET_LEADERLESS_DRAIN_AFTER))
                 .checkedAgainst(weight.ttl());
+    }
+
+    private static QuicSettings quic(ConfigValues v, TlsSettings tls) {
+        return new QuicSettings(v.get(QUIC_ENABLED), v.get(QUIC_PORT), v.get(QUIC_EARLY_DATA),
+                QuicSettings.Retry.fromConfig(v.get(QUIC_RETRY)), v.get(QUIC_RETRY_ABOVE_HANDSHAKES),
+                v.get(QUIC_STREAM_WINDOW), v.get(QUIC_CONNECTION_WINDOW), tls.certificates().get(0));
     }
 
     private static BackendTlsFiles backendTls(ConfigValues v) {

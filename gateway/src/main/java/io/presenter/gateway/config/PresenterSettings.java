@@ -14,6 +14,7 @@ import io.presenter.gateway.client.EdgeSettings;
 import io.presenter.gateway.client.ProxyProtocol;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.fleet.FleetSettings;
+import io.presenter.gateway.quic.QuicSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -42,6 +43,10 @@ public final class PresenterSettings {
             "Client TLS port (0 picks a free one).");
     public static final Setting<Integer> LISTEN_BACKLOG = integer("listen.backlog", 4096, 1, 1 << 20,
             "Accept queue length (SO_BACKLOG). The kernel silently caps it at net.core.somaxconn: raise both.");
+    public static final Setting<Integer> LISTEN_TCP_FAST_OPEN = integer("listen.tcp-fast-open",
+            GatewaySettings.DEFAULT_TCP_FAST_OPEN_QUEUE, 0, 1 << 20,
+            "TCP Fast Open queue of the client listener (epoll only); 0 disables TFO. The kernel must allow "
+                    + "server TFO too: net.ipv4.tcp_fastopen = 3 (deploy/sysctl).");
     public static final Setting<Integer> EVENT_LOOPS = integer("listen.event-loops", 0, 0, 1024,
             "Event loop threads shared by clients and chat-server connections; 0 means one per core.");
     public static final Setting<ProxyProtocol> LISTEN_PROXY_PROTOCOL = Setting.custom("listen.proxy-protocol",
@@ -50,6 +55,26 @@ public final class PresenterSettings {
                     + "a network load balancer such as AWS NLB with proxy protocol v2 on). required: a connection "
                     + "without one is refused. optional lets any client that reaches the port directly claim any "
                     + "address: only while moving clients onto the balancer.");
+
+    public static final Setting<Boolean> QUIC_ENABLED = bool("quic.enabled", false,
+            "Also listen for QUIC (UDP), ALPN presenter/1: one bidirectional stream carries one client session "
+                    + "(README, QUIC transport). Uses the first of tls.certificates.");
+    public static final Setting<Integer> QUIC_PORT = integer("quic.port", QuicSettings.SAME_AS_TCP, -1, 65_535,
+            "UDP port of the QUIC listener; -1: the same number as listen.port; 0 picks a free one.");
+    public static final Setting<Boolean> QUIC_EARLY_DATA = bool("quic.early-data", true,
+            "Accept 0-RTT from returning clients: only the auth packet is processed before the handshake ends.");
+    public static final Setting<String> QUIC_RETRY = string("quic.retry", QuicSettings.Retry.UNDER_LOAD.configValue(),
+            "Address validation with a Retry round trip: always, never, or under-load (while more than "
+                    + "quic.retry-above-handshakes handshakes are in flight, e.g. a flood of spoofed Initials).");
+    public static final Setting<Integer> QUIC_RETRY_ABOVE_HANDSHAKES = integer("quic.retry-above-handshakes",
+            QuicSettings.DEFAULT_RETRY_ABOVE_HANDSHAKES, 0, Integer.MAX_VALUE,
+            "Handshakes in flight above which quic.retry: under-load demands a Retry.");
+    public static final Setting<Integer> QUIC_STREAM_WINDOW = integer("quic.stream-window-bytes",
+            (int) QuicSettings.DEFAULT_STREAM_WINDOW_BYTES, 1024, 1 << 30,
+            "Flow-control window of a client's session stream (QUIC bytes in flight per direction).");
+    public static final Setting<Integer> QUIC_CONNECTION_WINDOW = integer("quic.connection-window-bytes",
+            (int) QuicSettings.DEFAULT_CONNECTION_WINDOW_BYTES, 1024, 1 << 30,
+            "Flow-control window of a whole QUIC connection; at least quic.stream-window-bytes.");
 
     public static final Setting<Integer> MAX_CONNECTIONS = integer("limits.max-connections",
             GatewaySettings.DEFAULT_MAX_CONNECTIONS, 1, Integer.MAX_VALUE,
@@ -271,7 +296,9 @@ public final class PresenterSettings {
 
     /** Every setting, in file order. */
     public static final List<Setting<?>> ALL = List.of(ID,
-            LISTEN_ADDRESS, LISTEN_PORT, LISTEN_BACKLOG, EVENT_LOOPS, LISTEN_PROXY_PROTOCOL,
+            LISTEN_ADDRESS, LISTEN_PORT, LISTEN_BACKLOG, LISTEN_TCP_FAST_OPEN, EVENT_LOOPS, LISTEN_PROXY_PROTOCOL,
+            QUIC_ENABLED, QUIC_PORT, QUIC_EARLY_DATA, QUIC_RETRY, QUIC_RETRY_ABOVE_HANDSHAKES, QUIC_STREAM_WINDOW,
+            QUIC_CONNECTION_WINDOW,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, AUTH_TIMEOUT, MAX_AUTH_PACKET_BYTES, IDLE_TIMEOUT,
             MAX_HANDSHAKE_RATE, MAX_CONNECTION_RATE_PER_IP, MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_JITTER,
             TLS_CERTIFICATES, TLS_PROTOCOLS, TLS_HANDSHAKE_TIMEOUT, TLS_ENGINE, TLS_TICKET_KEY_FILE,

@@ -123,6 +123,11 @@ public final class PresenterDaemon implements AutoCloseable {
                 : "mux links to chat servers use mutual TLS");
         server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
         started.push(server);
+        if (config.quic().enabled()) {
+            server.startQuic(config.quic());
+        } else {
+            log.info("QUIC off (quic.enabled: false)");
+        }
 
         // One readiness answers both /ready and this presenter's fleet node, so they never disagree.
         readiness = new PresenterReadiness(server::listening,

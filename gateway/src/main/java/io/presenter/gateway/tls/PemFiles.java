@@ -17,12 +17,12 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /** Reads certificate chains and unencrypted private keys from PEM files, with clear errors. */
-final class PemFiles {
+public final class PemFiles {
 
     private PemFiles() {}
 
     /** The certificates of a PEM chain file, leaf first. */
-    static X509Certificate[] readChain(Path file) throws IOException {
+    public static X509Certificate[] readChain(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             Collection<? extends java.security.cert.Certificate> certs =
                     CertificateFactory.getInstance("X.509").generateCertificates(in);
@@ -36,7 +36,7 @@ final class PemFiles {
     }
 
     /** A PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 ({@code EC PRIVATE KEY}) key. */
-    static PrivateKey readPrivateKey(Path file) throws IOException {
+    public static PrivateKey readPrivateKey(Path file) throws IOException {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
                 PEMParser parser = new PEMParser(reader)) {
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();

@@ -19,6 +19,7 @@ import io.presenter.protocol.wire.ClientPacket;
 import io.presenter.protocol.wire.Delivery;
 import io.presenter.protocol.wire.SendMessage;
 import io.presenter.testing.Await;
+import io.presenter.loadtest.quic.QuicClientEndpoint;
 import io.presenter.testing.TestTls;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -70,6 +71,10 @@ final class ChatFleet implements AutoCloseable {
     private volatile InetSocketAddress target;
     private volatile boolean reconnect = true;
     private volatile boolean closing;
+    /** QUIC clients (issue 19): which members dial QUIC, through which endpoint, to which address. */
+    private volatile QuicClientEndpoint quic;
+    private volatile InetSocketAddress quicTarget;
+    private volatile java.util.function.Predicate<Member> dialsQuic = member -> false;
 
     ChatFleet(PresenterCluster cluster, InetSocketAddress target) throws Exception {
         this.cluster = cluster;
@@ -110,6 +115,16 @@ final class ChatFleet implements AutoCloseable {
         return couples;
     }
 
+    /**
+     * From now on the members {@code which} selects connect over QUIC to {@code target} through
+     * {@code endpoint}, the others over TLS as before: both kinds can share a couple.
+     */
+    void quic(QuicClientEndpoint endpoint, InetSocketAddress target, java.util.function.Predicate<Member> which) {
+        quic = endpoint;
+        quicTarget = target;
+        dialsQuic = which;
+    }
+
     /** Where clients connect from now on (reconnects included). */
     void target(InetSocketAddress presenter) {
         target = presenter;
@@ -122,7 +137,9 @@ final class ChatFleet implements AutoCloseable {
     void awaitAuthenticated(Collection<Couple> which, Duration timeout) {
         Await.until(timeout, () -> which.stream().allMatch(Couple::online),
                 () -> which.stream().filter(c -> !c.online()).count() + " of " + which.size()
-                        + " couples not both online; violations " + violations);
+                        + " couples not both online, e.g. " + which.stream().flatMap(c -> List.of(c.sides).stream())
+                                .filter(m -> !m.online()).limit(3).map(m -> m + ": " + m.history())
+                                .collect(Collectors.joining("; ")) + "; violations " + violations);
     }
 
     /**
@@ -177,7 +194,7 @@ final class ChatFleet implements AutoCloseable {
             for (Member member : couple.sides) {
                 Channel channel = member.channel;
                 if (channel != null) {
-                    channel.close();
+                    (channel.parent() != null ? channel.parent() : channel).close();  // a QUIC stream's connection
                 }
             }
         }
@@ -287,6 +304,22 @@ final class ChatFleet implements AutoCloseable {
                 return;
             }
             connects.incrementAndGet();
+            if (quic != null && dialsQuic.test(this)) {
+                quic.open(quicTarget, new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel stream) {
+                        stream.pipeline().addLast(
+                                new ClientPacketFrameDecoder(ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH),
+                                new ClientPacketCodec(), new Handler());
+                    }
+                }).whenComplete((session, failed) -> {
+                    if (failed != null) {
+                        record("QUIC connect failed: " + failed);
+                        disconnected();
+                    }
+                });
+                return;
+            }
             InetSocketAddress server = target;
             new Bootstrap().group(loops).channel(NioSocketChannel.class)
                     .handler(new ChannelInitializer<SocketChannel>() {

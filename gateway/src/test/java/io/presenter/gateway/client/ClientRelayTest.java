@@ -91,7 +91,7 @@ class ClientRelayTest {
         assertThat(opener.opens()).hasSize(2);
         assertThat(opener.opens().get(1).request()).isEqualTo(
                 new StreamRequest(COUPLE, null, 1, "chat-2", 42));
-        assertThat(registry.counter(ClientMeters.WRONG_SHARD_RETRIES).count()).isEqualTo(1);
+        assertThat(registry.get(ClientMeters.WRONG_SHARD_RETRIES).counter().count()).isEqualTo(1);
         assertThat(client.isOpen()).isTrue();
 
         FakeMuxStream second = opener.succeed();
@@ -114,7 +114,7 @@ class ClientRelayTest {
         assertThat(opener.opens()).hasSize(1 + MAX_RETRIES);
         assertThat(client.isOpen()).isFalse();
         assertThat(closedFor("reset_wrong_shard")).isEqualTo(1);
-        assertThat(registry.counter(ClientMeters.WRONG_SHARD_RETRIES).count()).isEqualTo(MAX_RETRIES);
+        assertThat(registry.get(ClientMeters.WRONG_SHARD_RETRIES).counter().count()).isEqualTo(MAX_RETRIES);
     }
 
     @Test
@@ -212,7 +212,7 @@ class ClientRelayTest {
     }
 
     private double closedFor(String reason) {
-        return registry.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", reason).count();
+        return registry.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", reason, ClientMeters.TRANSPORT, ClientMeters.TCP).count();
     }
 
     private static byte[] bytes(String text) {

@@ -81,6 +81,8 @@ class PresenterCommandTest {
                      TestTls.server(), auth -> AuthStatus.OK, new SimpleMeterRegistry())) {
             int clientPort = freePort();
             Process presenter = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    // The daemon's own logging config: the test classpath also holds the load harness's quiet one.
+                    "-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml").toAbsolutePath(),
                     "-cp", System.getProperty("java.class.path"), PresenterCommand.class.getName(), "run",
                     "--set", "listen.address=127.0.0.1", "--set", "listen.port=" + clientPort,
                     "--set", "admin.port=" + adminPort, "--set", "drain.quiet-period=500ms",

@@ -1,0 +1,131 @@
+package io.presenter.loadtest.quic;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A UDP relay on loopback in front of a server, working like a NAT: each client source address
+ * gets its own upstream socket (its "public" port). It can add a one-way delay each way (so a
+ * round trip costs {@code 2 x delay}, as {@code tc netem} would on a path) and can
+ * {@linkplain #rebind() rebind}: every client's upstream socket is replaced by a new one on a new
+ * port, which the server sees as the client's address changing mid-connection (NAT rebinding, a
+ * phone changing network). Everything runs on one event loop; mappings are capped.
+ */
+public final class UdpRelay implements AutoCloseable {
+
+    /** Client addresses mapped at most; further clients are dropped (the relay is a test tool, bounded anyway). */
+    public static final int MAX_MAPPINGS = 20_000;
+
+    private final EventLoop loop;
+    private final InetSocketAddress upstream;
+    private final long delayNanos;
+    private final Channel front;
+    /** Client address to its upstream socket, bound or binding (a bind may not block the loop). */
+    private final Map<InetSocketAddress, ChannelFuture> mappings = new HashMap<>();
+
+    public UdpRelay(EventLoopGroup group, InetSocketAddress upstream, Duration oneWayDelay) throws InterruptedException {
+        this.loop = group.next();
+        this.upstream = upstream;
+        this.delayNanos = oneWayDelay.toNanos();
+        front = new Bootstrap().group(loop).channel(NioDatagramChannel.class)
+                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                        fromClient(packet);
+                    }
+                })
+                .bind(new InetSocketAddress(upstream.getAddress(), 0)).sync().channel();
+    }
+
+    /** Where clients send: the relay's front port. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) front.localAddress();
+    }
+
+    private void fromClient(DatagramPacket packet) {
+        InetSocketAddress client = packet.sender();
+        ChannelFuture out = mappings.get(client);
+        if (out == null) {
+            if (mappings.size() >= MAX_MAPPINGS) {
+                return;
+            }
+            out = newUpstream(client);
+            mappings.put(client, out);
+        }
+        DatagramPacket copy = new DatagramPacket(packet.content().retain(), upstream);
+        ChannelFuture via = out;
+        if (via.isDone()) {
+            forward(via.channel(), copy);
+        } else {
+            via.addListener(bound -> forward(via.channel(), copy));  // in order: listeners run in turn
+        }
+    }
+
+    private ChannelFuture newUpstream(InetSocketAddress client) {
+        return new Bootstrap().group(loop).channel(NioDatagramChannel.class)
+                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                        forward(front, new DatagramPacket(packet.content().retain(), client));
+                    }
+                })
+                .bind(new InetSocketAddress(upstream.getAddress(), 0));
+    }
+
+    private void forward(Channel via, DatagramPacket packet) {
+        if (delayNanos == 0) {
+            via.writeAndFlush(packet, via.voidPromise());
+        } else {
+            loop.schedule(() -> {
+                via.writeAndFlush(packet, via.voidPromise());
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Moves every client to a new upstream port now. The old sockets stay open a second to pass on
+     * what the server already sent to the old address, then close.
+     */
+    public void rebind() {
+        loop.submit(() -> {
+            List<Channel> old = new ArrayList<>();
+            for (Map.Entry<InetSocketAddress, ChannelFuture> mapping : mappings.entrySet()) {
+                old.add(mapping.getValue().channel());
+                mapping.setValue(newUpstream(mapping.getKey()));
+            }
+            loop.schedule(() -> old.forEach(Channel::close), 1, TimeUnit.SECONDS);
+        }).syncUninterruptibly();
+    }
+
+    /** The upstream (server-facing) port each client has now. */
+    public Map<InetSocketAddress, Integer> upstreamPorts() {
+        return loop.submit(() -> {
+            Map<InetSocketAddress, Integer> ports = new HashMap<>();
+            mappings.forEach((client, out) -> ports.put(client, ((InetSocketAddress) out.channel().localAddress()).getPort()));
+            return ports;
+        }).syncUninterruptibly().getNow();
+    }
+
+    @Override
+    public void close() {
+        loop.submit(() -> {
+            mappings.values().forEach(out -> out.channel().close());
+            mappings.clear();
+            front.close();
+        }).syncUninterruptibly();
+    }
+}

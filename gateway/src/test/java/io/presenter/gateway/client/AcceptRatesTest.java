@@ -100,7 +100,7 @@ class AcceptRatesTest {
     }
 
     private double closed(String reason) {
-        return registry.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", reason).count();
+        return registry.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", reason, ClientMeters.TRANSPORT, ClientMeters.TCP).count();
     }
 
     private static InetAddress address(String ip) throws UnknownHostException {

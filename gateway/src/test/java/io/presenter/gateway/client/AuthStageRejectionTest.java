@@ -86,7 +86,7 @@ class AuthStageRejectionTest {
 
         assertThat(client.isOpen()).isFalse();
         assertThat((Object) client.readOutbound()).isNull();
-        assertThat(registry.counter(ClientMeters.AUTH_REJECTED, "reason", "not_auth").count()).isEqualTo(1);
+        assertThat(registry.counter(ClientMeters.AUTH_REJECTED, "reason", "not_auth", ClientMeters.TRANSPORT, ClientMeters.TCP).count()).isEqualTo(1);
     }
 
     private void assertToldAndClosed(AuthToken token, AuthStatus status, String reason) {
@@ -105,7 +105,7 @@ class AuthStageRejectionTest {
         assertThat((Object) client.readOutbound()).as("one packet, then the close").isNull();
         assertThat(client.isOpen()).isFalse();
         assertThat(opener.opens()).as("no stream for a refused token").isEmpty();
-        assertThat(registry.counter(ClientMeters.AUTH_REJECTED, "reason", reason).count()).isEqualTo(1);
-        assertThat(registry.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", reason).count()).isEqualTo(1);
+        assertThat(registry.counter(ClientMeters.AUTH_REJECTED, "reason", reason, ClientMeters.TRANSPORT, ClientMeters.TCP).count()).isEqualTo(1);
+        assertThat(registry.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", reason, ClientMeters.TRANSPORT, ClientMeters.TCP).count()).isEqualTo(1);
     }
 }

@@ -60,7 +60,7 @@ class MaxConnectionAgeTest {
         advance(client, Duration.ofMillis(1));
 
         assertThat(client.isOpen()).isFalse();
-        assertThat(registry.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", MaxConnectionAgeHandler.REASON).count())
+        assertThat(registry.counter(ClientMeters.CONNECTIONS_CLOSED, "reason", MaxConnectionAgeHandler.REASON, ClientMeters.TRANSPORT, ClientMeters.TCP).count())
                 .isEqualTo(1);
     }
 

@@ -15,7 +15,8 @@ import io.presenter.protocol.auth.TokenVerifier;
  */
 public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
-    private final ClientLimits limits;
+    /** Read once per connection: a reload changes the limits of connections accepted after it. */
+    private volatile ClientLimits limits;
     private final ClientConnections connections;
     private final ServerTls tls;
     private final TlsMeters tlsMeters;
@@ -38,8 +39,14 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         this.meters = meters;
     }
 
+    /** Limits for the connections accepted from now on (a reload); open ones keep theirs. */
+    public void limits(ClientLimits next) {
+        limits = next;
+    }
+
     @Override
     protected void initChannel(SocketChannel client) {
+        ClientLimits limits = this.limits;
         if (!connections.admit(client)) {
             return;
         }

@@ -6,6 +6,7 @@ import io.presenter.gateway.GatewaySettings;
 import io.presenter.gateway.admin.AdminSettings;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.drain.DrainSettings;
+import io.presenter.gateway.handover.HandoverSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.weight.RecordType;
 import io.presenter.gateway.weight.WeightSettings;
@@ -28,11 +29,13 @@ import java.util.Map;
  * @param weight Route53 weight publishing; its addresses may still be {@code [instance-metadata]},
  *     which the daemon resolves at start from {@code instanceMetadataUrl}
  * @param backendTls mutual TLS files of the mux links, or null for plaintext
+ * @param reloadWatchInterval how often watched files are compared for changes; zero: not watched
+ * @param handover the listener handover to a successor process
  */
 public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
         Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, Duration firstRingTimeout,
         AdminSettings admin, DrainSettings drain, WeightSettings weight, URI instanceMetadataUrl,
-        BackendTlsFiles backendTls) {
+        BackendTlsFiles backendTls, Duration reloadWatchInterval, HandoverSettings handover) {
 
     /** This presenter's certificate and key for the mux links, and the CA chat servers' certificates chain to. */
     public record BackendTlsFiles(Path certificate, Path key, Path ca) {}
@@ -85,7 +88,8 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     v.get(WEIGHT_REGION));
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
                     v.get(AUTH_ALLOWED_SKEW), zooKeeper, v.get(ZK_FIRST_RING_TIMEOUT), admin, drain, weight,
-                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v));
+                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v), v.get(RELOAD_WATCH_INTERVAL),
+                    new HandoverSettings(v.get(HANDOVER_SOCKET), v.get(HANDOVER_DRAIN_WINDOW)));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }

@@ -55,7 +55,7 @@ public final class TicketKeyRotation implements AutoCloseable {
     }
 
     private final Path file;
-    private final Consumer<TicketKeys> installer;
+    private Consumer<TicketKeys> installer;
     private final Counter changed;
     private final Counter unchanged;
     private final Counter failed;
@@ -130,6 +130,18 @@ public final class TicketKeyRotation implements AutoCloseable {
         }
         long millis = interval.toMillis();
         schedule = executor.scheduleWithFixedDelay(this::reload, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Installs the keys in use into {@code next}, a context a reload swapped in, and rotates that
+     * one from now on; {@code publish} (making {@code next} the context new handshakes use) runs
+     * under the same lock, so no rotation falls between the two and the new context never serves
+     * with other keys than the old one.
+     */
+    synchronized void moveTo(OpenSslSessionContext next, Runnable publish) {
+        current.installInto(next);
+        installer = k -> k.installInto(next);
+        publish.run();
     }
 
     /** The keys in use (for status pages: count and fingerprint only). */

@@ -81,8 +81,13 @@ public final class PresenterServer implements AutoCloseable {
             if (!"epoll".equals(transport.name())) {
                 throw new IllegalStateException("a handed-over listener needs the epoll transport, not " + transport);
             }
-            listener = bootstrap.channelFactory(() -> new EpollServerSocketChannel(adoptedListenerFd)).register()
-                    .sync().channel();
+            // It is active from the start: accepting must wait until the ServerBootstrap has put its
+            // acceptor in the pipeline (a task queued on the listener's loop at registration), or a
+            // child accepted before that would be dropped unregistered. A task queued after it
+            // turns reading on.
+            listener = bootstrap.channelFactory(() -> new EpollServerSocketChannel(adoptedListenerFd))
+                    .option(ChannelOption.AUTO_READ, false).register().sync().channel();
+            listener.eventLoop().submit(() -> listener.config().setAutoRead(true)).sync();
         }
         address = (InetSocketAddress) listener.localAddress();
         directory.addListener(warmUp);

@@ -111,10 +111,9 @@ public final class DrainController {
         spreadPerSecond = Math.max(active, 1) / Math.max(window.toNanos() / 1e9, 1e-3);
         log.info("drain after handover: {} clients, closed over {} ({} per second)", active, window,
                 String.format(java.util.Locale.ROOT, "%.3f", spreadPerSecond));
-        scheduler.execute(() -> {
-            enter(DrainPhase.CLOSING);
-            ticks = scheduler.scheduleWithFixedDelay(this::tick, 0, TICK.toNanos(), TimeUnit.NANOSECONDS);
-        });
+        enter(DrainPhase.CLOSING);  // at once: not ready, no second handover, from this call on
+        scheduler.execute(() ->
+                ticks = scheduler.scheduleWithFixedDelay(this::tick, 0, TICK.toNanos(), TimeUnit.NANOSECONDS));
         return status();
     }
 

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -127,11 +126,11 @@ class HandoverSocketTest {
     /** Counts and closes every accepted connection; without a channel class, for an adopted listener. */
     private static ServerBootstrap acceptor(EventLoopGroup loops, AtomicInteger accepted) {
         return new ServerBootstrap().group(loops, loops)
-                .childHandler(new ChannelInboundHandlerAdapter() {
+                .childHandler(new ChannelInitializer<Channel>() {
                     @Override
-                    public void channelActive(ChannelHandlerContext ctx) {
+                    protected void initChannel(Channel child) {
                         accepted.incrementAndGet();
-                        ctx.close();
+                        child.close();
                     }
                 });
     }

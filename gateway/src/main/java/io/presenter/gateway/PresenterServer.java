@@ -6,6 +6,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.EventExecutor;
 import io.presenter.gateway.backend.BackendPool;
 import io.presenter.gateway.backend.BackendTls;
@@ -48,7 +50,10 @@ public final class PresenterServer implements AutoCloseable {
     private final BackendPool backends;
     private final ClientConnections connections;
     private final int connectionsPerLoop;
+    private final ClientChannelInitializer clients;
     private final Channel listener;
+    /** Kept: a listener closed by {@link #stopAccepting} no longer tells its address. */
+    private final InetSocketAddress address;
     private final RingListener warmUp = this::connectAll;
     private final Transport transport;
     private final MeterRegistry registry;
@@ -57,7 +62,8 @@ public final class PresenterServer implements AutoCloseable {
     private volatile QuicListener quic;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
-            TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry) throws InterruptedException {
+            TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry, int adoptedListenerFd)
+            throws InterruptedException {
         this.directory = directory;
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
@@ -77,21 +83,36 @@ public final class PresenterServer implements AutoCloseable {
         sessions = new ClientSessions(settings.clientLimits(), connections, verifier, router);
         acceptor = transport.newGroup(1);
         loops = transport.newGroup(settings.eventLoops());
-        ClientChannelInitializer clients = new ClientChannelInitializer(settings.clientLimits(), settings.edge(),
+        clients = new ClientChannelInitializer(settings.clientLimits(), settings.edge(),
                 connections, tls, new TlsMeters(registry), verifier, router, meters);
         ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, loops)
-                .channel(transport.serverChannelClass())
-                .option(ChannelOption.SO_BACKLOG, settings.backlog());
-        if (settings.tcpFastOpenQueue() > 0 && "epoll".equals(transport.name())) {
-            // TFO: a returning client's first flight (its TLS ClientHello) rides in the SYN; the
-            // kernel must allow it too (net.ipv4.tcp_fastopen bit 2, deploy/sysctl).
-            bootstrap.option(EpollChannelOption.TCP_FASTOPEN, settings.tcpFastOpenQueue());
-        }
-        listener = bootstrap
+                .option(ChannelOption.SO_BACKLOG, settings.backlog())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .handler(clients.acceptGate())
-                .childHandler(clients)
-                .bind(settings.listenAddress()).sync().channel();
+                .childHandler(clients);
+        if (adoptedListenerFd < 0) {
+            if (settings.tcpFastOpenQueue() > 0 && "epoll".equals(transport.name())) {
+                // TFO: a returning client's first flight (its TLS ClientHello) rides in the SYN; the
+                // kernel must allow it too (net.ipv4.tcp_fastopen bit 2, deploy/sysctl).
+                bootstrap.option(EpollChannelOption.TCP_FASTOPEN, settings.tcpFastOpenQueue());
+            }
+            listener = bootstrap.channel(transport.serverChannelClass()).bind(settings.listenAddress()).sync().channel();
+        } else {
+            // A listener handed over by the process before this one: already bound and listening
+            // (with the socket options its first owner set), with connections maybe queued;
+            // registering it starts accepting them.
+            if (!"epoll".equals(transport.name())) {
+                throw new IllegalStateException("a handed-over listener needs the epoll transport, not " + transport);
+            }
+            // It is active from the start: accepting must wait until the ServerBootstrap has put its
+            // acceptor in the pipeline (a task queued on the listener's loop at registration), or a
+            // child accepted before that would be dropped unregistered. A task queued after it
+            // turns reading on.
+            listener = bootstrap.channelFactory(() -> new EpollServerSocketChannel(adoptedListenerFd))
+                    .option(ChannelOption.AUTO_READ, false).register().sync().channel();
+            listener.eventLoop().submit(() -> listener.config().setAutoRead(true)).sync();
+        }
+        address = (InetSocketAddress) listener.localAddress();
         directory.addListener(warmUp);
         connectAll(directory.ring());
         log.info("presenter {} listening on {} ({} transport, {} event loops, {} connection(s) per chat server per loop)",
@@ -129,7 +150,7 @@ public final class PresenterServer implements AutoCloseable {
      */
     public static PresenterServer start(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
             TokenVerifier verifier, MeterRegistry registry) throws InterruptedException {
-        return new PresenterServer(settings, tls, directory, verifier, BackendTls.PLAINTEXT, registry);
+        return new PresenterServer(settings, tls, directory, verifier, BackendTls.PLAINTEXT, registry, -1);
     }
 
     /**
@@ -138,7 +159,38 @@ public final class PresenterServer implements AutoCloseable {
      */
     public static PresenterServer start(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
             TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry) throws InterruptedException {
-        return new PresenterServer(settings, tls, directory, verifier, backendTls, registry);
+        return new PresenterServer(settings, tls, directory, verifier, backendTls, registry, -1);
+    }
+
+    /**
+     * As {@link #start(GatewaySettings, ServerTls, ShardDirectory, TokenVerifier, BackendTls, MeterRegistry)},
+     * accepting on {@code listenerFd}, a listening socket handed over by the presenter process this
+     * one replaces, instead of binding {@code settings.listenAddress()}. Needs the epoll transport.
+     */
+    public static PresenterServer adopt(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
+            TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry, int listenerFd)
+            throws InterruptedException {
+        return new PresenterServer(settings, tls, directory, verifier, backendTls, registry, listenerFd);
+    }
+
+    /** The client listener's descriptor, to hand it to a successor; null on a transport other than epoll. */
+    public FileDescriptor listenerFd() {
+        return listener instanceof EpollServerSocketChannel epoll ? epoll.fd() : null;
+    }
+
+    /** The event loops of the listener (epoll or NIO, as the transport). */
+    public EventLoopGroup acceptorGroup() {
+        return acceptor;
+    }
+
+    /**
+     * Stops accepting clients by closing this process's descriptor of the listener; clients already
+     * here stay. After a handover the successor holds the same socket, so it stays open and nothing
+     * in its accept queue is reset.
+     */
+    public void stopAccepting() {
+        listener.close().syncUninterruptibly();
+        log.info("stopped accepting on {}", address);
     }
 
     /**
@@ -161,7 +213,7 @@ public final class PresenterServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return (InetSocketAddress) listener.localAddress();
+        return address;
     }
 
     /** Whether the client listener is bound and open. */
@@ -181,6 +233,15 @@ public final class PresenterServer implements AutoCloseable {
     /** The ring this presenter routes on. */
     public ShardDirectory directory() {
         return directory;
+    }
+
+    /**
+     * Applies the settings a reload may change to connections accepted from now on: the connection
+     * limits, the auth deadline and size cap, the idle timeout. Open connections keep theirs.
+     */
+    public void applyLive(GatewaySettings settings) {
+        connections.limits(settings.maxConnections(), settings.maxConnectionsPerAddress());
+        clients.limits(settings.clientLimits());
     }
 
     /** Stops accepting, closes every client and backend connection at once: the end of a drain, or a hard stop. */

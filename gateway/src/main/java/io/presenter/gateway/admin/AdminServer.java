@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.presenter.gateway.drain.DrainController;
+import io.presenter.gateway.reload.ConfigReloader;
+import io.presenter.gateway.reload.ReloadOutcome;
 import io.presenter.protocol.process.AdminHttp;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,6 +27,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /drain}: the drain status as JSON; {@code POST /drain} starts the drain and
  *       answers 202 with it. With a token configured, {@code POST /drain} needs
  *       {@code Authorization: Bearer <token>}.</li>
+ *   <li>{@code POST /reload}, {@code GET /reload}: see {@link #serveReload}.</li>
  * </ul>
  */
 public final class AdminServer implements AutoCloseable {
@@ -33,10 +36,12 @@ public final class AdminServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final String token;
 
-    private AdminServer(HttpServer server, ExecutorService executor) {
+    private AdminServer(HttpServer server, ExecutorService executor, String token) {
         this.server = server;
         this.executor = executor;
+        this.token = token;
     }
 
     /**
@@ -74,7 +79,32 @@ public final class AdminServer implements AutoCloseable {
         });
         server.setExecutor(executor);
         server.start();
-        return new AdminServer(server, executor);
+        return new AdminServer(server, executor, drainToken);
+    }
+
+    /**
+     * Serves {@code /reload}: {@code POST} reloads (with the credential {@code POST /drain} needs)
+     * and answers the outcome as JSON, 200 when applied or unchanged, 422 when rejected (the
+     * running config stays); {@code GET} answers the latest outcome.
+     */
+    public void serveReload(ConfigReloader reloader) {
+        server.createContext("/reload", exchange -> {
+            if ("POST".equals(exchange.getRequestMethod())) {
+                if (!authorized(exchange, token)) {
+                    log.warn("POST /reload from {} refused: bad or missing credential", exchange.getRemoteAddress());
+                    AdminHttp.respond(exchange, "POST", 401, "text/plain", "bearer token required\n");
+                    return;
+                }
+                log.info("POST /reload from {}", exchange.getRemoteAddress());
+                ReloadOutcome outcome = reloader.reload("admin");
+                AdminHttp.respond(exchange, "POST", outcome.rejected() ? 422 : 200, "application/json",
+                        outcome.toJson() + "\n");
+            } else {
+                ReloadOutcome last = reloader.last();
+                AdminHttp.respond(exchange, "GET", 200, "application/json",
+                        (last == null ? "{\"result\":\"none\"}" : last.toJson()) + "\n");
+            }
+        });
     }
 
     private static boolean authorized(HttpExchange exchange, String token) {

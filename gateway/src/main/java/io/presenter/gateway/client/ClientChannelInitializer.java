@@ -30,7 +30,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
-    private final ClientLimits limits;
+    /** Read once per connection: a reload changes the limits of connections accepted after it. */
+    private volatile ClientLimits limits;
     private final EdgeSettings edge;
     private final ClientConnections connections;
     private final AcceptRates acceptRates;
@@ -59,6 +60,16 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         this.verifier = verifier;
         this.opener = opener;
         this.meters = meters;
+    }
+
+    /** Limits for the connections accepted from now on (a reload); open ones keep theirs. */
+    public void limits(ClientLimits next) {
+        limits = next;
+    }
+
+    /** Limits for the connections accepted from now on (a reload); open ones keep theirs. */
+    public void limits(ClientLimits next) {
+        limits = next;
     }
 
     @Override
@@ -91,6 +102,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         if (!connections.admit(client, source)) {
             return;
         }
+        ClientLimits limits = this.limits;
         ChannelPipeline pipeline = client.pipeline();
         if (!limits.idleTimeout().isZero()) {
             pipeline.addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(limits.idleTimeout()));

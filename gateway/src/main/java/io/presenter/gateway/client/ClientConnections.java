@@ -31,8 +31,8 @@ public final class ClientConnections implements DrainTarget {
 
     private static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf(ClientConnections.class, "closeReason");
 
-    private final int maxConnections;
-    private final int maxPerAddress;
+    private volatile int maxConnections;
+    private volatile int maxPerAddress;
     private final ClientMeters meters;
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong lastAdmittedNanos = new AtomicLong(System.nanoTime());
@@ -129,6 +129,15 @@ public final class ClientConnections implements DrainTarget {
     private static void refuse(Channel client, String reason, ClientMeters meters) {
         meters.connectionClosed(reason);
         client.close();
+    }
+
+    /**
+     * New limits, from the next admission on (a reload). Connections already admitted stay, even
+     * above a lowered limit: a reload never closes a client.
+     */
+    public void limits(int maxConnections, int maxPerAddress) {
+        this.maxConnections = maxConnections;
+        this.maxPerAddress = maxPerAddress;
     }
 
     @Override

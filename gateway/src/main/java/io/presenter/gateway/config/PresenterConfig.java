@@ -9,6 +9,7 @@ import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.client.EdgeSettings;
 import io.presenter.gateway.drain.DrainSettings;
 import io.presenter.gateway.fleet.FleetSettings;
+import io.presenter.gateway.handover.HandoverSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.weight.RecordType;
 import io.presenter.gateway.weight.WeightSettings;
@@ -34,11 +35,14 @@ import java.util.Map;
  *     which the daemon resolves at start from {@code instanceMetadataUrl}
  * @param backendTls mutual TLS files of the mux links, or null for plaintext
  * @param fleet the {@code fleet.*} settings (membership, the leader's record grace)
+ * @param reloadWatchInterval how often watched files are compared for changes; zero: not watched
+ * @param handover the listener handover to a successor process
  */
 public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tokenKeyFile,
         Duration tokenKeyReloadInterval, Duration allowedSkew, ZooKeeperConfig zooKeeper, Duration firstRingTimeout,
         AdminSettings admin, DrainSettings drain, WeightSettings weight, URI instanceMetadataUrl,
-        BackendTlsFiles backendTls, FleetSettings fleet, QuicSettings quic) {
+        BackendTlsFiles backendTls, FleetSettings fleet, QuicSettings quic, Duration reloadWatchInterval,
+        HandoverSettings handover) {
 
     /** This presenter's certificate and key for the mux links, and the CA chat servers' certificates chain to. */
     /** @param memberUriPrefix a chat server's certificate must name {@code <prefix><member id>}; empty: the CA alone */
@@ -104,9 +108,17 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     v.get(WEIGHT_THRESHOLD), v.get(WEIGHT_MAX), v.get(WEIGHT_CAPACITY), v.get(WEIGHT_CPU_TARGET),
                     v.get(WEIGHT_SMOOTHING), v.get(WEIGHT_ENDPOINT) == null ? null : URI.create(v.get(WEIGHT_ENDPOINT)),
                     v.get(WEIGHT_REGION));
+            QuicSettings quic = quic(v, tls);
+            HandoverSettings handover = new HandoverSettings(v.get(HANDOVER_SOCKET), v.get(HANDOVER_DRAIN_WINDOW));
+            if (quic.enabled() && handover.enabled()) {
+                // The handover passes the TCP listener only: the successor could not bind the UDP port.
+                throw new ConfigException("quic.enabled and handover.socket cannot be used together yet: the listener"
+                        + " handover passes the TCP listener only");
+            }
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
                     v.get(AUTH_ALLOWED_SKEW), zooKeeper, v.get(ZK_FIRST_RING_TIMEOUT), admin, drain, weight,
-                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v), fleet(v, weight), quic(v, tls));
+                    URI.create(v.get(WEIGHT_INSTANCE_METADATA_URL)), backendTls(v), fleet(v, weight), quic,
+                    v.get(RELOAD_WATCH_INTERVAL), handover);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }

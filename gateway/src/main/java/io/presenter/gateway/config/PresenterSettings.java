@@ -238,6 +238,19 @@ public final class PresenterSettings {
     public static final Setting<Integer> DRAIN_CLOSE_RATE = integer("drain.close-rate", 100, 1, 1_000_000,
             "Clients closed per second after drain.max-time: never all at once, which would start a reconnect storm.");
 
+    public static final Setting<Duration> RELOAD_WATCH_INTERVAL = duration("reload.watch-interval",
+            Duration.ofSeconds(10), "How often the config file, the tls.certificates files and the token key file "
+                    + "are checked for changed contents; a change reloads them like SIGHUP and POST /reload do. "
+                    + "0s: only SIGHUP and POST /reload.");
+    public static final Setting<Path> HANDOVER_SOCKET = path("handover.socket",
+            "A Unix socket path, e.g. /run/presenter/handover.sock. A presenter passes its client listener "
+                    + "over it to a successor started on the same host with the same setting, then drains its "
+                    + "clients over handover.drain-window and exits; a starting presenter that finds a "
+                    + "predecessor there takes its listener instead of binding. None: no handover (needs epoll).");
+    public static final Setting<Duration> HANDOVER_DRAIN_WINDOW = duration("handover.drain-window",
+            Duration.ofHours(4), "After handing its listener over, the old process closes its clients spread "
+                    + "evenly over this window (never all at once), then exits 0 when the last is gone.");
+
     public static final Setting<Boolean> WEIGHT_ENABLED = bool("weight.enabled", false,
             "Route53 weights: every presenter reports its load in ZooKeeper and the elected fleet leader writes "
                     + "every presenter's weighted record (deploy/route53.md). Off: nothing is published.");
@@ -313,6 +326,7 @@ public final class PresenterSettings {
             BACKEND_TLS_MEMBER_URI_PREFIX,
             ADMIN_ENABLED, ADMIN_ADDRESS, ADMIN_PORT, ADMIN_TOKEN_FILE,
             DRAIN_QUIET_PERIOD, DRAIN_MAX_TIME, DRAIN_CLOSE_RATE,
+            RELOAD_WATCH_INTERVAL, HANDOVER_SOCKET, HANDOVER_DRAIN_WINDOW,
             WEIGHT_ENABLED, WEIGHT_HOSTED_ZONE_ID, WEIGHT_RECORD_NAME, WEIGHT_RECORD_TYPES, WEIGHT_ADDRESSES,
             WEIGHT_INSTANCE_METADATA_URL, WEIGHT_SET_IDENTIFIER, WEIGHT_TTL, WEIGHT_INTERVAL, WEIGHT_REFRESH_INTERVAL,
             WEIGHT_JITTER, WEIGHT_THRESHOLD, WEIGHT_MAX, WEIGHT_CAPACITY, WEIGHT_CPU_TARGET, WEIGHT_SMOOTHING,

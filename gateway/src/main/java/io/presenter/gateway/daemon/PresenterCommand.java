@@ -2,6 +2,7 @@ package io.presenter.gateway.daemon;
 
 import io.presenter.gateway.config.ConfigException;
 import io.presenter.gateway.config.ConfigReference;
+import io.presenter.gateway.config.ConfigSource;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.config.PresenterSettings;
 import io.presenter.gateway.lifecycle.LifecycleHookCommand;
@@ -48,12 +49,18 @@ public final class PresenterCommand {
         List<String> overrides = new ArrayList<>();
 
         PresenterConfig load() throws ConfigException {
-            return PresenterConfig.load(file, System.getenv(), overrides);
+            return source().load();
+        }
+
+        ConfigSource source() {
+            return new ConfigSource(file, System.getenv(), overrides);
         }
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
-            description = "Run the presenter. SIGTERM or POST /drain drains it; it exits 0 when drained. "
+            description = "Run the presenter. SIGHUP or POST /reload reloads certificates, keys and the live "
+                    + "settings. SIGTERM or POST /drain drains it; it exits 0 when drained. With handover.socket, "
+                    + "a presenter already running there hands its listener over to this one and drains. "
                     + "Ctrl-C (SIGINT) stops it at once.")
     static final class Run implements Callable<Integer> {
         private static final Logger log = LoggerFactory.getLogger(Run.class);
@@ -63,14 +70,15 @@ public final class PresenterCommand {
 
         @Override
         public Integer call() throws Exception {
-            PresenterConfig loaded;
+            ConfigSource source = config.source();
             try {
-                loaded = config.load();
+                source.values();
             } catch (ConfigException e) {
                 System.err.println("presenter: " + e.getMessage());
                 return CONFIG_ERROR;
             }
-            PresenterDaemon daemon = PresenterDaemon.start(loaded);
+            PresenterDaemon daemon = PresenterDaemon.start(source);
+            ReloadSignal.install(daemon);
             // SIGTERM (systemd stop, the ASG's termination) drains; the JVM does not begin to shut
             // down, so the process exits 0 when the drain is done. SIGINT (Ctrl-C) stops at once.
             Signal.handle(new Signal("TERM"), signal -> {
@@ -86,7 +94,9 @@ public final class PresenterCommand {
     }
 
     @Command(name = "check-config", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
-            description = "Check a config without starting anything; exits 2 listing every problem.")
+            description = "Check a config without starting anything, as a reload would: every setting, the "
+                    + "certificates (parsed, matching their keys, not expired), the token and ticket key files. "
+                    + "Exits 2 listing every problem.")
     static final class CheckConfig implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions config = new ConfigOptions();
@@ -98,6 +108,12 @@ public final class PresenterCommand {
         public Integer call() {
             try {
                 PresenterConfig loaded = config.load();
+                try {
+                    PresenterDaemon.check(loaded);
+                } catch (Exception e) {
+                    spec.commandLine().getErr().println("presenter: " + (e.getMessage() != null ? e.getMessage() : e));
+                    return CONFIG_ERROR;
+                }
                 spec.commandLine().getOut().printf("config OK: presenter %s on %s, ZooKeeper %s%n",
                         loaded.gateway().presenterId(), loaded.gateway().listenAddress(),
                         loaded.zooKeeper().connectString());

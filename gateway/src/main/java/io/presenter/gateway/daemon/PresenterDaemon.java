@@ -10,6 +10,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.admin.AdminServer;
 import io.presenter.gateway.backend.BackendTls;
+import io.presenter.gateway.config.ConfigSource;
+import io.presenter.gateway.config.ConfigValues;
 import io.presenter.gateway.config.PresenterConfig;
 import io.presenter.gateway.drain.DrainController;
 import io.presenter.gateway.drain.DrainStatus;
@@ -20,6 +22,12 @@ import io.presenter.gateway.tls.ServerTlsContextFactory;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.fleet.FleetLoop;
 import io.presenter.gateway.fleet.PresenterReadiness;
+import io.presenter.gateway.handover.ListenerHandover;
+import io.presenter.gateway.handover.ListenerTakeover;
+import io.presenter.gateway.reload.ConfigReloader;
+import io.presenter.gateway.reload.FileWatch;
+import io.presenter.gateway.reload.ReloadOutcome;
+import io.presenter.gateway.tls.TicketKeys;
 import io.presenter.gateway.weight.DefaultLoadProbe;
 import io.presenter.gateway.weight.Route53WeightPublisher;
 import io.presenter.gateway.weight.WeightSettings;
@@ -36,6 +44,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Optional;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -60,7 +70,13 @@ public final class PresenterDaemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PresenterDaemon.class);
 
+    /** How long a handover exchange may take before the new process gives up (and does not start). */
+    static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(30);
+
     private final PresenterConfig config;
+    private final ConfigSource source;
+    private final ConfigValues values;
+    private final ServerTlsContextFactory tlsFactory = new ServerTlsContextFactory();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "presenter-housekeeping");
@@ -75,14 +91,51 @@ public final class PresenterDaemon implements AutoCloseable {
     private volatile FleetLoop fleet;
     private PresenterReadiness readiness;
     private AdminServer admin;
+    private ServerTls tls;
+    private TokenKeys tokenKeys;
+    private ConfigReloader reloader;
+    private AutoCloseable fileWatch = () -> { };
+    private ListenerHandover handover;
 
-    private PresenterDaemon(PresenterConfig config) {
+    private PresenterDaemon(PresenterConfig config, ConfigSource source, ConfigValues values) {
         this.config = config;
+        this.source = source;
+        this.values = values;
     }
 
-    /** Starts every part; on failure, closes what had started and rethrows. */
+    /**
+     * Starts every part from {@code config}; on failure, closes what had started and rethrows. A
+     * reload re-reads only the files the config names (certificates, keys, token keys): the config
+     * object cannot be read again.
+     */
     public static PresenterDaemon start(PresenterConfig config) throws Exception {
-        PresenterDaemon daemon = new PresenterDaemon(config);
+        return start(new PresenterDaemon(config, null, null));
+    }
+
+    /** Starts every part from the config {@code source}, which a reload reads again. */
+    public static PresenterDaemon start(ConfigSource source) throws Exception {
+        ConfigValues values = source.values();
+        return start(new PresenterDaemon(PresenterConfig.from(values), source, values));
+    }
+
+    /**
+     * Checks a candidate config the way a reload does, without starting anything: builds the TLS
+     * context (every certificate parsed, checked against its key and for expiry) and reads the
+     * token and ticket key files.
+     *
+     * @throws Exception what is wrong, in its message
+     */
+    public static void check(PresenterConfig candidate) throws Exception {
+        new ServerTlsContextFactory().newContext(candidate.tls());
+        if (candidate.tokenKeyFile() != null) {
+            TokenKeys.load(candidate.tokenKeyFile());
+        }
+        if (candidate.tls().ticketKeyFile() != null) {
+            TicketKeys.load(candidate.tls().ticketKeyFile());
+        }
+    }
+
+    private static PresenterDaemon start(PresenterDaemon daemon) throws Exception {
         try {
             daemon.startParts();
             return daemon;
@@ -103,7 +156,7 @@ public final class PresenterDaemon implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         started.push(housekeeping::shutdownNow);
 
-        ServerTls tls = new ServerTlsContextFactory().create(config.tls(), registry);
+        tls = tlsFactory.create(config.tls(), registry);
         started.push(tls);
         TokenVerifier verifier = tokenVerifier();
 
@@ -121,8 +174,19 @@ public final class PresenterDaemon implements AutoCloseable {
                         config.backendTls().ca()).withPeerNames(new MuxPeerNames(config.backendTls().memberUriPrefix())));
         log.info(backendTls == BackendTls.PLAINTEXT ? "mux links to chat servers are plaintext (no backend.tls-*)"
                 : "mux links to chat servers use mutual TLS");
-        server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
-        started.push(server);
+        Optional<ListenerTakeover> takeover = config.handover().enabled()
+                ? ListenerTakeover.take(config.handover().socket(), HANDOVER_TIMEOUT) : Optional.empty();
+        if (takeover.isPresent()) {
+            try (ListenerTakeover handed = takeover.get()) {
+                server = PresenterServer.adopt(config.gateway(), tls, directory, verifier, backendTls, registry,
+                        handed.listenerFd());
+                started.push(server);
+                handed.confirm();
+            }
+        } else {
+            server = PresenterServer.start(config.gateway(), tls, directory, verifier, backendTls, registry);
+            started.push(server);
+        }
         if (config.quic().enabled()) {
             server.startQuic(config.quic());
         } else {
@@ -144,12 +208,77 @@ public final class PresenterDaemon implements AutoCloseable {
         drain = new DrainController(config.drain(), server.connections(), fleet::drain, housekeeping,
                 System::nanoTime, registry);
 
+        reloader = new ConfigReloader(source, values, config, this::prepareReload, registry, Clock.systemUTC());
+        fileWatch = FileWatch.start(reloader, housekeeping, config.reloadWatchInterval());
+        started.push(fileWatch);
+
         if (config.admin().enabled()) {
             admin = AdminServer.start(config.admin().address(), registry, this::notReadyReason, drain, adminToken());
+            admin.serveReload(reloader);
             started.push(admin);
-            log.info("admin on http://{}:{}/ (health, ready, metrics, drain)",
+            log.info("admin on http://{}:{}/ (health, ready, metrics, drain, reload)",
                     admin.address().getHostString(), admin.address().getPort());
         }
+
+        if (config.handover().enabled()) {
+            if (server.listenerFd() == null) {
+                throw new IllegalStateException("handover.socket needs the epoll transport, which is not available here");
+            }
+            handover = ListenerHandover.offer(config.handover().socket(), server.acceptorGroup(), server::listenerFd,
+                    () -> !drain.isDraining(), this::stepDown, housekeeping);
+            started.push(handover);
+        }
+    }
+
+    /**
+     * Checks {@code candidate} completely (a new TLS context from its certificate files, its token
+     * key file) and returns what swaps it in: new handshakes get the new context, new connections
+     * the new limits, the drain its new knobs; nothing open is touched.
+     */
+    private Runnable prepareReload(PresenterConfig candidate) throws Exception {
+        io.netty.handler.ssl.SslContext next = tlsFactory.newContext(candidate.tls());
+        if (candidate.tokenKeyFile() != null) {
+            TokenKeys.load(candidate.tokenKeyFile());
+        }
+        return () -> {
+            tls.swap(next, candidate.tls().handshakeTimeout());
+            if (tokenKeys != null) {
+                try {
+                    tokenKeys.reload();
+                } catch (IOException e) {
+                    log.warn("token keys not reloaded from {}, keeping the current ones: {}", candidate.tokenKeyFile(),
+                            e.getMessage());
+                }
+            }
+            server.applyLive(candidate.gateway());
+            drain.settings(candidate.drain());
+        };
+    }
+
+    /**
+     * The successor accepts on the listener: stop accepting (this process's descriptor only; the
+     * socket stays open in the successor), free the admin port for it, leave its fleet node and
+     * the weight to it (not zeroed: the successor registers the same presenter id), and close the
+     * clients here spread over
+     * {@code handover.drain-window}. The process exits 0 when the last is gone.
+     */
+    private void stepDown() {
+        server.stopAccepting();
+        if (admin != null) {
+            admin.close();
+        }
+        fleet.close();
+        try {
+            fileWatch.close();
+        } catch (Exception e) {
+            log.warn("while stopping the file watch: {}", e.toString());
+        }
+        drain.handOver(reloader.running().handover().drainWindow());
+    }
+
+    /** Reloads the config now (SIGHUP, {@code POST /reload}, a test); never throws. */
+    public ReloadOutcome reload(String trigger) {
+        return reloader.reload(trigger);
     }
 
     /** With {@code tls.ticket-key-source: zookeeper}: watch (and, as leader, write) the fleet's ticket keys. */
@@ -188,6 +317,7 @@ public final class PresenterDaemon implements AutoCloseable {
             return TokenVerifier.ACCEPT_ALL;
         }
         TokenKeys keys = TokenKeys.load(config.tokenKeyFile());
+        tokenKeys = keys;
         long period = config.tokenKeyReloadInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
@@ -214,6 +344,9 @@ public final class PresenterDaemon implements AutoCloseable {
 
     /** Null when ready for clients, else why not. */
     private String notReadyReason() {
+        if (handover != null && handover.handedOver()) {
+            return "handed over to a successor";
+        }
         return readiness.notReadyReason();
     }
 

@@ -34,7 +34,7 @@ public final class DrainController {
     public static final String PHASE_GAUGE = "presenter.drain.phase";
     public static final String PHASE_SECONDS_GAUGE = "presenter.drain.phase.seconds";
 
-    private final DrainSettings settings;
+    private volatile DrainSettings settings;
     private final DrainTarget clients;
     private final Supplier<CompletableFuture<Void>> zeroWeight;
     private final ScheduledExecutorService scheduler;
@@ -46,6 +46,8 @@ public final class DrainController {
     private volatile long phaseStartNanos;
     private long drainingSinceNanos;
     private double closeCredit;
+    /** Closes per second after a handover (spread over its window); 0: the drain's close rate. */
+    private volatile double spreadPerSecond;
     private ScheduledFuture<?> ticks;
 
     /**
@@ -94,6 +96,27 @@ public final class DrainController {
         return status();
     }
 
+    /**
+     * Drains after a listener handover: the successor on this host accepts the new clients and
+     * publishes the host's weight, so there is no weight to zero and no quiet period to wait for.
+     * The clients here are closed spread evenly over {@code window} (hours in production, so their
+     * reconnects to the successor are a trickle), and the drain finishes when the last is gone.
+     * Once only, like {@link #start()}; does nothing when a drain already started.
+     */
+    public DrainStatus handOver(Duration window) {
+        if (!started.compareAndSet(false, true)) {
+            return status();
+        }
+        int active = clients.active();
+        spreadPerSecond = Math.max(active, 1) / Math.max(window.toNanos() / 1e9, 1e-3);
+        log.info("drain after handover: {} clients, closed over {} ({} per second)", active, window,
+                String.format(java.util.Locale.ROOT, "%.3f", spreadPerSecond));
+        enter(DrainPhase.CLOSING);  // at once: not ready, no second handover, from this call on
+        scheduler.execute(() ->
+                ticks = scheduler.scheduleWithFixedDelay(this::tick, 0, TICK.toNanos(), TimeUnit.NANOSECONDS));
+        return status();
+    }
+
     /** One look at the clients; package-private so tests can step it. */
     void tick() {
         long now = nanoTime.getAsLong();
@@ -112,7 +135,8 @@ public final class DrainController {
                 finish();
                 return;
             }
-            closeCredit = Math.min(closeCredit + settings.closeRate() * (TICK.toNanos() / 1e9), settings.closeRate());
+            double rate = spreadPerSecond > 0 ? spreadPerSecond : settings.closeRate();
+            closeCredit = Math.min(closeCredit + rate * (TICK.toNanos() / 1e9), Math.max(rate, 1));
             int closed = clients.closeSome((int) closeCredit, CLOSE_REASON);
             closeCredit -= closed;
         }
@@ -128,6 +152,11 @@ public final class DrainController {
         log.info("drain: {} -> {} ({} clients)", phase, next, clients.active());
         phase = next;
         phaseStartNanos = nanoTime.getAsLong();
+    }
+
+    /** New quiet period, maximum time and close rate (a reload); a drain under way goes on with them. */
+    public void settings(DrainSettings next) {
+        settings = next;
     }
 
     public DrainStatus status() {

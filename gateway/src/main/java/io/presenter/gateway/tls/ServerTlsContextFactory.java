@@ -29,7 +29,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLSessionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,37 +128,24 @@ public final class ServerTlsContextFactory {
      */
     ServerTls create(TlsSettings settings, MeterRegistry registry, ScheduledExecutorService scheduler)
             throws IOException {
-        SslProvider provider = provider(settings.engine());
-        List<KeyAndChain> pairs = loadPairs(settings);
-        SslContext context = build(settings, provider, pairs);
-
-        if (context instanceof ReferenceCountedOpenSslContext openSslContext) {
-            openSslContext.setBioNonApplicationBufferSize(BIO_NON_APPLICATION_BUFFER_SIZE);
-        }
+        SslContext context = newContext(settings);
         TicketKeyRotation rotation = null;
         TicketKeyInstaller installer = null;
-        SSLSessionContext sessions = context.sessionContext();
-        if (sessions instanceof OpenSslSessionContext openSsl) {
-            if (settings.sessionCacheSize() == 0) {
-                openSsl.setSessionCacheEnabled(false);
-            }
-            TicketStatsMeters.bind(openSsl, registry);
+        TicketStatsMeters stats = null;
+        if (context.sessionContext() instanceof OpenSslSessionContext openSsl) {
+            stats = TicketStatsMeters.bind(openSsl, registry);
             installer = new TicketKeyInstaller(openSsl);
             if (settings.ticketKeyFile() != null) {
                 rotation = TicketKeyRotation.install(installer, settings.ticketKeyFile(), registry);
             } else if (settings.ticketKeySource() == TlsSettings.TicketKeySource.ZOOKEEPER) {
-                // Process-local keys only until the fleet schedule is read (FleetTicketKeys installs
-                // it through the installer); a presenter that cannot reach ZooKeeper at start still
-                // resumes its own clients.
-                openSsl.setTicketKeys();
+                // Process-local keys (set by newContext) only until the fleet schedule is read
+                // (FleetTicketKeys installs it through the installer); a presenter that cannot reach
+                // ZooKeeper at start still resumes its own clients.
                 log.info("TLS: session ticket keys come from the fleet schedule in ZooKeeper; process-local"
                         + " keys until it is read");
             } else {
-                // No keys: BoringSSL generates and rotates its own, process-local (Netty turns
-                // tickets on like this for TLS 1.3 already; this does the same for TLS 1.2).
-                openSsl.setTicketKeys();
-                log.warn("TLS: no tls.ticket-key-file; session tickets use process-local keys, so clients"
-                        + " resume only on this presenter and only until it restarts");
+                log.warn("TLS: no tls.ticket-key-file; session tickets use process-local keys, so clients resume"
+                        + " only on this presenter and only until it restarts (or reloads its certificates)");
             }
         } else if (settings.ticketKeyFile() != null) {
             log.warn("TLS: tls.ticket-key-file {} is ignored by the jdk engine", settings.ticketKeyFile());
@@ -181,7 +167,35 @@ public final class ServerTlsContextFactory {
             rotation.schedule(scheduler, settings.ticketKeyReloadInterval());
             log.info("TLS: re-reading {} every {}", settings.ticketKeyFile(), settings.ticketKeyReloadInterval());
         }
-        return new ServerTls(context, settings.handshakeTimeout(), rotation, installer, owned);
+        return new ServerTls(context, settings.handshakeTimeout(), rotation, installer, stats, owned);
+    }
+
+    /**
+     * A server context from {@code settings} alone, without ticket keys from a file (those are the
+     * {@link TicketKeyRotation}'s): what a reload builds and swaps in with
+     * {@link ServerTls#swap}, and what {@code check-config} builds to validate a candidate. Every
+     * certificate is read, checked against its key and for its validity period now.
+     *
+     * @throws IOException unreadable or unparsable certificate or key file
+     * @throws IllegalArgumentException a key that does not match its certificate, an expired or not
+     *     yet valid certificate, two certificates of one key type
+     */
+    public SslContext newContext(TlsSettings settings) throws IOException {
+        SslProvider provider = provider(settings.engine());
+        SslContext context = build(settings, provider, loadPairs(settings));
+        if (context instanceof ReferenceCountedOpenSslContext openSslContext) {
+            openSslContext.setBioNonApplicationBufferSize(BIO_NON_APPLICATION_BUFFER_SIZE);
+        }
+        if (context.sessionContext() instanceof OpenSslSessionContext openSsl) {
+            if (settings.sessionCacheSize() == 0) {
+                openSsl.setSessionCacheEnabled(false);
+            }
+            // Until a rotation installs the file's keys (or for good, without a file): keys BoringSSL
+            // makes and rotates itself, process-local (Netty turns tickets on like this for TLS 1.3
+            // already; this does the same for TLS 1.2).
+            openSsl.setTicketKeys();
+        }
+        return context;
     }
 
     private SslProvider provider(Engine engine) {
@@ -215,6 +229,7 @@ public final class ServerTlsContextFactory {
         for (CertificateFiles files : settings.certificates()) {
             X509Certificate[] chain = PemFiles.readChain(files.chain());
             PrivateKey key = PemFiles.readPrivateKey(files.key());
+            checkValidity(files, chain[0]);
             try {
                 checkPair(files, chain[0], key);
             } catch (GeneralSecurityException e) {
@@ -288,6 +303,19 @@ public final class ServerTlsContextFactory {
             return factory;
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot build the TLS key store: " + e.getMessage(), e);
+        }
+    }
+
+    /** An expired certificate would fail every handshake: refuse it at startup and at a reload. */
+    private static void checkValidity(CertificateFiles files, X509Certificate leaf) {
+        try {
+            leaf.checkValidity();
+        } catch (java.security.cert.CertificateExpiredException e) {
+            throw new IllegalArgumentException("tls.certificates: certificate " + files.chain() + " expired on "
+                    + leaf.getNotAfter().toInstant());
+        } catch (java.security.cert.CertificateNotYetValidException e) {
+            throw new IllegalArgumentException("tls.certificates: certificate " + files.chain()
+                    + " is not valid before " + leaf.getNotBefore().toInstant());
         }
     }
 

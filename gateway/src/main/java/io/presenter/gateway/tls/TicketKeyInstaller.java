@@ -9,12 +9,15 @@ import java.util.Optional;
  * from the one in use, so a source that re-reads often does not reinstall the same keys. The first
  * key encrypts new tickets, the others only decrypt ({@link TicketKeys#installInto}).
  *
+ * <p>A certificate reload swaps in a new TLS context: {@link #moveTo} carries the keys in use over,
+ * so tickets issued before the swap still resume and the sources install into the new context.
+ *
  * <p>Callers log what they install (count and fingerprint, never key bytes); this class does not,
  * because only the caller knows where the keys came from.
  */
 public final class TicketKeyInstaller {
 
-    private final OpenSslSessionContext context;
+    private OpenSslSessionContext context;
     private TicketKeys current;
 
     TicketKeyInstaller(OpenSslSessionContext context) {
@@ -29,6 +32,20 @@ public final class TicketKeyInstaller {
         keys.installInto(context);
         current = keys;
         return true;
+    }
+
+    /**
+     * Installs the keys in use into {@code next} (a context a reload swapped in; it keeps its
+     * process-local keys while none were installed) and installs into it from now on;
+     * {@code publish}, which makes {@code next} the context of new handshakes, runs under the same
+     * lock, so no install falls between the two and the new context never serves other keys.
+     */
+    synchronized void moveTo(OpenSslSessionContext next, Runnable publish) {
+        if (current != null) {
+            current.installInto(next);
+        }
+        context = next;
+        publish.run();
     }
 
     /** The keys installed last; empty while BoringSSL still uses its process-local keys. */

@@ -27,32 +27,57 @@ public final class TicketStatsMeters {
     public static final String TICKETS = "presenter.tls.session.tickets";
     public static final String SESSION_CACHE = "presenter.tls.session.cache";
 
-    private TicketStatsMeters() {}
+    /** One tcnative counter and the meter that shows it. */
+    private enum Stat {
+        TICKET_NEW(TICKETS, "new", OpenSslSessionStats::ticketKeyNew),
+        TICKET_RESUMED(TICKETS, "resumed", OpenSslSessionStats::ticketKeyResume),
+        TICKET_RENEWED(TICKETS, "renewed", OpenSslSessionStats::ticketKeyRenew),
+        TICKET_FAILED(TICKETS, "failed", OpenSslSessionStats::ticketKeyFail),
+        CACHE_HIT(SESSION_CACHE, "hit", OpenSslSessionStats::hits),
+        CACHE_MISS(SESSION_CACHE, "miss", OpenSslSessionStats::misses),
+        CACHE_TIMEOUT(SESSION_CACHE, "timeout", OpenSslSessionStats::timeouts);
 
-    /** Binds the counters of {@code context} to {@code registry}. */
-    public static void bind(OpenSslSessionContext context, MeterRegistry registry) {
-        // The context (held by the SslContext for the process's life) is the meters' strong anchor;
-        // the stats object is a thin view that could be collected.
-        ticket(registry, context, "new", OpenSslSessionStats::ticketKeyNew);
-        ticket(registry, context, "resumed", OpenSslSessionStats::ticketKeyResume);
-        ticket(registry, context, "renewed", OpenSslSessionStats::ticketKeyRenew);
-        ticket(registry, context, "failed", OpenSslSessionStats::ticketKeyFail);
-        cache(registry, context, "hit", OpenSslSessionStats::hits);
-        cache(registry, context, "miss", OpenSslSessionStats::misses);
-        cache(registry, context, "timeout", OpenSslSessionStats::timeouts);
+        final String meter;
+        final String result;
+        final ToLongFunction<OpenSslSessionStats> value;
+
+        Stat(String meter, String result, ToLongFunction<OpenSslSessionStats> value) {
+            this.meter = meter;
+            this.result = result;
+            this.value = value;
+        }
     }
 
-    private static void ticket(MeterRegistry registry, OpenSslSessionContext context, String result,
-            ToLongFunction<OpenSslSessionStats> value) {
-        FunctionCounter.builder(TICKETS, context, c -> value.applyAsLong(c.stats()))
-                .description("TLS session tickets received by the server, by outcome (netty-tcnative)")
-                .tag("result", result).register(registry);
+    /** What contexts swapped out by reloads had counted: the meters never go backwards. */
+    private final long[] retired = new long[Stat.values().length];
+    private OpenSslSessionContext context;
+
+    private TicketStatsMeters(OpenSslSessionContext context) {
+        this.context = context;
     }
 
-    private static void cache(MeterRegistry registry, OpenSslSessionContext context, String result,
-            ToLongFunction<OpenSslSessionStats> value) {
-        FunctionCounter.builder(SESSION_CACHE, context, c -> value.applyAsLong(c.stats()))
-                .description("TLS server session cache lookups, by outcome (BoringSSL)")
-                .tag("result", result).register(registry);
+    /** Binds the counters of {@code context} (and of the contexts it is swapped for) to {@code registry}. */
+    public static TicketStatsMeters bind(OpenSslSessionContext context, MeterRegistry registry) {
+        TicketStatsMeters meters = new TicketStatsMeters(context);
+        for (Stat stat : Stat.values()) {
+            FunctionCounter.builder(stat.meter, meters, m -> m.value(stat))
+                    .description(stat.meter.equals(TICKETS)
+                            ? "TLS session tickets received by the server, by outcome (netty-tcnative)"
+                            : "TLS server session cache lookups, by outcome (BoringSSL)")
+                    .tag("result", stat.result).register(registry);
+        }
+        return meters;
+    }
+
+    /** Counts from {@code next} on, a context a reload swapped in, keeping what the old one counted. */
+    synchronized void moveTo(OpenSslSessionContext next) {
+        for (Stat stat : Stat.values()) {
+            retired[stat.ordinal()] += stat.value.applyAsLong(context.stats());
+        }
+        context = next;
+    }
+
+    private synchronized double value(Stat stat) {
+        return retired[stat.ordinal()] + stat.value.applyAsLong(context.stats());
     }
 }

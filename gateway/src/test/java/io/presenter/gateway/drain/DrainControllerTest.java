@@ -86,6 +86,27 @@ class DrainControllerTest {
     }
 
     @Test
+    void afterAHandoverTheClientsAreClosedSpreadOverTheWindowWithoutTouchingTheWeight() {
+        boolean[] weightTouched = {false};
+        DrainController drain = new DrainController(new DrainSettings(QUIET, MAX, 1000), clients, () -> {
+            weightTouched[0] = true;
+            return weightInSync;
+        }, scheduler, now::get, registry);
+        clients.active.set(40);
+
+        drain.handOver(Duration.ofSeconds(2));
+        assertThat(drain.start().phase()).as("a drain after the handover is the same drain").isNotEqualTo(DrainPhase.SERVING);
+        awaitPhase(drain, DrainPhase.DRAINED);
+
+        assertThat(clients.closeCalls.stream().mapToInt(Integer::intValue).sum()).isEqualTo(40);
+        // 40 over 2 s is 20 per second, in 100 ms ticks: 2 at a time, never the drain's close rate of 1000.
+        assertThat(clients.closeCalls).allSatisfy(count -> assertThat(count).isLessThanOrEqualTo(2));
+        assertThat(clients.closeCalls.size()).isGreaterThanOrEqualTo(20);
+        assertThat(weightTouched[0]).as("the successor publishes this host's weight").isFalse();
+        assertThat(drain.drained()).isDone();
+    }
+
+    @Test
     void aWeightThatNeverSyncsDoesNotBlockTheDrain() {
         DrainController drain = controller(new DrainSettings(Duration.ZERO, Duration.ofMillis(200), 10));
 

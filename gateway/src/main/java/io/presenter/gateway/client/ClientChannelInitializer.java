@@ -67,11 +67,6 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         limits = next;
     }
 
-    /** Limits for the connections accepted from now on (a reload); open ones keep theirs. */
-    public void limits(ClientLimits next) {
-        limits = next;
-    }
-
     @Override
     protected void initChannel(SocketChannel client) {
         if (edge.proxyProtocol() == ProxyProtocol.OFF) {

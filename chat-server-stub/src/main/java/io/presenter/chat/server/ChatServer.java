@@ -82,11 +82,12 @@ public final class ChatServer implements AutoCloseable {
                 ownership = new ShardOwnership(new FixedShardDirectory(RingSnapshot.empty()), config.serverId());
             }
             service = new ChatService(config.serverId(), authenticator,
-                    directory == null ? couple -> true : ownership::owns, config.limits(), registry);
+                    directory == null ? couple -> true : ownership::owns, config.limits(), registry,
+                    config.handover());
             directListener = listen(transport, config.directPort(), channels,
                     new DirectClientInitializer(sslContext, service, config.maxPacketLength()));
             MuxSettings mux = MuxSettings.builder().peerId(config.serverId())
-                    .stats(new MuxMeters(registry)).build();
+                    .stats(new MuxMeters(registry)).handover(config.handover().enabled()).build();
             MuxInitializer muxDoor = MuxInitializer.accepting(mux,
                     new StreamAdmission(ownership, service, config.maxPacketLength()));
             MuxTls muxTls = config.muxTls();

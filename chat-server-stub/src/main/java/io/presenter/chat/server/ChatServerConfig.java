@@ -1,6 +1,7 @@
 package io.presenter.chat.server;
 
 import io.presenter.chat.ChatLimits;
+import io.presenter.chat.HandoverConfig;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
 import io.presenter.protocol.mux.MuxTls;
 import io.presenter.ring.RingMember;
@@ -25,10 +26,13 @@ import java.util.Objects;
  * @param drainTimeout how long a drain waits for sessions to leave before giving up
  * @param muxTls mutual TLS on the mux door (a server {@link MuxTls}: this server's certificate and
  *        the CA presenters' certificates must chain to); null, the default, is plaintext mux
+ * @param handover handing moved couples over under the clients' connections (README, "Session
+ *        handover"); {@link HandoverConfig#OFF}, the default, resets their streams SHARD_MOVED
  */
 public record ChatServerConfig(String serverId, String bindHost, String advertisedHost,
         int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
-        int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls) {
+        int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls,
+        HandoverConfig handover) {
 
     public static final Duration DEFAULT_MOVE_SPREAD = Duration.ofSeconds(10);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(60);
@@ -40,12 +44,21 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(moveSpread, "moveSpread");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(handover, "handover");
         if (eventLoopThreads < 1 || maxPacketLength < 2) {
             throw new IllegalArgumentException("eventLoopThreads and maxPacketLength must be positive");
         }
         if (muxTls != null && !muxTls.isServer()) {
             throw new IllegalArgumentException("the mux door needs a server MuxTls, got " + muxTls);
         }
+    }
+
+    /** A server without handover (the form before handover existed). */
+    public ChatServerConfig(String serverId, String bindHost, String advertisedHost,
+            int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
+            int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls) {
+        this(serverId, bindHost, advertisedHost, directPort, muxPort, eventLoopThreads, maxPacketLength, limits,
+                weight, zooKeeper, moveSpread, drainTimeout, muxTls, HandoverConfig.OFF);
     }
 
     /** A server with plaintext mux (the form before mutual TLS existed). */
@@ -65,17 +78,23 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
 
     public ChatServerConfig withZooKeeper(ZooKeeperConfig zk) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
-                eventLoopThreads, maxPacketLength, limits, weight, zk, moveSpread, drainTimeout, muxTls);
+                eventLoopThreads, maxPacketLength, limits, weight, zk, moveSpread, drainTimeout, muxTls, handover);
     }
 
     public ChatServerConfig withMoveSpread(Duration spread) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
-                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, spread, drainTimeout, muxTls);
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, spread, drainTimeout, muxTls, handover);
     }
 
     /** The same server with mutual TLS on its mux door ({@code tls} from {@link MuxTls#server}), or plaintext when null. */
     public ChatServerConfig withMuxTls(MuxTls tls) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
-                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, tls);
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, tls, handover);
+    }
+
+    /** The same server handing moved couples over as {@code value} says. */
+    public ChatServerConfig withHandover(HandoverConfig value) {
+        return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, muxTls, value);
     }
 }

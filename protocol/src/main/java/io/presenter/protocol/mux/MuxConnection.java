@@ -38,6 +38,12 @@ public interface MuxConnection {
     /** Whether {@link #openStream} may succeed: open, no goaway either way, ids left. */
     boolean isAcceptingStreams();
 
+    /**
+     * Whether session handover is on for this connection: this side's settings enable it and the
+     * peer's preface announced {@code FEATURE_HANDOVER}. False until the peer's preface arrived.
+     */
+    boolean handoverEnabled();
+
     /** Streams open now. */
     int activeStreams();
 

@@ -11,6 +11,7 @@ import io.netty.util.concurrent.Promise;
 import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.codec.MalformedFrameException;
 import io.presenter.protocol.wire.GoAway;
+import io.presenter.protocol.wire.Handover;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.OpenStream;
 import io.presenter.protocol.wire.Ping;
@@ -58,7 +59,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private ChannelHandlerContext ctx;
     private KeepAlive keepAlive;
     private boolean started;
-    private Settings peer;
+    private volatile Settings peer;
     private int connectionSendWindow;
     private boolean inReadLoop;
     /** Read by {@link #isAcceptingStreams()} from any thread. */
@@ -105,6 +106,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public boolean isAcceptingStreams() {
         return refusal() == null;
+    }
+
+    @Override
+    public boolean handoverEnabled() {
+        return settings.handover() && Frames.hasFeature(peer, muxConstants.FEATURE_HANDOVER);
     }
 
     @Override
@@ -278,6 +284,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             case WINDOW_UPDATE -> onWindowUpdate(frame.getWindowUpdate());
             case PING -> onPing(frame.getPing());
             case GO_AWAY -> onGoAway(frame.getGoAway());
+            case HANDOVER -> onHandover(frame.getHandover());
             case GO_AWAY_ACK -> {
                 if (drainAcked != null) {
                     drainAcked.trySuccess(null);
@@ -318,11 +325,35 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         } else {
             if (goAwaySent) {
                 refuseInbound(streamId, "going away");
+            } else if (open.isSetHandover() && !handoverEnabled()) {
+                refuseInbound(streamId, "handover not negotiated on this connection");
             } else if (streams.size() >= settings.maxConcurrentStreams()) {
                 refuseInbound(streamId, "more than " + settings.maxConcurrentStreams() + " concurrent streams");
             } else {
                 register(new MuxStream(this, streamId, Frames.metadata(open)), inboundStreamHandler);
             }
+        }
+    }
+
+    /**
+     * A chat server hands a stream's session over. Only an opening side that announced the feature
+     * may receive one; a handover naming a stream never opened is dropped and counted rather than
+     * failing the connection, since it concerns no live stream and the others need not suffer.
+     */
+    private void onHandover(Handover handover) {
+        int streamId = handover.getStreamId();
+        if (inboundStreamHandler != null || !handoverEnabled()) {
+            failConnection(ResetCode.PROTOCOL_ERROR, "handover for stream " + streamId
+                    + " on a connection that did not negotiate it");
+            return;
+        }
+        MuxStream stream = streams.get(streamId);
+        if (stream != null) {
+            stats.handoverReceived();
+            stream.handoverReceived(handover);
+        } else if (!streams.wasOpened(streamId)) {
+            stats.handoverForUnknownStream();
+            log.info("{} dropped a handover for stream {}, never opened", ctx.channel(), streamId);
         }
     }
 
@@ -486,6 +517,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     void sendReset(Reset reset) {
         stats.resetSent(reset.getCode());
         writeControl(MuxFrame.reset(reset));
+    }
+
+    void sendHandover(MuxFrame handover) {
+        stats.handoverSent();
+        writeControl(handover);
     }
 
     void grantCredit(int streamId, int increment) {

@@ -51,7 +51,8 @@ public final class PresenterServer implements AutoCloseable {
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
         ClientMeters meters = new ClientMeters(registry);
-        MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId()).stats(new MuxMeters(registry)).build();
+        MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId()).stats(new MuxMeters(registry))
+                .handover(true).build();
         backends = new BackendPool(transport, mux, settings.connectionsPerLoop(), settings.backendConnectTimeout(),
                 settings.backendBackoff(), backendTls, registry);
         directory.addListener(backends);

@@ -17,6 +17,8 @@ public final class ClientMeters {
     public static final String WRONG_SHARD_RETRIES = "presenter.wrong_shard.retries";
     public static final String RELAY_BYTES = "presenter.relay.bytes";
     public static final String RELAY_FRAMES = "presenter.relay.frames";
+    /** Session handovers by result: {@code completed}, or the fallback that closed the client. */
+    public static final String HANDOVERS = "presenter.handovers";
 
     private final MeterRegistry registry;
     private final Counter opened;
@@ -66,6 +68,10 @@ public final class ClientMeters {
 
     void authRejected(String reason) {
         registry.counter(AUTH_REJECTED, "reason", reason).increment();
+    }
+
+    void handover(String result) {
+        registry.counter(HANDOVERS, "result", result).increment();
     }
 
     void wrongShardRetry() {

@@ -44,6 +44,12 @@ public interface MuxConnection {
      */
     boolean handoverEnabled();
 
+    /**
+     * Completes with {@link #handoverEnabled()} once the peer's preface has arrived (at once if it
+     * has), or fails if the connection closes first: a fresh connection knows nothing of its peer.
+     */
+    Future<Boolean> handoverNegotiated();
+
     /** Streams open now. */
     int activeStreams();
 

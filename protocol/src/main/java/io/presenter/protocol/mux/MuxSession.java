@@ -67,6 +67,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private volatile boolean goAwayReceived;
     private volatile boolean failed;
     private Promise<Void> drainAcked;
+    /** Completed when the peer's settings arrive; null until the handler is added. */
+    private Promise<Boolean> peerSettingsReceived;
     private ResetCode closeCode = ResetCode.GOING_AWAY;
     private String closeReason = "connection closed";
 
@@ -114,6 +116,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     }
 
     @Override
+    public Future<Boolean> handoverNegotiated() {
+        return peerSettingsReceived;
+    }
+
+    @Override
     public int activeStreams() {
         return streams.size();
     }
@@ -143,6 +150,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.peerSettingsReceived = ctx.executor().newPromise();
         if (ctx.channel().isActive()) {
             start();
         }
@@ -234,6 +242,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             keepAlive.stop();
         }
         pendingOpens.refuseAll("connection closed");
+        peerSettingsReceived.tryFailure(new MuxStreamRefusedException(closeCode, "closed before the peer's settings"));
         for (MuxStream stream : streams.snapshot()) {
             stream.connectionClosed(closeCode, closeReason);
         }
@@ -308,6 +317,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             failConnection(ResetCode.PROTOCOL_ERROR, "settings out of range: " + received);
         } else {
             peer = received;
+            peerSettingsReceived.trySuccess(handoverEnabled());
             connectionSendWindow = received.isSetInitialConnectionWindow()
                     ? received.getInitialConnectionWindow() : MuxSettings.DEFAULT_CONNECTION_WINDOW;
             openPending();

@@ -1,0 +1,121 @@
+package io.presenter.gateway.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Counter;
+import io.presenter.chat.HandoverConfig;
+import io.presenter.chat.server.ChatServerConfig;
+import io.presenter.gateway.PresenterCluster;
+import io.presenter.gateway.chaos.ChatFleet.Couple;
+import io.presenter.gateway.chaos.ChatFleet.Member;
+import io.presenter.gateway.client.ClientMeters;
+import io.presenter.ring.RingSnapshot;
+import io.presenter.testing.Await;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Couples move to a new chat server under their clients' open connections: the old owner hands
+ * each session over (its state sealed with the chat servers' key), the presenter carries it to the
+ * new owner and replays what the old one had not consumed. Nobody reconnects, nobody loses, repeats
+ * or reorders a message.
+ */
+class CoupleHandoverTest extends ChaosTestBase {
+
+    static final int COUPLES = Integer.getInteger("chaos.couples", 500);
+    static final Duration MOVE_SPREAD = Duration.ofSeconds(1);
+    static final byte[] KEY = "handover-key-shared-by-chat-servers-only".getBytes(StandardCharsets.US_ASCII);
+    static final UnaryOperator<ChatServerConfig> HANDOVER = config -> config.withMoveSpread(MOVE_SPREAD)
+            .withHandover(HandoverConfig.withKey(KEY));
+
+    private final ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stopPump() throws Exception {
+        pump.shutdownNow();
+        pump.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aJoiningServerTakesItsCouplesWithoutAClientReconnecting() throws Exception {
+        start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(2), HANDOVER,
+                "chat-1", "chat-2", "chat-3");
+        long started = System.nanoTime();
+        List<Couple> all = fleet.connect(LongStream.range(0, COUPLES).map(i -> 300_000 + i).boxed().toList());
+        fleet.awaitAuthenticated(all, SETTLE);
+        fleet.sendRound(all);
+        fleet.awaitAllDelivered(all, SETTLE);
+        RingSnapshot before = cluster.directory.ring();
+
+        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
+        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        long joinedAt = System.nanoTime();
+        cluster.startChatServer("chat-4", HANDOVER);
+        RingSnapshot after = cluster.converged(4);
+
+        List<Couple> moved = all.stream().filter(c -> !owner(before, c).equals(owner(after, c))).toList();
+        assertThat(moved).as("couples the ring moves").isNotEmpty().allMatch(c -> owner(after, c).equals("chat-4"));
+        Await.until(SETTLE, () -> moved.stream().allMatch(c -> sessionsOn(c, "chat-4") == 2),
+                () -> moved.stream().filter(c -> sessionsOn(c, "chat-4") != 2).count() + " moved couples not on chat-4 yet; "
+                        + "chat-4 handovers " + ChaosReport.byTag(cluster.chatRegistry("chat-4"), "chat.handovers", "result")
+                        + ", presenter " + ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result"));
+        long servedAgainMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - joinedAt);
+        String counts = Stream.of("chat-1", "chat-2", "chat-3", "chat-4").map(id -> id + " "
+                + ChaosReport.byTag(cluster.chatRegistry(id), "chat.handovers", "result")).toList()
+                + ", presenter " + ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result")
+                + ", closed " + ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason");
+        System.out.println("handover counters: " + counts);
+        pump.shutdown();
+        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        fleet.sendRound(all);
+        fleet.awaitAllDelivered(all, SETTLE);
+
+        assertThat(fleet.violations()).as("wrong-couple, duplicate or reordered deliveries").isEmpty();
+        assertThat(ChaosAssertions.disconnectedClients(all)).as("client connections closed").isZero();
+        for (Couple couple : all) {
+            for (Member member : couple.sides) {
+                assertThat(member.connects.get()).as("TLS connections of %s", member).isEqualTo(1);
+                assertThat(member.authenticated.get()).as("AuthResults of %s", member).isEqualTo(1);
+                assertThat(member.gaps.get()).as("lost messages of %s", member).isZero();
+                assertThat(member.errorPackets.get()).as("errors of %s", member).isZero();
+            }
+        }
+        ChaosAssertions.onOwner(cluster, all, after);
+        double sent = Stream.of("chat-1", "chat-2", "chat-3").mapToDouble(id -> handovers(id, "sent")).sum();
+        assertThat(sent).as("handovers sent by the old owners").isEqualTo(2.0 * moved.size());
+        assertThat(handovers("chat-4", "resumed")).as("sessions chat-4 took in").isEqualTo(2.0 * moved.size());
+        assertThat(cluster.counter(ClientMeters.HANDOVERS, "result", "completed")).as("presenter handovers")
+                .isEqualTo(2.0 * moved.size());
+
+        ChaosReport.print("CoupleHandoverTest", "clients", 2 * all.size(), "couplesMoved", moved.size(),
+                "clientsClosed", ChaosAssertions.disconnectedClients(all),
+                "tlsConnections", all.stream().flatMap(c -> Stream.of(c.sides)).mapToInt(m -> m.connects.get()).sum(),
+                "handoversSent", sent, "handoversResumed", handovers("chat-4", "resumed"),
+                "presenterHandovers", ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result"),
+                "messagesSent", all.stream().flatMap(c -> Stream.of(c.sides)).mapToLong(m -> m.sent).sum(),
+                "violations", fleet.violations().size(), "servedAgainMs", servedAgainMillis,
+                "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+    }
+
+    private int sessionsOn(Couple couple, String server) {
+        return cluster.chatServer(server).service().sessionChannels(couple.id).size();
+    }
+
+    private double handovers(String server, String result) {
+        Counter counter = cluster.chatRegistry(server).find("chat.handovers").tag("result", result).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static String owner(RingSnapshot ring, Couple couple) {
+        return ring.owner(couple.id).orElseThrow().id();
+    }
+}

@@ -114,6 +114,11 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
         }
         coupleId = auth.getCoupleId();
         service.metrics().handover("resumed");
+        long tookMillis = System.currentTimeMillis() - handedOver.sealedAtMillis();
+        if (tookMillis > 1000) {
+            log.info("slow handover: user {} couple {} resumed {} ms after {} sealed it", handedOver.userId(),
+                    handedOver.coupleId(), tookMillis, handedOver.fromServer());
+        }
     }
 
     private void send(ChannelHandlerContext ctx, SendMessage message) {

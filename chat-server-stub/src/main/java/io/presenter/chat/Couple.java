@@ -174,6 +174,9 @@ final class Couple {
             if (now - waiting.deadlineNanos > 0) {
                 it.remove();
                 count("partner_wait_expired");
+                org.slf4j.LoggerFactory.getLogger(Couple.class).info(
+                        "couple {}: deliveries kept for user {} dropped, its handover did not arrive in time",
+                        coupleId, waiting.userId);
             } else if (!message.isEcho() && waiting.userId != from.userId()) {
                 if (waiting.kept.size() >= maxBuffered) {
                     it.remove();

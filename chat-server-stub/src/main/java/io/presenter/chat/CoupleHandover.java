@@ -121,8 +121,14 @@ final class CoupleHandover {
                 session.moveTo(newOwner, ringVersion);
             }
         }, config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        long began = System.nanoTime();
         handedOver.addListener(done -> {
             timeout.cancel(false);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+            if (tookMillis > 1000) {
+                log.info("slow handover: user {} couple {} handed over {} ms after it began", state.userId(),
+                        state.coupleId(), tookMillis);
+            }
             if (done.isSuccess()) {
                 service.metrics().handover("sent");
             } else if (stream.isActive()) {

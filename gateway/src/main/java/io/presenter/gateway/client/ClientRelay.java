@@ -304,9 +304,15 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
                 handoverFailed("timeout");
             }
         }, HANDOVER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        long began = System.nanoTime();
         Future<MuxStreamChannel> opened = opener.open(client.eventLoop(), next, new StreamRelay(this));
         opened.addListener(done -> {
             timeout.cancel(false);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+            if (tookMillis > 1000) {
+                log.info("client {}: slow handover, the stream at {} took {} ms to open", client,
+                        handover.newOwner(), tookMillis);
+            }
             if (!done.isSuccess()) {
                 handoverFailed(done.cause() instanceof HandoverUnsupportedException ? "unsupported"
                         : done.cause() instanceof NoShardException ? "no_owner" : "unreachable");

@@ -56,6 +56,10 @@ public record HandoverConfig(byte[] key, Duration timeout, Duration partnerWait,
         return new HandoverConfig(key, timeout, partnerWait, bytes, maxAge);
     }
 
+    public HandoverConfig withPartnerWait(Duration value) {
+        return new HandoverConfig(key, timeout, value, maxStateBytes, maxAge);
+    }
+
     public HandoverConfig withTimeout(Duration value) {
         return new HandoverConfig(key, value, partnerWait, maxStateBytes, maxAge);
     }

@@ -67,7 +67,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     /** Close reason of a client whose session handover failed (the fallback: it reconnects). */
     public static final String HANDOVER_FAILED = "handover_failed";
     /** Longest time from a handover frame to the stream at the new owner being open. */
-    static final long HANDOVER_TIMEOUT_MILLIS = 10_000;
+    static final long HANDOVER_TIMEOUT_MILLIS = 30_000;
     /** Largest sealed state carried to a new owner. */
     static final int MAX_HANDOVER_STATE_BYTES = 16 * 1024;
 

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class CoupleHandoverTest extends ChaosTestBase {
 
     static final int COUPLES = Integer.getInteger("chaos.couples", 500);
+    static final int DRAIN_COUPLES = 100;
     static final Duration MOVE_SPREAD = Duration.ofSeconds(1);
     static final byte[] KEY = "handover-key-shared-by-chat-servers-only".getBytes(StandardCharsets.US_ASCII);
     /**
@@ -112,6 +113,52 @@ class CoupleHandoverTest extends ChaosTestBase {
                 "messagesSent", all.stream().flatMap(c -> Stream.of(c.sides)).mapToLong(m -> m.sent).sum(),
                 "violations", fleet.violations().size(), "servedAgainMs", servedAgainMillis,
                 "presenterRing", cluster.directory.ring().version(), "chat4Ring", cluster.chatServer("chat-4").ring().version(),
+                "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+    }
+
+    @Test
+    void aDrainedServerHandsOverEveryCoupleThenExits() throws Exception {
+        start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(2), HANDOVER,
+                "chat-1", "chat-2", "chat-3");
+        long started = System.nanoTime();
+        List<Couple> all = fleet.connect(LongStream.range(0, DRAIN_COUPLES).map(i -> 400_000 + i).boxed().toList());
+        fleet.awaitAuthenticated(all, SETTLE);
+        fleet.sendRound(all);
+        fleet.awaitAllDelivered(all, SETTLE);
+        RingSnapshot before = cluster.directory.ring();
+        List<Couple> leaving = all.stream().filter(c -> owner(before, c).equals("chat-1")).toList();
+        assertThat(leaving).isNotEmpty();
+
+        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
+        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        var drained = cluster.chatServer("chat-1").drain();
+        assertThat(drained.get(MOVED.toSeconds(), TimeUnit.SECONDS)).as("sessions left on chat-1").isZero();
+        cluster.chatServer("chat-1").close();
+        RingSnapshot after = cluster.directory.ring();
+        Await.until(MOVED, () -> leaving.stream().allMatch(c -> sessionsOn(c, owner(cluster.directory.ring(), c)) == 2),
+                () -> "moved couples not on their new owners yet");
+        pump.shutdown();
+        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        fleet.sendRound(all);
+        fleet.awaitAllDelivered(all, SETTLE);
+
+        assertThat(fleet.violations()).as("wrong-couple, duplicate or reordered deliveries").isEmpty();
+        assertThat(ChaosAssertions.disconnectedClients(all)).as("client connections closed").isZero();
+        for (Couple couple : all) {
+            for (Member member : couple.sides) {
+                assertThat(member.connects.get()).as("TLS connections of %s", member).isEqualTo(1);
+                assertThat(member.gaps.get()).as("lost messages of %s", member).isZero();
+            }
+        }
+        assertThat(handovers("chat-1", "sent")).as("handovers sent by the drained server").isEqualTo(2.0 * leaving.size());
+        assertThat(cluster.counter(ClientMeters.HANDOVERS, "result", "completed")).as("presenter handovers")
+                .isEqualTo(2.0 * leaving.size());
+        ChaosReport.print("CoupleHandoverTest.drain", "clients", 2 * all.size(), "couplesMoved", leaving.size(),
+                "clientsClosed", ChaosAssertions.disconnectedClients(all),
+                "handoversSent", handovers("chat-1", "sent"),
+                "handoversResumed", handovers("chat-2", "resumed") + handovers("chat-3", "resumed"),
+                "presenterHandovers", ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result"),
+                "ringAfter", after.version(), "violations", fleet.violations().size(),
                 "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
     }
 

@@ -140,7 +140,17 @@ class CoupleHandoverTest extends ChaosTestBase {
         pump.shutdown();
         assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         fleet.sendRound(all);
-        fleet.awaitAllDelivered(all, SETTLE);
+        try {
+            fleet.awaitAllDelivered(all, SETTLE);
+        } finally {
+            System.out.println("drain counters: " + Stream.of("chat-1", "chat-2", "chat-3").map(id -> id + " "
+                    + ChaosReport.byTag(cluster.chatRegistry(id), "chat.handovers", "result")).toList()
+                    + ", presenter " + ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result")
+                    + ", closed " + ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"));
+            all.stream().flatMap(c -> Stream.of(c.sides)).filter(m -> !m.hasEverythingFromPartner()).limit(3)
+                    .forEach(m -> System.out.println("lagging " + m + ": " + m.history() + " || partner "
+                            + m.couple.partnerOf(m).history()));
+        }
 
         assertThat(fleet.violations()).as("wrong-couple, duplicate or reordered deliveries").isEmpty();
         assertThat(ChaosAssertions.disconnectedClients(all)).as("client connections closed").isZero();

@@ -593,7 +593,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private void closeIfIdle() {
         boolean awaitingAck = drainAcked != null && !drainAcked.isDone();
         if ((goAwaySent || goAwayReceived) && !awaitingAck && streams.isEmpty() && ctx.channel().isActive()) {
-            ctx.close();
+            // The last stream's last frame (a FIN or a handover) may still be in the outbound
+            // buffer, even inside a flush that is writing it: close only once everything queued
+            // before this point is written, or closing would fail it unwritten.
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         }
     }
 

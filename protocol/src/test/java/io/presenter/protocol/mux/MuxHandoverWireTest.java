@@ -127,6 +127,26 @@ class MuxHandoverWireTest {
     }
 
     @Test
+    void aDrainingConnectionsLastHandoverIsFlushedBeforeItCloses() {
+        peerOf(MuxInitializer.accepting(settings, recordingStreams()));
+        peer.handshake(withHandover().setInitialStreamWindow(1024)).open(1);
+        MuxStreamChannel stream = streams.get(0);
+        stream.writeAndFlush(Unpooled.copiedBuffer("x".repeat(1500), StandardCharsets.UTF_8));
+        stream.handover("chat-4", 12, 0, new SessionHandover(STATE, MAC));
+        MuxConnection.of(channel).goAway(true, ResetCode.GOING_AWAY, "draining");
+        channel.runPendingTasks();
+        assertThat(peer.frames()).hasSize(2); // the first 1024 bytes and the goaway
+        peer.send(MuxFrame.goAwayAck(new io.presenter.protocol.wire.GoAwayAck(1)));
+
+        // The credit arrives in a read loop: the handover goes out in it, the stream closes, and
+        // with it the idle draining connection, which must flush the handover first.
+        peer.send(MuxFrame.windowUpdate(new io.presenter.protocol.wire.WindowUpdate(1, 1024)));
+        assertThat(peer.frames()).containsExactly(new Data(1, "x".repeat(476)),
+                MuxFrame.handover(new Handover(1, "chat-4", 12, 0, ticket())));
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    @Test
     void handoverFailsOnAConnectionThatDidNotNegotiateIt() {
         peerOf(MuxInitializer.accepting(settings, recordingStreams()));
         peer.handshake(RawMuxPeer.settings(WINDOW)).open(1);

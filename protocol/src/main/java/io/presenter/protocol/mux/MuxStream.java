@@ -264,6 +264,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     void connectionClosed(ResetCode code, String reason) {
         peerGone = true;
+        if (handoverReceived != null && !inputShutdown) {
+            // The peer ended the stream with a handover before the connection went (a drained
+            // chat server exits right after its last one): the queued bytes and the handover
+            // are all here, so the reader still gets them, then the handover, then the close.
+            deliver();
+            return;
+        }
         fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
     }
 

@@ -205,6 +205,32 @@ class MuxHandoverWireTest {
     }
 
     @Test
+    void aHandoverReceivedBeforeTheConnectionClosesIsStillDelivered() {
+        peerOf(MuxInitializer.opening(settings));
+        peer.handshake(withHandover());
+        StreamProbe probe = new StreamProbe();
+        var opened = MuxConnection.of(channel).openStream(StreamMetadata.of(42, 7, null, "p"),
+                new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.config().setAutoRead(false);
+                        ch.pipeline().addLast(probe);
+                    }
+                });
+        channel.runPendingTasks();
+        MuxStreamChannel stream = opened.getNow();
+        peer.frames();
+        peer.data(1, "queued");
+        peer.send(MuxFrame.handover(new Handover(1, "chat-4", 12, 5, ticket())));
+        channel.close();  // the drained chat server exits
+        assertThat(probe.event(MuxStreamResetEvent.class)).as("not a lost backend").isNull();
+        stream.read();
+        assertThat(probe.received()).isEqualTo("queued");
+        assertThat(probe.event(MuxHandoverEvent.class)).isNotNull();
+        assertThat(stream.isOpen()).isFalse();
+    }
+
+    @Test
     void aHandoverForAStreamNeverOpenedIsDroppedAndCountedWithoutHarmingTheConnection() {
         peerOf(MuxInitializer.opening(settings));
         peer.handshake(withHandover());

@@ -235,6 +235,8 @@ public final class ChatServer implements AutoCloseable {
                 zooKeeper.close();
             }
             channels.close().awaitUninterruptibly();
+            // What the streams wrote last (handovers of a drain) goes out before the close.
+            muxConnections.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).awaitUninterruptibly(5, TimeUnit.SECONDS);
             muxConnections.close().awaitUninterruptibly();
             bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();

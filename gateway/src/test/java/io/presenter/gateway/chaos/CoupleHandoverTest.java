@@ -33,6 +33,7 @@ class CoupleHandoverTest extends ChaosTestBase {
 
     static final int COUPLES = Integer.getInteger("chaos.couples", 500);
     static final int DRAIN_COUPLES = 100;
+    static final int FAULT_COUPLES = 60;
     static final Duration MOVE_SPREAD = Duration.ofSeconds(1);
     static final byte[] KEY = "handover-key-shared-by-chat-servers-only".getBytes(StandardCharsets.US_ASCII);
     /**
@@ -170,6 +171,42 @@ class CoupleHandoverTest extends ChaosTestBase {
                 "presenterHandovers", ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result"),
                 "ringAfter", after.version(), "violations", fleet.violations().size(),
                 "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+    }
+
+    /**
+     * Fault: the new owner cannot verify the tickets (a key that is not the fleet's, as a forged
+     * state would look). It refuses every handed-over stream; the presenter counts the fallback and
+     * closes those clients, which reconnect and log in again; nobody else is disturbed.
+     */
+    @Test
+    void aNewOwnerThatRefusesTheStateFallsBackToAReconnect() throws Exception {
+        start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(2), HANDOVER,
+                "chat-1", "chat-2", "chat-3");
+        List<Couple> all = fleet.connect(LongStream.range(0, FAULT_COUPLES).map(i -> 500_000 + i).boxed().toList());
+        fleet.awaitAuthenticated(all, SETTLE);
+        RingSnapshot before = cluster.directory.ring();
+        byte[] otherKey = "not-the-fleet-key-so-every-ticket-looks-forged".getBytes(StandardCharsets.US_ASCII);
+        cluster.startChatServer("chat-4", config -> config.withMoveSpread(MOVE_SPREAD)
+                .withHandover(HandoverConfig.withKey(otherKey).withPartnerWait(PARTNER_WAIT)));
+        RingSnapshot after = cluster.converged(4);
+        List<Couple> moved = all.stream().filter(c -> !owner(before, c).equals(owner(after, c))).toList();
+        List<Couple> stayed = all.stream().filter(c -> owner(before, c).equals(owner(after, c))).toList();
+        assertThat(moved).isNotEmpty();
+
+        ChaosAssertions.back(moved, 2, MOVED, fleet);
+        fleet.sendRound(all);
+        fleet.awaitAllDelivered(stayed, SETTLE);
+        assertThat(fleet.violations()).isEmpty();
+        ChaosAssertions.untouched(stayed);
+        assertThat(handovers("chat-4", "refused_forged")).as("tickets chat-4 refused").isEqualTo(2.0 * moved.size());
+        assertThat(cluster.counter(ClientMeters.HANDOVERS, "result", "fallback_refused_refused"))
+                .as("presenter fallbacks").isEqualTo(2.0 * moved.size());
+        ChaosAssertions.onOwner(cluster, moved, after);
+        ChaosReport.print("CoupleHandoverTest.refused", "clients", 2 * all.size(), "couplesMoved", moved.size(),
+                "refusedByNewOwner", handovers("chat-4", "refused_forged"),
+                "presenterHandovers", ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result"),
+                "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"),
+                "clientsClosed", ChaosAssertions.disconnectedClients(all), "violations", fleet.violations().size());
     }
 
     private int sessionsOn(Couple couple, String server) {

@@ -529,9 +529,12 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         writeControl(MuxFrame.reset(reset));
     }
 
-    void sendHandover(MuxFrame handover) {
+    ChannelFuture sendHandover(MuxFrame handover) {
         stats.handoverSent();
-        writeControl(handover);
+        stats.frameWritten(0);
+        ChannelFuture written = ctx.write(handover);
+        flushData();
+        return written;
     }
 
     void grantCredit(int streamId, int increment) {

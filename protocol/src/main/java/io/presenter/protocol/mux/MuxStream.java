@@ -428,9 +428,17 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         if (outputShutdown && !finSent && open && out != null && out.isEmpty() && handoverToSend != null) {
             finSent = true;
             peerGone = true;
-            session.sendHandover(handoverToSend);
-            handoverPromise.trySuccess();
-            close();
+            // Done (and the stream closed, so its session leaves) only once the frame is written:
+            // a drained server that exits when its last session left must not drop it unsent.
+            ChannelPromise promise = handoverPromise;
+            session.sendHandover(handoverToSend).addListener(written -> {
+                if (written.isSuccess()) {
+                    promise.trySuccess();
+                } else {
+                    promise.tryFailure(written.cause());
+                }
+                close();
+            });
         } else if (outputShutdown && !finSent && open && out != null && out.isEmpty()) {
             finSent = true;
             session.halfClose(streamId);

@@ -14,6 +14,14 @@ namespace java io.presenter.protocol.wire
 
 const i32 PROTOCOL_VERSION = 1
 
+/**
+ * Settings.features bits. A side sets a bit only if it implements the feature; a feature is used
+ * on a connection only when both sides' Settings set its bit, so a peer built before the feature
+ * existed (features unset) never receives its frames or fields: old peers fail closed, never misread.
+ */
+/** Handover frames (chat server -> presenter) and handed-over OpenStreams (presenter -> chat server). */
+const i32 FEATURE_HANDOVER = 1
+
 /** First frame each side sends; everything in it is a limit the sender will hold the peer to. */
 struct Settings {
   1: required i32 protocolVersion
@@ -28,6 +36,8 @@ struct Settings {
   6: optional string peerId
   /** Bytes the sender will accept on the whole connection before granting more credit. */
   7: optional i32 initialConnectionWindow
+  /** Bitwise OR of the FEATURE_* constants the sender implements; unset = none. */
+  8: optional i32 features
 }
 
 /** Opens a stream carrying one end client's bytes. */
@@ -42,6 +52,41 @@ struct OpenStream {
   5: optional string presenterId
   /** 0 on the first try; counts retries after WRONG_SHARD. */
   6: optional i32 attempt
+  /**
+   * Set only when the stream continues a session handed over by the couple's previous owner
+   * (a Handover frame), and only towards a peer whose Settings have FEATURE_HANDOVER: the
+   * `state` and `mac` of that frame, byte for byte. The stream's bytes then start with the
+   * client's original auth packet, followed by the client bytes after those the old owner consumed;
+   * the receiver must not answer the auth packet with an AuthResult.
+   */
+  7: optional HandoverTicket handover
+}
+
+/** A chat server's sealed session state, opaque to presenters, which only carry it. */
+struct HandoverTicket {
+  /** Chat-server defined, at most the receiver's state cap (the stub: 4 KiB). */
+  1: required binary state
+  /** Authenticates `state` among chat servers (the stub: HMAC-SHA256 with a key presenters lack). */
+  2: required binary mac
+}
+
+/**
+ * Chat server -> presenter, only if the presenter's Settings have FEATURE_HANDOVER. Ends the
+ * stream in both directions like a Reset, but gracefully: every data frame the sender sent on the
+ * stream comes before it (frame order is per connection) and must reach the client before anything
+ * from the new owner. The presenter opens a stream for the same client at `newOwner` with
+ * `ticket` in its OpenStream, sends the auth packet again, then the client's stream bytes from
+ * offset `consumedBytes` on (stream offset 0 is the first byte of the auth packet).
+ */
+struct Handover {
+  1: required i32 streamId
+  /** Member id of the couple's new owner. */
+  2: required string newOwner
+  /** The ring version under which `newOwner` owns the couple (the presenter's OpenStream names it). */
+  3: required i64 ringVersion
+  /** Stream bytes the sender consumed, always a client packet boundary, auth packet included. */
+  4: required i64 consumedBytes
+  5: required HandoverTicket ticket
 }
 
 struct StreamData {
@@ -118,4 +163,6 @@ union MuxFrame {
   7: Ping ping
   8: GoAway goAway
   9: GoAwayAck goAwayAck
+  /** Only between peers that both announced FEATURE_HANDOVER. */
+  10: Handover handover
 }

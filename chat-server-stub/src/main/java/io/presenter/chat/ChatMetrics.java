@@ -66,6 +66,14 @@ final class ChatMetrics {
         slowSessionsClosed.increment();
     }
 
+    /**
+     * Counts a handover step under {@code chat.handovers{result}}: {@code sent} and
+     * {@code resumed} on success, a fallback or refusal reason otherwise.
+     */
+    void handover(String result) {
+        registry.counter("chat.handovers", "result", result).increment();
+    }
+
     /** Counts a rejected connection or packet under {@code chat.rejections{reason}}. */
     void rejected(String reason) {
         registry.counter("chat.rejections", "reason", reason).increment();

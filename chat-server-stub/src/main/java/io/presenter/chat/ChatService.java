@@ -17,14 +17,21 @@ public final class ChatService {
     private final ChatLimits limits;
     private final CoupleHub hub;
     private final ChatMetrics metrics;
+    private final HandoverSeal handovers;
+
+    public ChatService(String serverId, Authenticator authenticator, LongPredicate ownsCouple,
+            ChatLimits limits, MeterRegistry registry) {
+        this(serverId, authenticator, ownsCouple, limits, registry, HandoverConfig.OFF);
+    }
 
     /**
      * @param ownsCouple whether this server owns a couple under its current ring; a direct client
      *     of a couple owned elsewhere is told {@code WRONG_SHARD}
      */
     public ChatService(String serverId, Authenticator authenticator, LongPredicate ownsCouple,
-            ChatLimits limits, MeterRegistry registry) {
+            ChatLimits limits, MeterRegistry registry, HandoverConfig handover) {
         this.serverId = serverId;
+        this.handovers = new HandoverSeal(handover);
         this.authenticator = authenticator;
         this.ownsCouple = ownsCouple;
         this.limits = limits;
@@ -47,6 +54,26 @@ public final class ChatService {
      */
     public ChatSessionHandler newStreamSessionHandler(long shardKey) {
         return new ChatSessionHandler(this, coupleId -> coupleId == shardKey);
+    }
+
+    /**
+     * A handler for a mux stream that continues a session handed over by the couple's previous
+     * owner, or null (counted under {@code chat.handovers{result=refused_*}}) when its ticket is
+     * refused: handover off, too large, forged, malformed, expired, or for another couple.
+     */
+    public ChatSessionHandler newHandedOverSessionHandler(long shardKey, io.presenter.protocol.mux.SessionHandover ticket) {
+        HandoverState state;
+        try {
+            state = handovers.open(ticket, System.currentTimeMillis());
+        } catch (HandoverSeal.Refused refused) {
+            metrics.handover("refused_" + refused.getMessage());
+            return null;
+        }
+        if (state.coupleId() != shardKey) {
+            metrics.handover("refused_mismatch");
+            return null;
+        }
+        return new ChatSessionHandler(this, coupleId -> coupleId == shardKey, state);
     }
 
     public int sessionCount() {
@@ -77,5 +104,9 @@ public final class ChatService {
 
     ChatMetrics metrics() {
         return metrics;
+    }
+
+    HandoverSeal handovers() {
+        return handovers;
     }
 }

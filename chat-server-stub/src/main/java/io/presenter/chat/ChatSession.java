@@ -50,6 +50,20 @@ final class ChatSession {
         return userId;
     }
 
+    String deviceId() {
+        return deviceId;
+    }
+
+    /** This session's device as {@link HandoverState#sessionKey}. */
+    String key() {
+        return HandoverState.sessionKey(userId, deviceId);
+    }
+
+    /** Writes what is queued now; on the channel's event loop, before a handover ends the stream. */
+    void flushOutbox() {
+        drainOutbox();
+    }
+
     /** Whether {@code other} is a session of the same device (a reconnect, not a second device). */
     boolean sameDevice(ChatSession other) {
         return userId == other.userId && deviceId.equals(other.deviceId);

@@ -28,12 +28,19 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
 
     private final ChatService service;
     private final LongPredicate mayJoin;
+    /** The state of a session handed over by the couple's previous owner, or null for a new one. */
+    private final HandoverState handedOver;
     private ChatSession session;
     private long coupleId;
 
     ChatSessionHandler(ChatService service, LongPredicate mayJoin) {
+        this(service, mayJoin, null);
+    }
+
+    ChatSessionHandler(ChatService service, LongPredicate mayJoin, HandoverState handedOver) {
         this.service = service;
         this.mayJoin = mayJoin;
+        this.handedOver = handedOver;
     }
 
     @Override
@@ -57,6 +64,10 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
             return;
         }
         AuthPacket auth = packet.getAuth();
+        if (handedOver != null) {
+            resume(ctx, auth);
+            return;
+        }
         AuthStatus status = service.authenticator().authenticate(auth);
         if (status == AuthStatus.OK && !mayJoin.test(auth.getCoupleId())) {
             status = AuthStatus.WRONG_SHARD;
@@ -77,6 +88,37 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
             return;
         }
         coupleId = auth.getCoupleId();
+    }
+
+    /**
+     * The auth packet of a handed-over session, replayed by the presenter: the sealed state
+     * vouches for it (a token that expired since does not end the session), it must name the same
+     * user, device and couple, and the client gets no second AuthResult.
+     */
+    private void resume(ChannelHandlerContext ctx, AuthPacket auth) {
+        String device = auth.isSetDeviceId() ? auth.getDeviceId() : "";
+        if (auth.getUserId() != handedOver.userId() || auth.getCoupleId() != handedOver.coupleId()
+                || !device.equals(handedOver.deviceId()) || !mayJoin.test(auth.getCoupleId())) {
+            service.metrics().handover("refused_mismatch");
+            log.info("handover for user {} couple {} refused: the auth packet names user {} couple {}",
+                    handedOver.userId(), handedOver.coupleId(), auth.getUserId(), auth.getCoupleId());
+            ctx.close();
+            return;
+        }
+        session = service.hub().resume(auth, ctx.channel(), handedOver,
+                service.handovers().config().partnerWait().toNanos());
+        if (session == null) {
+            service.metrics().handover("refused_busy");
+            ctx.close();
+            return;
+        }
+        coupleId = auth.getCoupleId();
+        service.metrics().handover("resumed");
+        long tookMillis = System.currentTimeMillis() - handedOver.sealedAtMillis();
+        if (tookMillis > 1000) {
+            log.info("slow handover: user {} couple {} resumed {} ms after {} sealed it", handedOver.userId(),
+                    handedOver.coupleId(), tookMillis, handedOver.fromServer());
+        }
     }
 
     private void send(ChannelHandlerContext ctx, SendMessage message) {

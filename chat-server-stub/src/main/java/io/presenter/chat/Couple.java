@@ -6,9 +6,12 @@ import io.presenter.protocol.wire.Delivery;
 import io.presenter.protocol.wire.Presence;
 import io.presenter.protocol.wire.SendAck;
 import io.presenter.protocol.wire.SendMessage;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The live sessions of one couple and its message sequence. Every method holds the couple's lock
@@ -33,9 +36,36 @@ final class Couple {
     private long sequence;
     /** Per sender user: its recent clientMessageIds and the sequence each got (bounded, oldest out). */
     private final java.util.Map<Long, java.util.LinkedHashMap<Long, Long>> recentIds = new java.util.HashMap<>(4);
+    /** Set when the couple was frozen to be handed over: nothing more is sequenced here. */
+    private boolean movedOut;
+    /**
+     * Handed-over sessions of this couple not arrived yet (by {@link HandoverState#sessionKey}),
+     * with the deliveries kept for them: at most a few devices, each at most {@code maxBuffered}.
+     */
+    private final Map<String, Awaited> awaited = new HashMap<>(2);
+    private final ChatMetrics metrics;
+    private final int maxBuffered;
 
     Couple(long coupleId) {
+        this(coupleId, null, 0);
+    }
+
+    Couple(long coupleId, ChatMetrics metrics, int maxBuffered) {
         this.coupleId = coupleId;
+        this.metrics = metrics;
+        this.maxBuffered = maxBuffered;
+    }
+
+    /** Deliveries kept for a handed-over session still on its way, until a deadline. */
+    private static final class Awaited {
+        final long userId;
+        final long deadlineNanos;
+        final ArrayDeque<ClientPacket> kept = new ArrayDeque<>();
+
+        Awaited(long userId, long deadlineNanos) {
+            this.userId = userId;
+            this.deadlineNanos = deadlineNanos;
+        }
     }
 
     long coupleId() {
@@ -75,6 +105,7 @@ final class Couple {
         }
         session.deliver(ClientPacket.authResult(welcome.setCoupleSequence(sequence)));
         sessions.add(session);
+        deliverKept(session);
         for (ChatSession other : sessions) {
             if (other.userId() != session.userId()) {
                 if (firstOfUser) {
@@ -86,9 +117,95 @@ final class Couple {
         return replaced;
     }
 
+    /**
+     * Freezes the couple for a handover (every session already stopped reading): nothing more is
+     * sequenced here and leaving sessions announce nothing. Returns the sequence to hand over.
+     */
+    synchronized long moveOut() {
+        movedOut = true;
+        return sequence;
+    }
+
+    /**
+     * Takes in a session handed over by the couple's previous owner: no welcome (the client is
+     * authenticated and answered already), the sequence goes on from where the old owner stopped,
+     * deliveries kept for this session follow, and the partners that were live with it on the old
+     * owner and are not here yet get theirs kept until they arrive or {@code waitNanos} passes.
+     */
+    synchronized int resume(ChatSession session, HandoverState state, long nowNanos, long waitNanos) {
+        int replaced = 0;
+        for (Iterator<ChatSession> it = sessions.iterator(); it.hasNext(); ) {
+            ChatSession old = it.next();
+            if (old.sameDevice(session)) {
+                it.remove();
+                old.replaced();
+                replaced++;
+            }
+        }
+        sequence = Math.max(sequence, state.coupleSequence());
+        sessions.add(session);
+        deliverKept(session);
+        for (String partner : state.partners()) {
+            if (!isLive(partner) && !awaited.containsKey(partner) && awaited.size() < 8) {
+                long userId = Long.parseLong(partner.substring(0, partner.indexOf('/')));
+                awaited.put(partner, new Awaited(userId, nowNanos + waitNanos));
+            }
+        }
+        return replaced;
+    }
+
+    private boolean isLive(String sessionKey) {
+        for (ChatSession s : sessions) {
+            if (s.key().equals(sessionKey)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void deliverKept(ChatSession session) {
+        Awaited waiting = awaited.remove(session.key());
+        if (waiting != null) {
+            for (ClientPacket packet; (packet = waiting.kept.poll()) != null; ) {
+                session.deliver(packet);
+            }
+        }
+    }
+
+    /** Keeps {@code packet} for every awaited session it is for; drops those past their deadline. */
+    private void keepForAwaited(ChatSession from, SendMessage message, ClientPacket packet) {
+        if (awaited.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (Iterator<Awaited> it = awaited.values().iterator(); it.hasNext(); ) {
+            Awaited waiting = it.next();
+            if (now - waiting.deadlineNanos > 0) {
+                it.remove();
+                count("partner_wait_expired");
+                org.slf4j.LoggerFactory.getLogger(Couple.class).info(
+                        "couple {}: deliveries kept for user {} dropped, its handover did not arrive in time",
+                        coupleId, waiting.userId);
+            } else if (!message.isEcho() && waiting.userId != from.userId()) {
+                if (waiting.kept.size() >= maxBuffered) {
+                    it.remove();
+                    count("partner_buffer_full");
+                } else {
+                    waiting.kept.add(packet);
+                }
+            }
+        }
+    }
+
+    private void count(String result) {
+        if (metrics != null) {
+            metrics.handover(result);
+        }
+    }
+
     /** Removes {@code session}; tells the partner when the user's last session went away. */
     synchronized void leave(ChatSession session) {
-        if (!sessions.remove(session) || isOnline(session.userId())) {
+        if (!sessions.remove(session) || movedOut || isOnline(session.userId())) {
             return;
         }
         for (ChatSession other : sessions) {
@@ -105,7 +222,7 @@ final class Couple {
      * sender: acked again with the sequence it got, delivered once).
      */
     synchronized int send(ChatSession from, SendMessage message) {
-        if (!sessions.contains(from)) {
+        if (!sessions.contains(from) || movedOut) {
             return REPLACED;
         }
         java.util.LinkedHashMap<Long, Long> recent = recentIds.computeIfAbsent(from.userId(), user -> new java.util.LinkedHashMap<>() {
@@ -134,6 +251,7 @@ final class Couple {
                 delivered++;
             }
         }
+        keepForAwaited(from, message, packet);
         from.deliver(ClientPacket.sendAck(new SendAck(message.getClientMessageId(), seq)));
         return delivered;
     }

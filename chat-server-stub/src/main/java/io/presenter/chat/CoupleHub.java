@@ -37,8 +37,27 @@ final class CoupleHub {
                 limits.maxPendingDeliveries(), metrics::slowSessionClosed);
         // compute() makes join and the last leave's removal atomic for one couple id.
         couples.compute(auth.getCoupleId(), (id, couple) -> {
-            Couple joined = couple != null ? couple : new Couple(id);
+            Couple joined = couple != null ? couple : new Couple(id, metrics, limits.maxPendingDeliveries());
             metrics.sessionsReplaced(joined.join(session, welcome));
+            return joined;
+        });
+        return session;
+    }
+
+    /**
+     * Takes in a session handed over by the couple's previous owner ({@link Couple#resume}), or
+     * returns null when the server is full.
+     */
+    ChatSession resume(AuthPacket auth, Channel channel, HandoverState state, long partnerWaitNanos) {
+        if (sessions.incrementAndGet() > limits.maxSessions()) {
+            sessions.decrementAndGet();
+            return null;
+        }
+        ChatSession session = new ChatSession(auth.getUserId(), deviceOf(auth), channel,
+                limits.maxPendingDeliveries(), metrics::slowSessionClosed);
+        couples.compute(auth.getCoupleId(), (id, couple) -> {
+            Couple joined = couple != null ? couple : new Couple(id, metrics, limits.maxPendingDeliveries());
+            metrics.sessionsReplaced(joined.resume(session, state, System.nanoTime(), partnerWaitNanos));
             return joined;
         });
         return session;

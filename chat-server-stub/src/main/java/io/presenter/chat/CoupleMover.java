@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * After a ring change, ends the sessions of every couple this server no longer owns, a batch
+ * After a ring change, hands over (or, where it cannot, ends) the sessions of every couple this
+ * server no longer owns ({@link CoupleHandover}), a batch
  * every tick, spread over {@code spread}: a member joining moves ~1/n of the couples, and
  * thousands of clients told to reconnect in the same instant would be the storm presenters exist
  * to avoid. A newer ring replaces the pending sweep. The queue holds at most the live couples.
@@ -27,6 +28,7 @@ public final class CoupleMover implements RingListener {
     private final String selfId;
     private final ScheduledExecutorService scheduler;
     private final Duration spread;
+    private final CoupleHandover handover;
     private Sweep sweep;
 
     public CoupleMover(ChatService service, String selfId, ScheduledExecutorService scheduler,
@@ -35,6 +37,7 @@ public final class CoupleMover implements RingListener {
         this.selfId = selfId;
         this.scheduler = scheduler;
         this.spread = spread;
+        this.handover = new CoupleHandover(service, selfId);
     }
 
     @Override
@@ -77,7 +80,7 @@ public final class CoupleMover implements RingListener {
             for (int i = 0; i < perTick && !leaving.isEmpty() && !cancelled; i++) {
                 Couple couple = leaving.poll();
                 ownerElsewhere(ring, couple.coupleId()).ifPresent(owner -> {
-                    couple.sessions().forEach(s -> s.moveTo(owner.id(), ring.version()));
+                    handover.move(couple, owner.id(), ring.version());
                     service.metrics().coupleMoved();
                 });
             }

@@ -71,7 +71,8 @@ public final class PresenterServer implements AutoCloseable {
         this.registry = registry;
         ClientMeters meters = new ClientMeters(registry);
         MuxSettings mux = MuxSettings.builder().peerId(settings.presenterId())
-                .maxConcurrentStreams(settings.maxStreamsPerConnection()).stats(new MuxMeters(registry)).build();
+                .maxConcurrentStreams(settings.maxStreamsPerConnection()).stats(new MuxMeters(registry))
+                .handover(true).build();
         backends = new BackendPool(transport, mux, settings.connectionsPerLoop(), settings.maxConnectionsPerLoop(),
                 settings.backendConnectTimeout(),
                 settings.backendBackoff(), backendTls, registry);

@@ -94,7 +94,8 @@ public final class ChatServer implements AutoCloseable {
                 ownership = new ShardOwnership(new FixedShardDirectory(RingSnapshot.empty()), config.serverId());
             }
             service = new ChatService(config.serverId(), authenticator,
-                    directory == null ? couple -> true : ownership::owns, config.limits(), registry);
+                    directory == null ? couple -> true : ownership::owns, config.limits(), registry,
+                    config.handover());
             directListener = listen(transport, config.directPort(), channels,
                     new DirectClientInitializer(sslContext, service, config.maxPacketLength()));
             if (config.plaintextPort() != ChatServerConfig.NO_PORT) {
@@ -103,7 +104,7 @@ public final class ChatServer implements AutoCloseable {
             }
             MuxSettings mux = MuxSettings.builder().peerId(config.serverId())
                     .maxConcurrentStreams(config.maxStreamsPerConnection())
-                    .stats(new MuxMeters(registry)).build();
+                    .stats(new MuxMeters(registry)).handover(config.handover().enabled()).build();
             MuxInitializer muxDoor = MuxInitializer.accepting(mux,
                     new StreamAdmission(ownership, service, config.maxPacketLength()));
             MuxTls muxTls = config.muxTls();
@@ -281,6 +282,8 @@ public final class ChatServer implements AutoCloseable {
                 zooKeeper.close();
             }
             channels.close().awaitUninterruptibly();
+            // What the streams wrote last (handovers of a drain) goes out before the close.
+            muxConnections.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).awaitUninterruptibly(5, TimeUnit.SECONDS);
             muxConnections.close().awaitUninterruptibly();
             bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();

@@ -1,6 +1,7 @@
 package io.presenter.chat.server;
 
 import io.presenter.chat.ChatLimits;
+import io.presenter.chat.HandoverConfig;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
 import io.presenter.protocol.mux.MuxSettings;
 import io.presenter.protocol.mux.MuxTls;
@@ -31,11 +32,13 @@ import java.util.Objects;
  *        0 = any free port
  * @param maxStreamsPerConnection concurrent streams one presenter connection may carry; sent to
  *        presenters in the mux preface, and more are refused (a presenter opens another connection)
+ * @param handover handing moved couples over under the clients' connections (README, "Session
+ *        handover"); {@link HandoverConfig#OFF}, the default, resets their streams SHARD_MOVED
  */
 public record ChatServerConfig(String serverId, String bindHost, String advertisedHost,
         int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
         int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls,
-        int plaintextPort, int maxStreamsPerConnection) {
+        int plaintextPort, int maxStreamsPerConnection, HandoverConfig handover) {
 
     /** {@link #plaintextPort} when the plaintext door is off. */
     public static final int NO_PORT = -1;
@@ -50,6 +53,7 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(moveSpread, "moveSpread");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(handover, "handover");
         if (eventLoopThreads < 1 || maxPacketLength < 2) {
             throw new IllegalArgumentException("eventLoopThreads and maxPacketLength must be positive");
         }
@@ -62,13 +66,13 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
         }
     }
 
-    /** Without the plaintext door, the default streams per connection. */
+    /** Without the plaintext door, with the default streams per connection, without handover. */
     public ChatServerConfig(String serverId, String bindHost, String advertisedHost,
             int directPort, int muxPort, int eventLoopThreads, int maxPacketLength, ChatLimits limits,
             int weight, ZooKeeperConfig zooKeeper, Duration moveSpread, Duration drainTimeout, MuxTls muxTls) {
         this(serverId, bindHost, advertisedHost, directPort, muxPort, eventLoopThreads, maxPacketLength, limits,
                 weight, zooKeeper, moveSpread, drainTimeout, muxTls, NO_PORT,
-                MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS);
+                MuxSettings.DEFAULT_MAX_CONCURRENT_STREAMS, HandoverConfig.OFF);
     }
 
     /** A server with plaintext mux (the form before mutual TLS existed). */
@@ -89,33 +93,40 @@ public record ChatServerConfig(String serverId, String bindHost, String advertis
     public ChatServerConfig withZooKeeper(ZooKeeperConfig zk) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
                 eventLoopThreads, maxPacketLength, limits, weight, zk, moveSpread, drainTimeout, muxTls,
-                plaintextPort, maxStreamsPerConnection);
+                plaintextPort, maxStreamsPerConnection, handover);
     }
 
     public ChatServerConfig withMoveSpread(Duration spread) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
                 eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, spread, drainTimeout, muxTls,
-                plaintextPort, maxStreamsPerConnection);
+                plaintextPort, maxStreamsPerConnection, handover);
     }
 
     /** The same server with mutual TLS on its mux door ({@code tls} from {@link MuxTls#server}), or plaintext when null. */
     public ChatServerConfig withMuxTls(MuxTls tls) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
                 eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, tls,
-                plaintextPort, maxStreamsPerConnection);
+                plaintextPort, maxStreamsPerConnection, handover);
     }
 
     /** The same server with the plaintext direct door on {@code port} (0 = any free port, {@value #NO_PORT} = off). */
     public ChatServerConfig withPlaintextPort(int port) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
                 eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, muxTls,
-                port, maxStreamsPerConnection);
+                port, maxStreamsPerConnection, handover);
     }
 
     /** The same server accepting at most {@code streams} concurrent streams per presenter connection. */
     public ChatServerConfig withMaxStreamsPerConnection(int streams) {
         return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
                 eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, muxTls,
-                plaintextPort, streams);
+                plaintextPort, streams, handover);
+    }
+
+    /** The same server handing moved couples over as {@code value} says. */
+    public ChatServerConfig withHandover(HandoverConfig value) {
+        return new ChatServerConfig(serverId, bindHost, advertisedHost, directPort, muxPort,
+                eventLoopThreads, maxPacketLength, limits, weight, zooKeeper, moveSpread, drainTimeout, muxTls,
+                plaintextPort, maxStreamsPerConnection, value);
     }
 }

@@ -3,6 +3,9 @@ package io.presenter.chat.server;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.presenter.chat.ChatService;
+import io.presenter.chat.ChatSessionHandler;
+import io.presenter.chat.ConsumedBytes;
+import io.presenter.protocol.codec.ClientPacketFrameDecoder;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.ResetCode;
@@ -36,7 +39,17 @@ final class StreamAdmission extends ChannelInitializer<MuxStreamChannel> {
                     + owner.get().id(), owner.get().id(), ownership.ring().version());
             return;
         }
-        DirectClientInitializer.addChatStages(stream.pipeline(),
-                service.newStreamSessionHandler(metadata.shardKey()), maxPacketLength);
+        ChatSessionHandler session = metadata.handover().isPresent()
+                ? service.newHandedOverSessionHandler(metadata.shardKey(), metadata.handover())
+                : service.newStreamSessionHandler(metadata.shardKey());
+        if (session == null) {
+            // A ticket this server will not take (counted by the service): the presenter falls
+            // back to closing the client, which reconnects.
+            stream.reset(ResetCode.REFUSED, "handover refused");
+            return;
+        }
+        DirectClientInitializer.addChatStages(stream.pipeline(), session, maxPacketLength);
+        // Counts whole packets consumed, for the handover if this couple moves on again.
+        stream.pipeline().addAfter(ClientPacketFrameDecoder.NAME, ConsumedBytes.NAME, new ConsumedBytes());
     }
 }

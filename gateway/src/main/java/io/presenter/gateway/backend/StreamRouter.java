@@ -54,6 +54,11 @@ public final class StreamRouter implements StreamOpener {
         Promise<MuxStreamChannel> opened = loop.newPromise();
         ringAtLeast(loop, request.minRingVersion()).addListener((Future<RingSnapshot> caughtUp) -> {
             RingSnapshot ring = caughtUp.getNow();
+            if (request.handover().isPresent() && ring.member(request.ownerHint()).isEmpty()) {
+                // A handed-over session goes to the member that took it in, or nowhere.
+                opened.tryFailure(new NoShardException(request.coupleId(), ring.version()));
+                return;
+            }
             Optional<RingMember> owner = ring.member(request.ownerHint()).or(() -> ring.owner(request.coupleId()));
             if (owner.isEmpty()) {
                 opened.tryFailure(new NoShardException(request.coupleId(), ring.version()));
@@ -65,8 +70,14 @@ public final class StreamRouter implements StreamOpener {
     }
 
     private StreamMetadata metadata(StreamRequest request, long ringVersion) {
-        return StreamMetadata.of(request.coupleId(), ringVersion, request.clientAddress(), presenterId)
-                .withAttempt(request.attempt());
+        StreamMetadata metadata = StreamMetadata.of(request.coupleId(), ringVersion, request.clientAddress(),
+                presenterId).withAttempt(request.attempt());
+        // A handover names the ring version the new owner owns the couple under: the open says at
+        // least that, so the new owner does not mistake a presenter still catching up for a stale one.
+        return request.handover().isPresent()
+                ? new StreamMetadata(metadata.shardKey(), Math.max(ringVersion, request.minRingVersion()),
+                        metadata.clientAddress(), presenterId, 0, request.handover())
+                : metadata;
     }
 
     /** Opens a stream to {@code owner} on a pooled connection of {@code loop}. */
@@ -77,13 +88,34 @@ public final class StreamRouter implements StreamOpener {
                 opened.tryFailure(acquired.cause());
                 return;
             }
-            acquired.getNow().openStream(metadata, streamHandler).addListener((Future<MuxStreamChannel> open) -> {
-                if (open.isSuccess()) {
-                    opened.trySuccess(open.getNow());
+            MuxConnection connection = acquired.getNow();
+            if (!metadata.handover().isPresent()) {
+                open(connection, metadata, streamHandler, opened);
+                return;
+            }
+            // Never send a ticket to a peer that did not announce handover: it would take the
+            // stream for a new session and answer the client a second AuthResult. A connection
+            // the pool just made may not have the peer's preface yet.
+            connection.handoverNegotiated().addListener((Future<Boolean> negotiated) -> {
+                if (!negotiated.isSuccess()) {
+                    opened.tryFailure(negotiated.cause());
+                } else if (!negotiated.getNow()) {
+                    opened.tryFailure(new HandoverUnsupportedException(owner.id()));
                 } else {
-                    opened.tryFailure(open.cause());
+                    open(connection, metadata, streamHandler, opened);
                 }
             });
+        });
+    }
+
+    private static void open(MuxConnection connection, StreamMetadata metadata, ChannelHandler streamHandler,
+            Promise<MuxStreamChannel> opened) {
+        connection.openStream(metadata, streamHandler).addListener((Future<MuxStreamChannel> open) -> {
+            if (open.isSuccess()) {
+                opened.trySuccess(open.getNow());
+            } else {
+                opened.tryFailure(open.cause());
+            }
         });
     }
 

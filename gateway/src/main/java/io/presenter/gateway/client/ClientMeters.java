@@ -24,6 +24,8 @@ public final class ClientMeters {
     public static final String TRANSPORT = "transport";
     public static final String TCP = "tcp";
     public static final String QUIC = "quic";
+    /** Session handovers by result: {@code completed}, or the fallback that closed the client. */
+    public static final String HANDOVERS = "presenter.handovers";
 
     private final MeterRegistry registry;
     private final String transport;
@@ -90,6 +92,10 @@ public final class ClientMeters {
 
     void authRejected(String reason) {
         registry.counter(AUTH_REJECTED, "reason", reason, TRANSPORT, transport).increment();
+    }
+
+    void handover(String result) {
+        registry.counter(HANDOVERS, "result", result).increment();
     }
 
     void wrongShardRetry() {

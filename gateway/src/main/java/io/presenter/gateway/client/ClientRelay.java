@@ -13,6 +13,8 @@ import io.presenter.gateway.backend.BackendFullException;
 import io.presenter.gateway.backend.NoShardException;
 import io.presenter.gateway.backend.StreamOpener;
 import io.presenter.gateway.backend.StreamRequest;
+import io.presenter.gateway.backend.HandoverUnsupportedException;
+import io.presenter.protocol.mux.MuxHandoverEvent;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.MuxStreamResetEvent;
 import java.util.Locale;
@@ -36,6 +38,17 @@ import org.slf4j.LoggerFactory;
  * REFUSED or GOING_AWAY in that window is opened again, up to the opener's retry limit, and the
  * kept bytes are sent again: the client only notices a delay. Where a stream goes, the first time
  * and on a retry, is the {@link StreamOpener}'s decision.
+ *
+ * <p><b>Handover.</b> The relay keeps the client's bytes not yet known consumed ({@link ReplayBuffer}).
+ * When the chat server ends the stream with a handover, the stream has already delivered every byte
+ * the old owner sent before it (the handover frame follows them on the same connection, and the
+ * stream fires it only after its queue is read), and they are written to the client first. Only then
+ * does the relay open the stream at the new owner, carrying the sealed state, send it the auth packet
+ * and the client's bytes after the count the old owner consumed, and relay again; the new stream's
+ * bytes are written to the client after the old ones whichever connection it runs on, since nothing
+ * of it is read before it exists. The client's socket and TLS session are untouched. When any step
+ * fails (new owner refuses or is unreachable, state too large, replay lost, timeout, ring moved
+ * again) the client is closed as before and reconnects: a handover never half-happens.
  */
 public final class ClientRelay extends ChannelInboundHandlerAdapter {
 
@@ -57,6 +70,13 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
      */
     public static final String BACKEND_FULL = "backend_full";
 
+    /** Close reason of a client whose session handover failed (the fallback: it reconnects). */
+    public static final String HANDOVER_FAILED = "handover_failed";
+    /** Longest time from a handover frame to the stream at the new owner being open. */
+    static final long HANDOVER_TIMEOUT_MILLIS = 30_000;
+    /** Largest sealed state carried to a new owner. */
+    static final int MAX_HANDOVER_STATE_BYTES = 16 * 1024;
+
     /** Longest wait for a closing client's last bytes to be written. */
     private static final long CLOSE_LINGER_SECONDS = 5;
 
@@ -72,6 +92,13 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     /** The latest attempt: the first open, or the retry after the last reset. */
     private StreamRequest request;
     private boolean closing;
+    /** The auth packet, kept for a handover's new stream. */
+    private ByteBuf authPacket;
+    private final ReplayBuffer replay;
+    /** Client offset of the current stream's first byte after its auth packet. */
+    private long streamBase;
+    /** Whether the current stream continues a handed-over session and has not yet been answered. */
+    private boolean handedOverUnanswered;
 
     /**
      * @param authPacket the exact auth packet bytes, length prefix included; the relay owns them
@@ -83,6 +110,8 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         this.opener = opener;
         this.meters = meters;
         this.unanswered = authPacket;
+        this.authPacket = authPacket.copy();
+        this.replay = new ReplayBuffer(client.alloc());
         this.request = StreamRequest.first(coupleId, clientAddress);
     }
 
@@ -125,6 +154,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     /** The auth stage failed after building this relay, or the client left before the swap. */
     void abandon() {
         releaseUnanswered();
+        releaseHandoverState();
         if (stream != null) {
             stream.close();
             stream = null;
@@ -137,6 +167,10 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf bytes = (ByteBuf) msg;
         meters.relayedToStream(bytes.readableBytes());
+        replay.append(bytes);
+        if (stream != null && authPacket != null) {
+            replay.trimCredited(streamBase + stream.bytesCreditedByPeer() - authPacket.readableBytes());
+        }
         if (unanswered != null) {
             unanswered.writeBytes(bytes, bytes.readerIndex(), bytes.readableBytes());
         }
@@ -166,6 +200,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseUnanswered();
+        releaseHandoverState();
         MuxStreamChannel ending = stream;
         if (ending != null) {
             // Nobody reads the stream for the client any more: let it read itself to its end (what
@@ -204,6 +239,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
             releaseUnanswered();  // the chat server answered: no retry from here on
             followStreamWritability();
         }
+        handedOverUnanswered = false;
         meters.relayedToClient(bytes.readableBytes());
         client.write(bytes, client.voidPromise());
     }
@@ -228,6 +264,11 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         if (from != stream) {
             return;
         }
+        if (handedOverUnanswered && !connectionLost(from)) {
+            // The new owner refused the session (forged or stale state, ring moved again, full).
+            handoverFailed("refused_" + reset.code().name().toLowerCase(Locale.ROOT));
+            return;
+        }
         if (unanswered != null && request.attempt() < opener.maxRetries() && client.isActive() && isRetryable(reset)) {
             retry(reset);
         } else {
@@ -240,6 +281,80 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
             stream = null;
             closeClient(connectionLost(from) ? BACKEND_LOST : reason);
         }
+    }
+
+    /**
+     * The old owner ended {@code from} with a handover; every byte it sent before has been written
+     * to the client (the stream fires the event after its queue). Carries the session to the new owner.
+     */
+    void streamHandedOver(MuxStreamChannel from, MuxHandoverEvent handover) {
+        if (from != stream) {
+            return;
+        }
+        stream = null;  // its close is the handover's, not the client's end
+        client.flush();
+        followStreamWritability();
+        if (!client.isActive() || closing || authPacket == null) {
+            return;
+        }
+        long resumeAt = streamBase + handover.consumedBytes() - authPacket.readableBytes();
+        String refusal = handover.ticket().size() > MAX_HANDOVER_STATE_BYTES ? "state_too_large"
+                : unanswered != null ? "unanswered"
+                : handover.consumedBytes() < authPacket.readableBytes() || resumeAt > replay.end() ? "bad_offset"
+                : !replay.holdsFrom(resumeAt) ? "replay_lost"
+                : null;
+        if (refusal != null) {
+            handoverFailed(refusal);
+            return;
+        }
+        StreamRequest next = request.handover(handover);
+        request = next;
+        ScheduledFuture<?> timeout = client.eventLoop().schedule(() -> {
+            if (stream == null && !closing) {
+                handoverFailed("timeout");
+            }
+        }, HANDOVER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        long began = System.nanoTime();
+        Future<MuxStreamChannel> opened = opener.open(client.eventLoop(), next, new StreamRelay(this));
+        opened.addListener(done -> {
+            timeout.cancel(false);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+            if (tookMillis > 1000) {
+                log.info("client {}: slow handover, the stream at {} took {} ms to open", client,
+                        handover.newOwner(), tookMillis);
+            }
+            if (!done.isSuccess()) {
+                handoverFailed(done.cause() instanceof HandoverUnsupportedException ? "unsupported"
+                        : done.cause() instanceof NoShardException ? "no_owner" : "unreachable");
+                return;
+            }
+            MuxStreamChannel resumed = opened.getNow();
+            if (closing || !client.isActive() || request != next || authPacket == null) {
+                resumed.close();
+                return;
+            }
+            stream = resumed;
+            streamBase = resumeAt;
+            handedOverUnanswered = true;
+            replay.trimBefore(resumeAt);
+            resumed.write(authPacket.retainedDuplicate(), resumed.voidPromise());
+            ByteBuf rest = replay.from(resumeAt);
+            if (rest.isReadable()) {
+                resumed.write(rest, resumed.voidPromise());
+            } else {
+                rest.release();
+            }
+            resumed.flush();
+            resumed.read();
+            meters.handover("completed");
+            followStreamWritability();
+        });
+    }
+
+    private void handoverFailed(String why) {
+        meters.handover("fallback_" + why);
+        log.debug("client {}: handover failed ({}), closing it to reconnect", client, why);
+        closeClient(HANDOVER_FAILED);
     }
 
     private static boolean connectionLost(MuxStreamChannel stream) {
@@ -273,6 +388,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
      */
     private void closeClient(String reason) {
         releaseUnanswered();
+        releaseHandoverState();
         if (closing) {
             return;
         }
@@ -282,6 +398,14 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         client.closeFuture().addListener(closed -> linger.cancel(false));
         client.writeAndFlush(Unpooled.EMPTY_BUFFER)
                 .addListener((ChannelFutureListener) done -> ClientConnections.close(client, reason));
+    }
+
+    private void releaseHandoverState() {
+        replay.release();
+        if (authPacket != null) {
+            authPacket.release();
+            authPacket = null;
+        }
     }
 
     private void releaseUnanswered() {

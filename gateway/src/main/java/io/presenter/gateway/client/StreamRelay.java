@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.presenter.protocol.mux.MuxHandoverEvent;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.MuxStreamResetEvent;
 
@@ -41,7 +42,9 @@ final class StreamRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof MuxStreamResetEvent reset) {
+        if (event instanceof MuxHandoverEvent handover) {
+            relay.streamHandedOver(stream(ctx), handover);
+        } else if (event instanceof MuxStreamResetEvent reset) {
             relay.streamReset(stream(ctx), reset);
         } else if (event instanceof ChannelInputShutdownEvent) {
             relay.streamClosed(stream(ctx), "stream_ended");

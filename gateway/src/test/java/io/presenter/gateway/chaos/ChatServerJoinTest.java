@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * A fourth chat server joins while hundreds of couples chat through one presenter. The ring says
  * exactly which couples move (about a quarter); those, and only those, are reset, a few at a time
  * over the old owners' move spread, and come back on the new server. The rest never notice.
+ * These chat servers have no handover key, so this is the reset path (handover's fallback, and
+ * the behaviour with chat servers that do not implement handover); {@link CoupleHandoverTest}
+ * is the same join with handover on, where no client is reset at all.
  */
 class ChatServerJoinTest extends ChaosTestBase {
 

@@ -78,6 +78,17 @@ final class FakeMuxStream extends EmbeddedChannel implements MuxStreamChannel {
     }
 
     @Override
+    public ChannelFuture handover(String newOwner, long ringVersion, long consumedBytes,
+            io.presenter.protocol.mux.SessionHandover ticket) {
+        return newFailedFuture(new UnsupportedOperationException("fake stream"));
+    }
+
+    @Override
+    public long bytesCreditedByPeer() {
+        return 0;
+    }
+
+    @Override
     public boolean isInputShutdown() {
         return !isActive();
     }

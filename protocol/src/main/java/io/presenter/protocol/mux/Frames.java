@@ -2,6 +2,8 @@ package io.presenter.protocol.mux;
 
 import io.presenter.protocol.wire.GoAway;
 import io.presenter.protocol.wire.GoAwayAck;
+import io.presenter.protocol.wire.Handover;
+import io.presenter.protocol.wire.HandoverTicket;
 import io.presenter.protocol.wire.HalfClose;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.OpenStream;
@@ -32,20 +34,49 @@ final class Frames {
                 settings.maxFramePayload(), settings.maxConcurrentStreams(),
                 (int) settings.keepaliveInterval().toMillis())
                 .setPeerId(text(settings.peerId()))
-                .setInitialConnectionWindow(settings.initialConnectionWindow()));
+                .setInitialConnectionWindow(settings.initialConnectionWindow())
+                .setFeatures(settings.handover() ? muxConstants.FEATURE_HANDOVER : 0));
+    }
+
+    /** Whether {@code settings} (a peer's preface) announce every bit of {@code feature}. */
+    static boolean hasFeature(Settings settings, int feature) {
+        return settings != null && settings.isSetFeatures() && (settings.getFeatures() & feature) == feature;
     }
 
     static MuxFrame open(int streamId, StreamMetadata metadata) {
-        return MuxFrame.open(new OpenStream(streamId, metadata.shardKey(), metadata.ringVersion())
+        OpenStream open = new OpenStream(streamId, metadata.shardKey(), metadata.ringVersion())
                 .setClientAddress(metadata.clientAddress()).setPresenterId(text(metadata.presenterId()))
-                .setAttempt(metadata.attempt()));
+                .setAttempt(metadata.attempt());
+        if (metadata.handover().isPresent()) {
+            open.setHandover(ticket(metadata.handover()));
+        }
+        return MuxFrame.open(open);
     }
 
     static StreamMetadata metadata(OpenStream open) {
         return new StreamMetadata(open.getShardKey(), open.getRingVersion(),
                 open.isSetClientAddress() ? open.getClientAddress() : "",
                 open.isSetPresenterId() ? open.getPresenterId() : "",
-                open.isSetAttempt() ? open.getAttempt() : 0);
+                open.isSetAttempt() ? open.getAttempt() : 0,
+                open.isSetHandover() ? ticket(open.getHandover()) : SessionHandover.NONE);
+    }
+
+    static HandoverTicket ticket(SessionHandover handover) {
+        return new HandoverTicket(java.nio.ByteBuffer.wrap(handover.state()), java.nio.ByteBuffer.wrap(handover.mac()));
+    }
+
+    static SessionHandover ticket(HandoverTicket ticket) {
+        return new SessionHandover(ticket.getState(), ticket.getMac());
+    }
+
+    static MuxFrame handover(int streamId, String newOwner, long ringVersion, long consumedBytes,
+            SessionHandover ticket) {
+        return MuxFrame.handover(new Handover(streamId, text(newOwner), ringVersion, consumedBytes, ticket(ticket)));
+    }
+
+    static MuxHandoverEvent event(Handover handover) {
+        return new MuxHandoverEvent(handover.getNewOwner(), handover.getRingVersion(), handover.getConsumedBytes(),
+                ticket(handover.getTicket()));
     }
 
     /** A reset; {@code ownerHint} null unless WRONG_SHARD / SHARD_MOVED names an owner. */

@@ -38,6 +38,18 @@ public interface MuxConnection {
     /** Whether {@link #openStream} may succeed: open, no goaway either way, ids left. */
     boolean isAcceptingStreams();
 
+    /**
+     * Whether session handover is on for this connection: this side's settings enable it and the
+     * peer's preface announced {@code FEATURE_HANDOVER}. False until the peer's preface arrived.
+     */
+    boolean handoverEnabled();
+
+    /**
+     * Completes with {@link #handoverEnabled()} once the peer's preface has arrived (at once if it
+     * has), or fails if the connection closes first: a fresh connection knows nothing of its peer.
+     */
+    Future<Boolean> handoverNegotiated();
+
     /** Streams open now. */
     int activeStreams();
 

@@ -25,6 +25,9 @@ public final class MuxMeters implements MuxStats {
     private final Counter bytesWritten;
     private final Counter windowStalls;
     private final Counter droppedAfterReset;
+    private final Counter handoversSent;
+    private final Counter handoversReceived;
+    private final Counter handoversUnknownStream;
     private final Map<ResetCode, Counter> resetsSent = new EnumMap<>(ResetCode.class);
     private final Map<ResetCode, Counter> resetsReceived = new EnumMap<>(ResetCode.class);
     private final Map<ResetCode, Counter> connectionErrors = new EnumMap<>(ResetCode.class);
@@ -43,6 +46,9 @@ public final class MuxMeters implements MuxStats {
                 .description("Times a stream had data to send but no send window").register(registry);
         droppedAfterReset = Counter.builder("mux.dropped.after.reset").baseUnit("bytes")
                 .description("Payload that arrived for an already reset stream").register(registry);
+        handoversSent = handovers(registry, "sent");
+        handoversReceived = handovers(registry, "received");
+        handoversUnknownStream = handovers(registry, "unknown_stream");
         for (ResetCode code : ResetCode.values()) {
             resetsSent.put(code, resets(registry, "sent", code));
             resetsReceived.put(code, resets(registry, "received", code));
@@ -53,6 +59,12 @@ public final class MuxMeters implements MuxStats {
 
     private static Counter frames(MeterRegistry registry, String direction) {
         return Counter.builder("mux.frames").tag("direction", direction).register(registry);
+    }
+
+    private static Counter handovers(MeterRegistry registry, String direction) {
+        return Counter.builder("mux.handovers").tag("direction", direction)
+                .description("Streams ended with a session handover; unknown_stream: dropped, naming no stream")
+                .register(registry);
     }
 
     private static Counter bytes(MeterRegistry registry, String direction) {
@@ -120,5 +132,20 @@ public final class MuxMeters implements MuxStats {
     @Override
     public void connectionError(ResetCode code) {
         connectionErrors.get(code).increment();
+    }
+
+    @Override
+    public void handoverSent() {
+        handoversSent.increment();
+    }
+
+    @Override
+    public void handoverReceived() {
+        handoversReceived.increment();
+    }
+
+    @Override
+    public void handoverForUnknownStream() {
+        handoversUnknownStream.increment();
     }
 }

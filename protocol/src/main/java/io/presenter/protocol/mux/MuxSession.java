@@ -11,6 +11,7 @@ import io.netty.util.concurrent.Promise;
 import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.codec.MalformedFrameException;
 import io.presenter.protocol.wire.GoAway;
+import io.presenter.protocol.wire.Handover;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.OpenStream;
 import io.presenter.protocol.wire.Ping;
@@ -69,6 +70,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private volatile boolean goAwayReceived;
     private volatile boolean failed;
     private Promise<Void> drainAcked;
+    /** Completed when the peer's settings arrive; null until the handler is added. */
+    private Promise<Boolean> peerSettingsReceived;
     private ResetCode closeCode = ResetCode.GOING_AWAY;
     private String closeReason = "connection closed";
 
@@ -110,6 +113,16 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public boolean isAcceptingStreams() {
         return refusal() == null;
+    }
+
+    @Override
+    public boolean handoverEnabled() {
+        return settings.handover() && Frames.hasFeature(peer, muxConstants.FEATURE_HANDOVER);
+    }
+
+    @Override
+    public Future<Boolean> handoverNegotiated() {
+        return peerSettingsReceived;
     }
 
     @Override
@@ -156,6 +169,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.peerSettingsReceived = ctx.executor().newPromise();
         if (ctx.channel().isActive()) {
             start();
         }
@@ -247,6 +261,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             keepAlive.stop();
         }
         pendingOpens.refuseAll("connection closed");
+        peerSettingsReceived.tryFailure(new MuxStreamRefusedException(closeCode, "closed before the peer's settings"));
         for (MuxStream stream : streams.snapshot()) {
             stream.connectionClosed(closeCode, closeReason);
         }
@@ -297,6 +312,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             case WINDOW_UPDATE -> onWindowUpdate(frame.getWindowUpdate());
             case PING -> onPing(frame.getPing());
             case GO_AWAY -> onGoAway(frame.getGoAway());
+            case HANDOVER -> onHandover(frame.getHandover());
             case GO_AWAY_ACK -> {
                 if (drainAcked != null) {
                     drainAcked.trySuccess(null);
@@ -320,6 +336,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             failConnection(ResetCode.PROTOCOL_ERROR, "settings out of range: " + received);
         } else {
             peer = received;
+            peerSettingsReceived.trySuccess(handoverEnabled());
             connectionSendWindow = received.isSetInitialConnectionWindow()
                     ? received.getInitialConnectionWindow() : MuxSettings.DEFAULT_CONNECTION_WINDOW;
             openPending();
@@ -337,11 +354,35 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         } else {
             if (goAwaySent) {
                 refuseInbound(streamId, "going away");
+            } else if (open.isSetHandover() && !handoverEnabled()) {
+                refuseInbound(streamId, "handover not negotiated on this connection");
             } else if (streams.size() >= settings.maxConcurrentStreams()) {
                 refuseInbound(streamId, "more than " + settings.maxConcurrentStreams() + " concurrent streams");
             } else {
                 register(new MuxStream(this, streamId, Frames.metadata(open)), inboundStreamHandler);
             }
+        }
+    }
+
+    /**
+     * A chat server hands a stream's session over. Only an opening side that announced the feature
+     * may receive one; a handover naming a stream never opened is dropped and counted rather than
+     * failing the connection, since it concerns no live stream and the others need not suffer.
+     */
+    private void onHandover(Handover handover) {
+        int streamId = handover.getStreamId();
+        if (inboundStreamHandler != null || !handoverEnabled()) {
+            failConnection(ResetCode.PROTOCOL_ERROR, "handover for stream " + streamId
+                    + " on a connection that did not negotiate it");
+            return;
+        }
+        MuxStream stream = streams.get(streamId);
+        if (stream != null) {
+            stats.handoverReceived();
+            stream.handoverReceived(handover);
+        } else if (!streams.wasOpened(streamId)) {
+            stats.handoverForUnknownStream();
+            log.info("{} dropped a handover for stream {}, never opened", ctx.channel(), streamId);
         }
     }
 
@@ -507,6 +548,14 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         writeControl(MuxFrame.reset(reset));
     }
 
+    ChannelFuture sendHandover(MuxFrame handover) {
+        stats.handoverSent();
+        stats.frameWritten(0);
+        ChannelFuture written = ctx.write(handover);
+        flushData();
+        return written;
+    }
+
     void grantCredit(int streamId, int increment) {
         if (increment > 0 && ctx.channel().isActive()) {
             writeControl(Frames.windowUpdate(streamId, increment));
@@ -566,7 +615,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private void closeIfIdle() {
         boolean awaitingAck = drainAcked != null && !drainAcked.isDone();
         if ((goAwaySent || goAwayReceived) && !awaitingAck && streams.isEmpty() && ctx.channel().isActive()) {
-            ctx.close();
+            // The last stream's last frame (a FIN or a handover) may still be in the outbound
+            // buffer, even inside a flush that is writing it: close only once everything queued
+            // before this point is written, or closing would fail it unwritten.
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         }
     }
 

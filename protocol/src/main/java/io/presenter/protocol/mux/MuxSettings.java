@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param streamWriteBufferWaterMark pending outbound bytes per stream that flip its writability
  * @param peerId this presenter's or chat server's id, sent to the peer for logs and metrics
  * @param stats receives the counters of every connection built with these settings
+ * @param handover whether this side announces {@code FEATURE_HANDOVER}: a presenter that can
+ *     carry a session to a couple's new owner, a chat server that can hand one over and take one
+ *     in; used on a connection only when both sides announce it
  */
 public record MuxSettings(
         int initialStreamWindow,
@@ -31,7 +34,8 @@ public record MuxSettings(
         int maxPendingOpens,
         WriteBufferWaterMark streamWriteBufferWaterMark,
         String peerId,
-        MuxStats stats) {
+        MuxStats stats,
+        boolean handover) {
 
     public static final int DEFAULT_STREAM_WINDOW = 64 * 1024;
     public static final int DEFAULT_CONNECTION_WINDOW = 1024 * 1024;
@@ -75,7 +79,8 @@ public record MuxSettings(
                 .initialConnectionWindow(initialConnectionWindow).maxFramePayload(maxFramePayload)
                 .maxConcurrentStreams(maxConcurrentStreams).keepaliveInterval(keepaliveInterval)
                 .maxStreamId(maxStreamId).maxPendingOpens(maxPendingOpens)
-                .streamWriteBufferWaterMark(streamWriteBufferWaterMark).peerId(peerId).stats(stats);
+                .streamWriteBufferWaterMark(streamWriteBufferWaterMark).peerId(peerId).stats(stats)
+                .handover(handover);
     }
 
     /** Longest frame this side accepts on the wire: a full data frame plus its framing. */
@@ -102,6 +107,7 @@ public record MuxSettings(
                 DEFAULT_STREAM_WINDOW / 2, DEFAULT_STREAM_WINDOW);
         private String peerId = "";
         private MuxStats stats = MuxStats.NOOP;
+        private boolean handover;
 
         private Builder() {}
 
@@ -155,10 +161,15 @@ public record MuxSettings(
             return this;
         }
 
+        public Builder handover(boolean enabled) {
+            this.handover = enabled;
+            return this;
+        }
+
         public MuxSettings build() {
             return new MuxSettings(initialStreamWindow, initialConnectionWindow, maxFramePayload,
                     maxConcurrentStreams, keepaliveInterval, maxStreamId, maxPendingOpens,
-                    streamWriteBufferWaterMark, peerId, stats);
+                    streamWriteBufferWaterMark, peerId, stats, handover);
         }
     }
 }

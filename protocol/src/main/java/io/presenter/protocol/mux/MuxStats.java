@@ -35,4 +35,13 @@ public interface MuxStats {
 
     /** The connection ended with a goaway this side sent for a connection error. */
     default void connectionError(ResetCode code) {}
+
+    /** A stream ended with a handover this side sent (a chat server moving a session). */
+    default void handoverSent() {}
+
+    /** A stream ended with a handover from the peer (a presenter carrying a session on). */
+    default void handoverReceived() {}
+
+    /** A handover for a stream that was never opened on this connection, dropped. */
+    default void handoverForUnknownStream() {}
 }

@@ -53,6 +53,11 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     private boolean peerGone;
     /** The reset to send on close instead of CANCEL. */
     private Reset closeReset;
+    /** The handover to send once the written bytes are out (this side ends the stream with it). */
+    private io.presenter.protocol.wire.MuxFrame handoverToSend;
+    private ChannelPromise handoverPromise;
+    /** The handover the peer ended the stream with; fired after the queued bytes are read. */
+    private MuxHandoverEvent handoverReceived;
 
     MuxStream(MuxSession session, int streamId, StreamMetadata metadata) {
         super(session.channel());
@@ -92,6 +97,32 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
             close(promise);
         });
         return promise;
+    }
+
+    @Override
+    public ChannelFuture handover(String newOwner, long ringVersion, long consumedBytes, SessionHandover ticket) {
+        ChannelPromise promise = newPromise();
+        eventLoop().execute(() -> {
+            if (!open || outputShutdown) {
+                promise.tryFailure(new IllegalStateException("stream " + streamId + " already ended or half-closed"));
+                return;
+            }
+            if (!session.handoverEnabled()) {
+                promise.tryFailure(new IllegalStateException("handover not negotiated on " + parent()));
+                return;
+            }
+            outputShutdown = true;
+            handoverToSend = Frames.handover(streamId, newOwner, ringVersion, consumedBytes, ticket);
+            handoverPromise = promise;
+            unsafe().flush();
+            sendFinIfDrained();
+        });
+        return promise;
+    }
+
+    @Override
+    public long bytesCreditedByPeer() {
+        return sender.granted();
     }
 
     /** Bytes received but not yet read by the pipeline; never more than the stream window. */
@@ -203,6 +234,17 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         deliver();
     }
 
+    /** The peer ended the stream with a handover: like a FIN, it waits behind the queued bytes. */
+    void handoverReceived(io.presenter.protocol.wire.Handover handover) {
+        if (finReceived) {
+            resetLocally(ResetCode.PROTOCOL_ERROR, "handover after half-close");
+            return;
+        }
+        handoverReceived = Frames.event(handover);
+        finReceived = true;
+        deliver();
+    }
+
     void resetReceived(Reset reset) {
         session.settings().stats().resetReceived(Frames.code(reset));
         peerGone = true;
@@ -222,6 +264,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     void connectionClosed(ResetCode code, String reason) {
         peerGone = true;
+        if (handoverReceived != null && !inputShutdown) {
+            // The peer ended the stream with a handover before the connection went (a drained
+            // chat server exits right after its last one): the queued bytes and the handover
+            // are all here, so the reader still gets them, then the handover, then the close.
+            deliver();
+            return;
+        }
         fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
     }
 
@@ -262,6 +311,11 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     }
 
     // ---- read side ----
+
+    /** autoRead went off: no delivery until the next {@code read()}. Event loop only. */
+    void readCleared() {
+        readRequested = false;
+    }
 
     @Override
     protected void doBeginRead() {
@@ -311,6 +365,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     private void endOfInput() {
         inputShutdown = true;
+        if (handoverReceived != null) {
+            // The peer forgot the stream when it sent the handover: close without a reset.
+            peerGone = true;
+            pipeline().fireUserEventTriggered(handoverReceived);
+            close();
+            return;
+        }
         pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
         if (!config.isAllowHalfClosure() || finSent) {
@@ -364,7 +425,21 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     private void sendFinIfDrained() {
         ChannelOutboundBuffer out = unsafe().outboundBuffer();
-        if (outputShutdown && !finSent && open && out != null && out.isEmpty()) {
+        if (outputShutdown && !finSent && open && out != null && out.isEmpty() && handoverToSend != null) {
+            finSent = true;
+            peerGone = true;
+            // Done (and the stream closed, so its session leaves) only once the frame is written:
+            // a drained server that exits when its last session left must not drop it unsent.
+            ChannelPromise promise = handoverPromise;
+            session.sendHandover(handoverToSend).addListener(written -> {
+                if (written.isSuccess()) {
+                    promise.trySuccess();
+                } else {
+                    promise.tryFailure(written.cause());
+                }
+                close();
+            });
+        } else if (outputShutdown && !finSent && open && out != null && out.isEmpty()) {
             finSent = true;
             session.halfClose(streamId);
             finPromise.trySuccess();
@@ -415,6 +490,9 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         // is already done was one per stream, a measurable share of CPU per client.
         if (finPromise != null && !finPromise.isDone()) {
             finPromise.tryFailure(new ClosedChannelException());
+        }
+        if (handoverPromise != null && !handoverPromise.isDone()) {
+            handoverPromise.tryFailure(new ClosedChannelException());
         }
         session.streamClosed(this);
     }

@@ -36,4 +36,22 @@ public interface MuxStreamChannel extends DuplexChannel {
      * owns the shard and on which ring version, so it can retry there.
      */
     ChannelFuture reset(ResetCode code, String reason, String ownerHint, long ringVersion);
+
+    /**
+     * Ends the stream with a handover (accepting side, on a connection whose
+     * {@link MuxConnection#handoverEnabled()}): nothing more may be written; once every byte
+     * already written has gone out (as the peer's credit allows), the handover frame follows them
+     * and the stream closes without a reset. Bytes that arrive meanwhile are dropped: the peer
+     * replays them to the new owner from {@code consumedBytes}. The future fails if the stream
+     * closes first or the connection did not negotiate handover.
+     *
+     * @param consumedBytes stream bytes this side consumed, a client packet boundary
+     */
+    ChannelFuture handover(String newOwner, long ringVersion, long consumedBytes, SessionHandover ticket);
+
+    /**
+     * Bytes written on this stream that the peer has granted credit back for, so its reader has
+     * taken them: a lower bound (credit comes back in batches) of what the peer read.
+     */
+    long bytesCreditedByPeer();
 }

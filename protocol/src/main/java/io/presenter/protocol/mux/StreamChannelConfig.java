@@ -14,6 +14,17 @@ final class StreamChannelConfig extends DefaultChannelConfig {
         super(channel);
     }
 
+    /**
+     * Turning autoRead off stops delivery at once, not after one more batch: a chat server that
+     * freezes a stream for a handover must consume nothing after the moment it froze it.
+     */
+    @Override
+    protected void autoReadCleared() {
+        if (channel instanceof MuxStream stream) {
+            stream.readCleared();
+        }
+    }
+
     boolean isAllowHalfClosure() {
         return allowHalfClosure;
     }

@@ -18,6 +18,7 @@ final class StreamSender {
     private final int streamId;
     private final MuxStream stream;
     private int window;
+    private long granted;
     private boolean stalled;
     /** Inside {@code forEachFlushedMessage}: the outbound buffer must not change. */
     private boolean sending;
@@ -37,6 +38,11 @@ final class StreamSender {
         this.window = initialWindow;
     }
 
+    /** Credit the peer granted after the initial window: bytes its reader has taken. */
+    long granted() {
+        return granted;
+    }
+
     boolean hasCredit() {
         return window > 0;
     }
@@ -47,6 +53,7 @@ final class StreamSender {
             return false;
         }
         window += increment;
+        granted += increment;
         return true;
     }
 

@@ -18,6 +18,7 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
   private static final org.apache.thrift.protocol.TField PING_FIELD_DESC = new org.apache.thrift.protocol.TField("ping", org.apache.thrift.protocol.TType.STRUCT, (short)7);
   private static final org.apache.thrift.protocol.TField GO_AWAY_FIELD_DESC = new org.apache.thrift.protocol.TField("goAway", org.apache.thrift.protocol.TType.STRUCT, (short)8);
   private static final org.apache.thrift.protocol.TField GO_AWAY_ACK_FIELD_DESC = new org.apache.thrift.protocol.TField("goAwayAck", org.apache.thrift.protocol.TType.STRUCT, (short)9);
+  private static final org.apache.thrift.protocol.TField HANDOVER_FIELD_DESC = new org.apache.thrift.protocol.TField("handover", org.apache.thrift.protocol.TType.STRUCT, (short)10);
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -29,7 +30,11 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
     WINDOW_UPDATE((short)6, "windowUpdate"),
     PING((short)7, "ping"),
     GO_AWAY((short)8, "goAway"),
-    GO_AWAY_ACK((short)9, "goAwayAck");
+    GO_AWAY_ACK((short)9, "goAwayAck"),
+    /**
+     * Only between peers that both announced FEATURE_HANDOVER.
+     */
+    HANDOVER((short)10, "handover");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -63,6 +68,8 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
           return GO_AWAY;
         case 9: // GO_AWAY_ACK
           return GO_AWAY_ACK;
+        case 10: // HANDOVER
+          return HANDOVER;
         default:
           return null;
       }
@@ -126,6 +133,8 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, GoAway.class)));
     tmpMap.put(_Fields.GO_AWAY_ACK, new org.apache.thrift.meta_data.FieldMetaData("goAwayAck", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, GoAwayAck.class)));
+    tmpMap.put(_Fields.HANDOVER, new org.apache.thrift.meta_data.FieldMetaData("handover", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, Handover.class)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(MuxFrame.class, metaDataMap);
   }
@@ -200,6 +209,12 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
     return x;
   }
 
+  public static MuxFrame handover(Handover value) {
+    MuxFrame x = new MuxFrame();
+    x.setHandover(value);
+    return x;
+  }
+
 
   @Override
   protected void checkType(_Fields setField, java.lang.Object value) throws java.lang.ClassCastException {
@@ -249,6 +264,11 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
           break;
         }
         throw new java.lang.ClassCastException("Was expecting value of type GoAwayAck for field 'goAwayAck', but got " + value.getClass().getSimpleName());
+      case HANDOVER:
+        if (value instanceof Handover) {
+          break;
+        }
+        throw new java.lang.ClassCastException("Was expecting value of type Handover for field 'handover', but got " + value.getClass().getSimpleName());
       default:
         throw new java.lang.IllegalArgumentException("Unknown field id " + setField);
     }
@@ -349,6 +369,16 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, field.type);
             return null;
           }
+        case HANDOVER:
+          if (field.type == HANDOVER_FIELD_DESC.type) {
+            Handover handover;
+            handover = new Handover();
+            handover.read(iprot);
+            return handover;
+          } else {
+            org.apache.thrift.protocol.TProtocolUtil.skip(iprot, field.type);
+            return null;
+          }
         default:
           throw new java.lang.IllegalStateException("setField wasn't null, but didn't match any of the case statements!");
       }
@@ -396,6 +426,10 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
       case GO_AWAY_ACK:
         GoAwayAck goAwayAck = (GoAwayAck)value_;
         goAwayAck.write(oprot);
+        return;
+      case HANDOVER:
+        Handover handover = (Handover)value_;
+        handover.write(oprot);
         return;
       default:
         throw new java.lang.IllegalStateException("Cannot write union with unknown field " + setField_);
@@ -452,6 +486,11 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
           goAwayAck = new GoAwayAck();
           goAwayAck.read(iprot);
           return goAwayAck;
+        case HANDOVER:
+          Handover handover;
+          handover = new Handover();
+          handover.read(iprot);
+          return handover;
         default:
           throw new java.lang.IllegalStateException("setField wasn't null, but didn't match any of the case statements!");
       }
@@ -499,6 +538,10 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
         GoAwayAck goAwayAck = (GoAwayAck)value_;
         goAwayAck.write(oprot);
         return;
+      case HANDOVER:
+        Handover handover = (Handover)value_;
+        handover.write(oprot);
+        return;
       default:
         throw new java.lang.IllegalStateException("Cannot write union with unknown field " + setField_);
     }
@@ -525,6 +568,8 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
         return GO_AWAY_FIELD_DESC;
       case GO_AWAY_ACK:
         return GO_AWAY_ACK_FIELD_DESC;
+      case HANDOVER:
+        return HANDOVER_FIELD_DESC;
       default:
         throw new java.lang.IllegalArgumentException("Unknown field id " + setField);
     }
@@ -664,6 +709,25 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
     value_ = java.util.Objects.requireNonNull(value,"_Fields.GO_AWAY_ACK");
   }
 
+  /**
+   * Only between peers that both announced FEATURE_HANDOVER.
+   */
+  public Handover getHandover() {
+    if (getSetField() == _Fields.HANDOVER) {
+      return (Handover)getFieldValue();
+    } else {
+      throw new java.lang.RuntimeException("Cannot get field 'handover' because union is currently set to " + getFieldDesc(getSetField()).name);
+    }
+  }
+
+  /**
+   * Only between peers that both announced FEATURE_HANDOVER.
+   */
+  public void setHandover(Handover value) {
+    setField_ = _Fields.HANDOVER;
+    value_ = java.util.Objects.requireNonNull(value,"_Fields.HANDOVER");
+  }
+
   public boolean isSetData() {
     return setField_ == _Fields.DATA;
   }
@@ -706,6 +770,11 @@ public class MuxFrame extends org.apache.thrift.TUnion<MuxFrame, MuxFrame._Field
 
   public boolean isSetGoAwayAck() {
     return setField_ == _Fields.GO_AWAY_ACK;
+  }
+
+
+  public boolean isSetHandover() {
+    return setField_ == _Fields.HANDOVER;
   }
 
 

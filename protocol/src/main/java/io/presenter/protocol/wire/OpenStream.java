@@ -19,6 +19,7 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
   private static final org.apache.thrift.protocol.TField CLIENT_ADDRESS_FIELD_DESC = new org.apache.thrift.protocol.TField("clientAddress", org.apache.thrift.protocol.TType.STRING, (short)4);
   private static final org.apache.thrift.protocol.TField PRESENTER_ID_FIELD_DESC = new org.apache.thrift.protocol.TField("presenterId", org.apache.thrift.protocol.TType.STRING, (short)5);
   private static final org.apache.thrift.protocol.TField ATTEMPT_FIELD_DESC = new org.apache.thrift.protocol.TField("attempt", org.apache.thrift.protocol.TType.I32, (short)6);
+  private static final org.apache.thrift.protocol.TField HANDOVER_FIELD_DESC = new org.apache.thrift.protocol.TField("handover", org.apache.thrift.protocol.TType.STRUCT, (short)7);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new OpenStreamStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new OpenStreamTupleSchemeFactory();
@@ -41,6 +42,14 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
    * 0 on the first try; counts retries after WRONG_SHARD.
    */
   public int attempt; // optional
+  /**
+   * Set only when the stream continues a session handed over by the couple's previous owner
+   * (a Handover frame), and only towards a peer whose Settings have FEATURE_HANDOVER: the
+   * `state` and `mac` of that frame, byte for byte. The stream's bytes then start with the
+   * client's original auth packet, followed by the client bytes after those the old owner consumed;
+   * the receiver must not answer the auth packet with an AuthResult.
+   */
+  public @org.apache.thrift.annotation.Nullable HandoverTicket handover; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -61,7 +70,15 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
     /**
      * 0 on the first try; counts retries after WRONG_SHARD.
      */
-    ATTEMPT((short)6, "attempt");
+    ATTEMPT((short)6, "attempt"),
+    /**
+     * Set only when the stream continues a session handed over by the couple's previous owner
+     * (a Handover frame), and only towards a peer whose Settings have FEATURE_HANDOVER: the
+     * `state` and `mac` of that frame, byte for byte. The stream's bytes then start with the
+     * client's original auth packet, followed by the client bytes after those the old owner consumed;
+     * the receiver must not answer the auth packet with an AuthResult.
+     */
+    HANDOVER((short)7, "handover");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -89,6 +106,8 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
           return PRESENTER_ID;
         case 6: // ATTEMPT
           return ATTEMPT;
+        case 7: // HANDOVER
+          return HANDOVER;
         default:
           return null;
       }
@@ -137,7 +156,7 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
   private static final int __RINGVERSION_ISSET_ID = 2;
   private static final int __ATTEMPT_ISSET_ID = 3;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.CLIENT_ADDRESS,_Fields.PRESENTER_ID,_Fields.ATTEMPT};
+  private static final _Fields optionals[] = {_Fields.CLIENT_ADDRESS,_Fields.PRESENTER_ID,_Fields.ATTEMPT,_Fields.HANDOVER};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -153,6 +172,8 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
     tmpMap.put(_Fields.ATTEMPT, new org.apache.thrift.meta_data.FieldMetaData("attempt", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.HANDOVER, new org.apache.thrift.meta_data.FieldMetaData("handover", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, HandoverTicket.class)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(OpenStream.class, metaDataMap);
   }
@@ -189,6 +210,9 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
       this.presenterId = other.presenterId;
     }
     this.attempt = other.attempt;
+    if (other.isSetHandover()) {
+      this.handover = new HandoverTicket(other.handover);
+    }
   }
 
   @Override
@@ -208,6 +232,7 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
     this.presenterId = null;
     setAttemptIsSet(false);
     this.attempt = 0;
+    this.handover = null;
   }
 
   public int getStreamId() {
@@ -376,6 +401,45 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __ATTEMPT_ISSET_ID, value);
   }
 
+  /**
+   * Set only when the stream continues a session handed over by the couple's previous owner
+   * (a Handover frame), and only towards a peer whose Settings have FEATURE_HANDOVER: the
+   * `state` and `mac` of that frame, byte for byte. The stream's bytes then start with the
+   * client's original auth packet, followed by the client bytes after those the old owner consumed;
+   * the receiver must not answer the auth packet with an AuthResult.
+   */
+  @org.apache.thrift.annotation.Nullable
+  public HandoverTicket getHandover() {
+    return this.handover;
+  }
+
+  /**
+   * Set only when the stream continues a session handed over by the couple's previous owner
+   * (a Handover frame), and only towards a peer whose Settings have FEATURE_HANDOVER: the
+   * `state` and `mac` of that frame, byte for byte. The stream's bytes then start with the
+   * client's original auth packet, followed by the client bytes after those the old owner consumed;
+   * the receiver must not answer the auth packet with an AuthResult.
+   */
+  public OpenStream setHandover(@org.apache.thrift.annotation.Nullable HandoverTicket handover) {
+    this.handover = handover;
+    return this;
+  }
+
+  public void unsetHandover() {
+    this.handover = null;
+  }
+
+  /** Returns true if field handover is set (has been assigned a value) and false otherwise */
+  public boolean isSetHandover() {
+    return this.handover != null;
+  }
+
+  public void setHandoverIsSet(boolean value) {
+    if (!value) {
+      this.handover = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -427,6 +491,14 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
       }
       break;
 
+    case HANDOVER:
+      if (value == null) {
+        unsetHandover();
+      } else {
+        setHandover((HandoverTicket)value);
+      }
+      break;
+
     }
   }
 
@@ -452,6 +524,9 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
     case ATTEMPT:
       return getAttempt();
 
+    case HANDOVER:
+      return getHandover();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -476,6 +551,8 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
       return isSetPresenterId();
     case ATTEMPT:
       return isSetAttempt();
+    case HANDOVER:
+      return isSetHandover();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -547,6 +624,15 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
         return false;
     }
 
+    boolean this_present_handover = true && this.isSetHandover();
+    boolean that_present_handover = true && that.isSetHandover();
+    if (this_present_handover || that_present_handover) {
+      if (!(this_present_handover && that_present_handover))
+        return false;
+      if (!this.handover.equals(that.handover))
+        return false;
+    }
+
     return true;
   }
 
@@ -571,6 +657,10 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
     hashCode = hashCode * 8191 + ((isSetAttempt()) ? 131071 : 524287);
     if (isSetAttempt())
       hashCode = hashCode * 8191 + attempt;
+
+    hashCode = hashCode * 8191 + ((isSetHandover()) ? 131071 : 524287);
+    if (isSetHandover())
+      hashCode = hashCode * 8191 + handover.hashCode();
 
     return hashCode;
   }
@@ -643,6 +733,16 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetHandover(), other.isSetHandover());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetHandover()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.handover, other.handover);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -704,6 +804,16 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
       sb.append(this.attempt);
       first = false;
     }
+    if (isSetHandover()) {
+      if (!first) sb.append(", ");
+      sb.append("handover:");
+      if (this.handover == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.handover);
+      }
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -714,6 +824,9 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
     // alas, we cannot check 'shardKey' because it's a primitive and you chose the non-beans generator.
     // alas, we cannot check 'ringVersion' because it's a primitive and you chose the non-beans generator.
     // check for sub-struct validity
+    if (handover != null) {
+      handover.validate();
+    }
   }
 
   private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
@@ -802,6 +915,15 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 7: // HANDOVER
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+              struct.handover = new HandoverTicket();
+              struct.handover.read(iprot);
+              struct.setHandoverIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -855,6 +977,13 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
         oprot.writeI32(struct.attempt);
         oprot.writeFieldEnd();
       }
+      if (struct.handover != null) {
+        if (struct.isSetHandover()) {
+          oprot.writeFieldBegin(HANDOVER_FIELD_DESC);
+          struct.handover.write(oprot);
+          oprot.writeFieldEnd();
+        }
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -886,7 +1015,10 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
       if (struct.isSetAttempt()) {
         optionals.set(2);
       }
-      oprot.writeBitSet(optionals, 3);
+      if (struct.isSetHandover()) {
+        optionals.set(3);
+      }
+      oprot.writeBitSet(optionals, 4);
       if (struct.isSetClientAddress()) {
         oprot.writeString(struct.clientAddress);
       }
@@ -895,6 +1027,9 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
       }
       if (struct.isSetAttempt()) {
         oprot.writeI32(struct.attempt);
+      }
+      if (struct.isSetHandover()) {
+        struct.handover.write(oprot);
       }
     }
 
@@ -907,7 +1042,7 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
       struct.setShardKeyIsSet(true);
       struct.ringVersion = iprot.readI64();
       struct.setRingVersionIsSet(true);
-      java.util.BitSet incoming = iprot.readBitSet(3);
+      java.util.BitSet incoming = iprot.readBitSet(4);
       if (incoming.get(0)) {
         struct.clientAddress = iprot.readString();
         struct.setClientAddressIsSet(true);
@@ -919,6 +1054,11 @@ public class OpenStream implements org.apache.thrift.TBase<OpenStream, OpenStrea
       if (incoming.get(2)) {
         struct.attempt = iprot.readI32();
         struct.setAttemptIsSet(true);
+      }
+      if (incoming.get(3)) {
+        struct.handover = new HandoverTicket();
+        struct.handover.read(iprot);
+        struct.setHandoverIsSet(true);
       }
     }
   }

@@ -20,6 +20,7 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
   private static final org.apache.thrift.protocol.TField KEEPALIVE_INTERVAL_MILLIS_FIELD_DESC = new org.apache.thrift.protocol.TField("keepaliveIntervalMillis", org.apache.thrift.protocol.TType.I32, (short)5);
   private static final org.apache.thrift.protocol.TField PEER_ID_FIELD_DESC = new org.apache.thrift.protocol.TField("peerId", org.apache.thrift.protocol.TType.STRING, (short)6);
   private static final org.apache.thrift.protocol.TField INITIAL_CONNECTION_WINDOW_FIELD_DESC = new org.apache.thrift.protocol.TField("initialConnectionWindow", org.apache.thrift.protocol.TType.I32, (short)7);
+  private static final org.apache.thrift.protocol.TField FEATURES_FIELD_DESC = new org.apache.thrift.protocol.TField("features", org.apache.thrift.protocol.TType.I32, (short)8);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new SettingsStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new SettingsTupleSchemeFactory();
@@ -46,6 +47,10 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
    * Bytes the sender will accept on the whole connection before granting more credit.
    */
   public int initialConnectionWindow; // optional
+  /**
+   * Bitwise OR of the FEATURE_* constants the sender implements; unset = none.
+   */
+  public int features; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -70,7 +75,11 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
     /**
      * Bytes the sender will accept on the whole connection before granting more credit.
      */
-    INITIAL_CONNECTION_WINDOW((short)7, "initialConnectionWindow");
+    INITIAL_CONNECTION_WINDOW((short)7, "initialConnectionWindow"),
+    /**
+     * Bitwise OR of the FEATURE_* constants the sender implements; unset = none.
+     */
+    FEATURES((short)8, "features");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -100,6 +109,8 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
           return PEER_ID;
         case 7: // INITIAL_CONNECTION_WINDOW
           return INITIAL_CONNECTION_WINDOW;
+        case 8: // FEATURES
+          return FEATURES;
         default:
           return null;
       }
@@ -149,8 +160,9 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
   private static final int __MAXCONCURRENTSTREAMS_ISSET_ID = 3;
   private static final int __KEEPALIVEINTERVALMILLIS_ISSET_ID = 4;
   private static final int __INITIALCONNECTIONWINDOW_ISSET_ID = 5;
+  private static final int __FEATURES_ISSET_ID = 6;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.PEER_ID,_Fields.INITIAL_CONNECTION_WINDOW};
+  private static final _Fields optionals[] = {_Fields.PEER_ID,_Fields.INITIAL_CONNECTION_WINDOW,_Fields.FEATURES};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -167,6 +179,8 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
     tmpMap.put(_Fields.PEER_ID, new org.apache.thrift.meta_data.FieldMetaData("peerId", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
     tmpMap.put(_Fields.INITIAL_CONNECTION_WINDOW, new org.apache.thrift.meta_data.FieldMetaData("initialConnectionWindow", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.FEATURES, new org.apache.thrift.meta_data.FieldMetaData("features", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(Settings.class, metaDataMap);
@@ -209,6 +223,7 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
       this.peerId = other.peerId;
     }
     this.initialConnectionWindow = other.initialConnectionWindow;
+    this.features = other.features;
   }
 
   @Override
@@ -231,6 +246,8 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
     this.peerId = null;
     setInitialConnectionWindowIsSet(false);
     this.initialConnectionWindow = 0;
+    setFeaturesIsSet(false);
+    this.features = 0;
   }
 
   public int getProtocolVersion() {
@@ -426,6 +443,35 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __INITIALCONNECTIONWINDOW_ISSET_ID, value);
   }
 
+  /**
+   * Bitwise OR of the FEATURE_* constants the sender implements; unset = none.
+   */
+  public int getFeatures() {
+    return this.features;
+  }
+
+  /**
+   * Bitwise OR of the FEATURE_* constants the sender implements; unset = none.
+   */
+  public Settings setFeatures(int features) {
+    this.features = features;
+    setFeaturesIsSet(true);
+    return this;
+  }
+
+  public void unsetFeatures() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __FEATURES_ISSET_ID);
+  }
+
+  /** Returns true if field features is set (has been assigned a value) and false otherwise */
+  public boolean isSetFeatures() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __FEATURES_ISSET_ID);
+  }
+
+  public void setFeaturesIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __FEATURES_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -485,6 +531,14 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
       }
       break;
 
+    case FEATURES:
+      if (value == null) {
+        unsetFeatures();
+      } else {
+        setFeatures((java.lang.Integer)value);
+      }
+      break;
+
     }
   }
 
@@ -513,6 +567,9 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
     case INITIAL_CONNECTION_WINDOW:
       return getInitialConnectionWindow();
 
+    case FEATURES:
+      return getFeatures();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -539,6 +596,8 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
       return isSetPeerId();
     case INITIAL_CONNECTION_WINDOW:
       return isSetInitialConnectionWindow();
+    case FEATURES:
+      return isSetFeatures();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -619,6 +678,15 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
         return false;
     }
 
+    boolean this_present_features = true && this.isSetFeatures();
+    boolean that_present_features = true && that.isSetFeatures();
+    if (this_present_features || that_present_features) {
+      if (!(this_present_features && that_present_features))
+        return false;
+      if (this.features != that.features)
+        return false;
+    }
+
     return true;
   }
 
@@ -643,6 +711,10 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
     hashCode = hashCode * 8191 + ((isSetInitialConnectionWindow()) ? 131071 : 524287);
     if (isSetInitialConnectionWindow())
       hashCode = hashCode * 8191 + initialConnectionWindow;
+
+    hashCode = hashCode * 8191 + ((isSetFeatures()) ? 131071 : 524287);
+    if (isSetFeatures())
+      hashCode = hashCode * 8191 + features;
 
     return hashCode;
   }
@@ -725,6 +797,16 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetFeatures(), other.isSetFeatures());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetFeatures()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.features, other.features);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -782,6 +864,12 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
       if (!first) sb.append(", ");
       sb.append("initialConnectionWindow:");
       sb.append(this.initialConnectionWindow);
+      first = false;
+    }
+    if (isSetFeatures()) {
+      if (!first) sb.append(", ");
+      sb.append("features:");
+      sb.append(this.features);
       first = false;
     }
     sb.append(")");
@@ -892,6 +980,14 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 8: // FEATURES
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.features = iprot.readI32();
+              struct.setFeaturesIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -950,6 +1046,11 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
         oprot.writeI32(struct.initialConnectionWindow);
         oprot.writeFieldEnd();
       }
+      if (struct.isSetFeatures()) {
+        oprot.writeFieldBegin(FEATURES_FIELD_DESC);
+        oprot.writeI32(struct.features);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -980,12 +1081,18 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
       if (struct.isSetInitialConnectionWindow()) {
         optionals.set(1);
       }
-      oprot.writeBitSet(optionals, 2);
+      if (struct.isSetFeatures()) {
+        optionals.set(2);
+      }
+      oprot.writeBitSet(optionals, 3);
       if (struct.isSetPeerId()) {
         oprot.writeString(struct.peerId);
       }
       if (struct.isSetInitialConnectionWindow()) {
         oprot.writeI32(struct.initialConnectionWindow);
+      }
+      if (struct.isSetFeatures()) {
+        oprot.writeI32(struct.features);
       }
     }
 
@@ -1002,7 +1109,7 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
       struct.setMaxConcurrentStreamsIsSet(true);
       struct.keepaliveIntervalMillis = iprot.readI32();
       struct.setKeepaliveIntervalMillisIsSet(true);
-      java.util.BitSet incoming = iprot.readBitSet(2);
+      java.util.BitSet incoming = iprot.readBitSet(3);
       if (incoming.get(0)) {
         struct.peerId = iprot.readString();
         struct.setPeerIdIsSet(true);
@@ -1010,6 +1117,10 @@ public class Settings implements org.apache.thrift.TBase<Settings, Settings._Fie
       if (incoming.get(1)) {
         struct.initialConnectionWindow = iprot.readI32();
         struct.setInitialConnectionWindowIsSet(true);
+      }
+      if (incoming.get(2)) {
+        struct.features = iprot.readI32();
+        struct.setFeaturesIsSet(true);
       }
     }
   }

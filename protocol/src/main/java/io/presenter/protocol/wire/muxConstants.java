@@ -11,4 +11,9 @@ public class muxConstants {
 
   public static final int PROTOCOL_VERSION = 1;
 
+  /**
+   * Handover frames (chat server -> presenter) and handed-over OpenStreams (presenter -> chat server).
+   */
+  public static final int FEATURE_HANDOVER = 1;
+
 }

@@ -66,8 +66,8 @@ class MalformedFrameTest {
     static Stream<Arguments> badMuxFrames() {
         byte[] windowUpdate = framed(MuxFrame.windowUpdate(new WindowUpdate(0, 65_536)));
         return Stream.of(
-                Arguments.of("unknown frame type", unionWithStruct(10), Reason.UNKNOWN_TYPE,
-                        "MuxFrame has no member with field id 10 and wire type 12"),
+                Arguments.of("unknown frame type", unionWithStruct(11), Reason.UNKNOWN_TYPE,
+                        "MuxFrame has no member with field id 11 and wire type 12"),
                 Arguments.of("unknown frame type, long field header", unionWithStruct(300), Reason.UNKNOWN_TYPE,
                         "MuxFrame has no member with field id 300 and wire type 12"),
                 Arguments.of("known frame type with the wrong wire type",

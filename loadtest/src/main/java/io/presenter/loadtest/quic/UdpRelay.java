@@ -29,6 +29,8 @@ public final class UdpRelay implements AutoCloseable {
 
     /** Client addresses mapped at most; further clients are dropped (the relay is a test tool, bounded anyway). */
     public static final int MAX_MAPPINGS = 20_000;
+    /** Packets held for their delay at most; more are dropped, as on a full link. */
+    public static final int MAX_DELAYED = 65_536;
 
     private final EventLoop loop;
     private final InetSocketAddress upstream;
@@ -36,6 +38,9 @@ public final class UdpRelay implements AutoCloseable {
     private final Channel front;
     /** Client address to its upstream socket, bound or binding (a bind may not block the loop). */
     private final Map<InetSocketAddress, ChannelFuture> mappings = new HashMap<>();
+    /** Packets waiting out their delay (touched on the relay's loop only). */
+    private final java.util.Set<DatagramPacket> delayed =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     public UdpRelay(EventLoopGroup group, InetSocketAddress upstream, Duration oneWayDelay) throws InterruptedException {
         this.loop = group.next();
@@ -89,11 +94,20 @@ public final class UdpRelay implements AutoCloseable {
     private void forward(Channel via, DatagramPacket packet) {
         if (delayNanos == 0) {
             via.writeAndFlush(packet, via.voidPromise());
-        } else {
-            loop.schedule(() -> {
-                via.writeAndFlush(packet, via.voidPromise());
-            }, delayNanos, TimeUnit.NANOSECONDS);
+            return;
         }
+        if (delayed.size() >= MAX_DELAYED) {
+            packet.release();  // a full link drops, as a real one does
+            return;
+        }
+        // Held until its delay is up; close() releases what is still held (a scheduled task that
+        // never runs would otherwise leak the packet).
+        delayed.add(packet);
+        loop.schedule(() -> {
+            if (delayed.remove(packet)) {
+                via.writeAndFlush(packet, via.voidPromise());
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -126,6 +140,8 @@ public final class UdpRelay implements AutoCloseable {
             mappings.values().forEach(out -> out.channel().close());
             mappings.clear();
             front.close();
+            delayed.forEach(DatagramPacket::release);
+            delayed.clear();
         }).syncUninterruptibly();
     }
 }

@@ -94,15 +94,7 @@ final class Couple {
      */
     synchronized int join(ChatSession session, AuthResult welcome) {
         boolean firstOfUser = !isOnline(session.userId());  // a replaced session kept the user online
-        int replaced = 0;
-        for (Iterator<ChatSession> it = sessions.iterator(); it.hasNext(); ) {
-            ChatSession old = it.next();
-            if (old.sameDevice(session)) {
-                it.remove();
-                old.replaced();
-                replaced++;
-            }
-        }
+        int replaced = replaceSameDevice(session);
         session.deliver(ClientPacket.authResult(welcome.setCoupleSequence(sequence)));
         sessions.add(session);
         deliverKept(session);
@@ -112,6 +104,20 @@ final class Couple {
                     other.deliver(presence(session.userId(), true));
                 }
                 session.deliver(presence(other.userId(), true));
+            }
+        }
+        return replaced;
+    }
+
+    /** Removes (and tells) the live sessions of {@code session}'s device; returns how many. */
+    private int replaceSameDevice(ChatSession session) {
+        int replaced = 0;
+        for (Iterator<ChatSession> it = sessions.iterator(); it.hasNext(); ) {
+            ChatSession old = it.next();
+            if (old.sameDevice(session)) {
+                it.remove();
+                old.replaced();
+                replaced++;
             }
         }
         return replaced;
@@ -133,15 +139,7 @@ final class Couple {
      * owner and are not here yet get theirs kept until they arrive or {@code waitNanos} passes.
      */
     synchronized int resume(ChatSession session, HandoverState state, long nowNanos, long waitNanos) {
-        int replaced = 0;
-        for (Iterator<ChatSession> it = sessions.iterator(); it.hasNext(); ) {
-            ChatSession old = it.next();
-            if (old.sameDevice(session)) {
-                it.remove();
-                old.replaced();
-                replaced++;
-            }
-        }
+        int replaced = replaceSameDevice(session);
         sequence = Math.max(sequence, state.coupleSequence());
         sessions.add(session);
         deliverKept(session);

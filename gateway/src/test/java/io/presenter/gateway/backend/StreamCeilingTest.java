@@ -57,7 +57,10 @@ class StreamCeilingTest {
                 TestTls.server(), auth -> AuthStatus.OK, new SimpleMeterRegistry());
         member = RingMember.active("chat-1", "127.0.0.1", chatServer.muxAddress().getPort(),
                 chatServer.directAddress().getPort());
-        pool = new BackendPool(transport, MuxSettings.builder().peerId("ceiling-test").maxConcurrentStreams(1_000)
+        // Both sides' limits are equal: a connection counts its own limit until the chat server's
+        // preface arrives, and a lower preface limit leaves streams handed out before it waiting
+        // for a slot (a start-up gap the closing note of issue 16 names; not covered here).
+        pool = new BackendPool(transport, MuxSettings.builder().peerId("ceiling-test").maxConcurrentStreams(CHAT_LIMIT)
                 .build(), 1, MAX_CONNECTIONS_PER_LOOP, Duration.ofSeconds(5),
                 new ConnectBackoff(Duration.ofSeconds(30), Duration.ofSeconds(60)), BackendTls.PLAINTEXT, registry);
     }
@@ -72,14 +75,6 @@ class StreamCeilingTest {
     @Test
     void fullConnectionsGrowThePoolUpToItsBoundThenOpensAreRefusedAndEmptyExtrasClose() throws Exception {
         EventLoop loop = loops.next();
-        // As in a presenter, whose pool connects as soon as the ring names a member and which is not
-        // ready before that: the base connection has the chat server's preface (its lower stream
-        // limit) before clients come. Until the preface, a connection counts the presenter's own
-        // limit and streams beyond the peer's wait for a slot (the start-up gap the closing note of
-        // issue 16 names).
-        MuxConnection base = loop.submit(() -> pool.acquire(loop, member)).get().await().getNow();
-        Await.until(WAIT, () -> base.maxConcurrentStreams() == CHAT_LIMIT,
-                () -> "the chat server's preface: limit " + base.maxConcurrentStreams());
         int streams = CHAT_LIMIT * MAX_CONNECTIONS_PER_LOOP;
         List<MuxStreamChannel> open = openStreams(loop, streams);
 

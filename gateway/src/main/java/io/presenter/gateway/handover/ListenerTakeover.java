@@ -3,6 +3,7 @@ package io.presenter.gateway.handover;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
@@ -60,9 +61,9 @@ public final class ListenerTakeover implements AutoCloseable {
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         CompletableFuture<FileDescriptor> received = new CompletableFuture<>();
-        Channel channel;
+        ChannelFuture connected;
         try {
-            channel = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
+            connected = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
                     .option(UnixChannelOption.DOMAIN_SOCKET_READ_MODE, DomainSocketReadMode.FILE_DESCRIPTORS)
                     .handler(new ChannelInboundHandlerAdapter() {
                         @Override
@@ -82,18 +83,21 @@ public final class ListenerTakeover implements AutoCloseable {
                                     + "connection without passing its listener (it refuses while draining or after a handover)"));
                         }
                     })
-                    .connect(new DomainSocketAddress(path.toFile())).await().channel();
+                    .connect(new DomainSocketAddress(path.toFile())).await();
         } catch (InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
-        if (!channel.isActive()) {
+        // Stale only when the connect itself failed: a presenter that refuses closes the connection
+        // at once, and then the channel may already be inactive here (channelInactive reports it).
+        if (!connected.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             log.warn("handover: nobody answers on {} ({}); removing the stale socket, binding the listener anew",
-                    path, channel.closeFuture().cause() == null ? "closed" : channel.closeFuture().cause().toString());
+                    path, connected.cause());
             Files.deleteIfExists(path);
             return Optional.empty();
         }
+        Channel channel = connected.channel();
         try {
             FileDescriptor fd = received.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             log.info("handover: received the client listener from the presenter on {}", path);

@@ -11,9 +11,10 @@ import java.util.Map;
  * {@link TlsHandshakeMetrics} handler (no registry lookup per handshake).
  *
  * <ul>
- *   <li>{@code presenter.tls.handshakes} counter, tag {@code result} = {@code full}, {@code resumed}
- *       or {@code failed}; failures also carry {@code reason} (see {@link FailureReason}), so the tag
- *       set is bounded.</li>
+ *   <li>{@code presenter.tls.handshakes} counter, tags {@code result} = {@code full}, {@code resumed}
+ *       or {@code failed} and {@code reason} (see {@link FailureReason}; {@code none} for a handshake
+ *       that succeeded): every series has the same tag keys, as Prometheus expects of one name, and
+ *       the tag set is bounded.</li>
  *   <li>{@code presenter.tls.handshake.duration} timer, tag {@code result} = {@code full} or
  *       {@code resumed}: from the connection becoming active to the handshake completing, so it
  *       includes the network round trips the client saw, not just CPU.</li>
@@ -46,6 +47,8 @@ public final class TlsMeters {
     }
 
     public static final String HANDSHAKES = "presenter.tls.handshakes";
+    /** The {@code reason} of a handshake that succeeded. */
+    public static final String NO_FAILURE = "none";
     public static final String HANDSHAKE_DURATION = "presenter.tls.handshake.duration";
 
     private final Counter full;
@@ -55,8 +58,8 @@ public final class TlsMeters {
     private final Timer resumedDuration;
 
     public TlsMeters(MeterRegistry registry) {
-        full = handshakes("full").register(registry);
-        resumed = handshakes("resumed").register(registry);
+        full = handshakes("full").tag("reason", NO_FAILURE).register(registry);
+        resumed = handshakes("resumed").tag("reason", NO_FAILURE).register(registry);
         for (FailureReason reason : FailureReason.values()) {
             failed.put(reason, handshakes("failed").tag("reason", reason.tag()).register(registry));
         }

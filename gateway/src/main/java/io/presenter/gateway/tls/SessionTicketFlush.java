@@ -1,9 +1,14 @@
 package io.presenter.gateway.tls;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -12,12 +17,15 @@ import io.netty.internal.tcnative.SSL;
 import java.nio.ByteBuffer;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
+import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a TLS 1.3 connection's session tickets the moment its handshake is done, instead of with
- * the presenter's first answer.
+ * Answers the client's last handshake flight at once, so that a client with Nagle's algorithm on
+ * never waits for a delayed ACK before its auth packet leaves: a TLS 1.3 connection's session
+ * tickets go out the moment its handshake is done, instead of with the presenter's first answer,
+ * and a resumed TLS 1.2 handshake gets an immediate ACK.
  *
  * <p>Why: BoringSSL queues the NewSessionTicket messages after the client's Finished but writes
  * them only on the next {@code SSL_write} (a choice for servers that never write; see its
@@ -34,9 +42,15 @@ import org.slf4j.LoggerFactory;
  * call, on the event loop, holding the engine's lock as the engine's own methods do. The bytes go
  * to the socket below the {@code SslHandler}, which at this point has nothing of its own queued.
  *
+ * <p>TLS 1.2 sends its ticket inside the handshake, and in a full handshake the server speaks last,
+ * so the client's data waits for nothing. A resumed TLS 1.2 handshake ends with the client's
+ * Finished and the server has nothing to send, which is the same 40 ms wait (measured: a Nagle-on
+ * client's auth-to-answer p50 47 ms against 8.7 ms with Nagle off); there {@code TCP_QUICKACK}
+ * makes the kernel send the ACK it was holding for the Finished. The JDK engine sends TLS 1.3
+ * tickets itself: nothing to do for it.
+ *
  * <p>Placed right after the {@code SslHandler}; removes itself at the end of the handshake, so an
- * established connection carries nothing of it. TLS 1.2 sends its ticket inside the handshake and
- * the JDK engine sends TLS 1.3 tickets itself: nothing to do for those.
+ * established connection carries nothing of it.
  */
 @Sharable
 public final class SessionTicketFlush extends ChannelInboundHandlerAdapter {
@@ -69,18 +83,42 @@ public final class SessionTicketFlush extends ChannelInboundHandlerAdapter {
         if (event instanceof SslHandshakeCompletionEvent completion) {
             ctx.pipeline().remove(this);
             if (completion.isSuccess()) {
-                flushTickets(ctx);
+                answerLastFlight(ctx);
             }
         }
         super.userEventTriggered(ctx, event);
     }
 
-    private static void flushTickets(ChannelHandlerContext ctx) {
+    private static void answerLastFlight(ChannelHandlerContext ctx) {
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-        if (ssl == null || !(ssl.engine() instanceof ReferenceCountedOpenSslEngine engine)
-                || !"TLSv1.3".equals(engine.getSession().getProtocol())) {
+        if (ssl == null || !(ssl.engine() instanceof ReferenceCountedOpenSslEngine engine)) {
             return;
         }
+        String protocol = engine.getSession().getProtocol();
+        if ("TLSv1.3".equals(protocol)) {
+            flushTickets(ctx, ssl, engine);
+        } else if (TlsHandshakeMetrics.isResumed(engine, 0)) {
+            acknowledgeNow(ctx.channel());
+        }
+    }
+
+    /**
+     * Sends the ACK the kernel holds back for the client's Finished. Linux only (epoll, or the JDK's
+     * extended option on NIO); elsewhere the option is refused and the client waits as before.
+     */
+    private static void acknowledgeNow(Channel channel) {
+        try {
+            if (channel instanceof EpollSocketChannel) {
+                channel.config().setOption(EpollChannelOption.TCP_QUICKACK, true);
+            } else if (channel instanceof NioSocketChannel) {
+                channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_QUICKACK), true);
+            }
+        } catch (RuntimeException e) {
+            log.debug("TLS: no TCP_QUICKACK on {}: {}", channel, e.toString());
+        }
+    }
+
+    private static void flushTickets(ChannelHandlerContext ctx, SslHandler ssl, ReferenceCountedOpenSslEngine engine) {
         ByteBuf flight = ctx.alloc().directBuffer(FLIGHT_BUFFER_BYTES);
         try {
             synchronized (engine) {

@@ -10,6 +10,7 @@ import io.presenter.gateway.PresenterCluster;
 import io.presenter.protocol.codec.ClientPackets;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.ClientPacket;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -91,6 +92,42 @@ class PostHandshakeFlightTest extends OnePresenterTestBase {
         cluster.awaitCounter(resumedBefore + 1, TlsMeters.HANDSHAKES, "result", "resumed");
     }
 
+    /**
+     * A resumed TLS 1.2 handshake ends with the client's Finished, and the server has no ticket
+     * flight to send; a Nagle-on client's auth packet then waits for the ACK of that Finished, and
+     * Linux delays an ACK by at least 40 ms ({@code TCP_DELACK_MIN}). That floor is a property of
+     * the kernel, not of the machine's speed: if the presenter leaves the ACK delayed, no login can
+     * be answered sooner than 40 ms after the Finished, however fast the machine. The presenter
+     * asks for the ACK at once ({@code TCP_QUICKACK}), so some login among a few must beat it.
+     */
+    @Test
+    void aResumedTls12ClientsAuthPacketIsNotHeldBehindADelayedAck() throws Exception {
+        SSLContext tls12 = SSLContext.getInstance("TLSv1.2");
+        tls12.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        try (RawTlsClient first = new RawTlsClient(tls12, presenter.address())) {
+            first.handshake();
+            assertThat(first.engine.getSession().getProtocol()).isEqualTo("TLSv1.2");
+            first.exchange(ClientPacket.auth(cluster.auth(2 * COUPLE + 2, COUPLE + 1)));
+        }
+        long fastestMillis = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 20 && fastestMillis >= DELAYED_ACK_FLOOR_MILLIS; attempt++) {
+            double resumedBefore = cluster.counter(TlsMeters.HANDSHAKES, "result", "resumed");
+            try (RawTlsClient client = new RawTlsClient(tls12, presenter.address())) {
+                client.handshake();
+                long finishedSent = System.nanoTime();
+                ClientPacket answer = client.exchange(ClientPacket.auth(cluster.auth(2 * COUPLE + 2, COUPLE + 1)));
+                fastestMillis = Math.min(fastestMillis, (System.nanoTime() - finishedSent) / 1_000_000);
+                assertThat(answer.getAuthResult().getStatus()).isEqualTo(AuthStatus.OK);
+            }
+            cluster.awaitCounter(resumedBefore + 1, TlsMeters.HANDSHAKES, "result", "resumed");
+        }
+        assertThat(fastestMillis).as("fastest answer after a resumed TLS 1.2 Finished, in 20 logins")
+                .isLessThan(DELAYED_ACK_FLOOR_MILLIS);
+    }
+
+    /** Linux's minimum delayed-ACK time ({@code TCP_DELACK_MIN}, HZ/25). */
+    private static final long DELAYED_ACK_FLOOR_MILLIS = 40;
+
     /** A blocking socket with Nagle on (the JDK default) and a JDK client engine, driven by hand. */
     private static final class RawTlsClient implements AutoCloseable {
 
@@ -99,6 +136,7 @@ class PostHandshakeFlightTest extends OnePresenterTestBase {
         final InputStream in;
         final OutputStream out;
         final ByteBuffer inNet;
+        final ByteArrayOutputStream flight = new ByteArrayOutputStream();
         ByteBuffer app;
         int postHandshakeBytes;
 
@@ -125,6 +163,7 @@ class PostHandshakeFlightTest extends OnePresenterTestBase {
                 switch (status) {
                     case NEED_WRAP -> status = wrap(ByteBuffer.allocate(0));
                     case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
+                        send();
                         SSLEngineResult result = unwrap();
                         status = result.getHandshakeStatus();
                     }
@@ -137,6 +176,7 @@ class PostHandshakeFlightTest extends OnePresenterTestBase {
                     default -> throw new AssertionError(status);
                 }
             }
+            send();
             assertThat(inNet.hasRemaining()).as("the server sent nothing beyond its handshake flight yet").isFalse();
         }
 
@@ -158,6 +198,7 @@ class PostHandshakeFlightTest extends OnePresenterTestBase {
             ByteBuf encoded = ClientPackets.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, packet);
             try {
                 wrap(encoded.nioBuffer());
+                send();
             } finally {
                 encoded.release();
             }
@@ -178,9 +219,21 @@ class PostHandshakeFlightTest extends OnePresenterTestBase {
             do {
                 result = engine.wrap(plaintext, outNet);
             } while (plaintext.hasRemaining() && result.getStatus() == SSLEngineResult.Status.OK);
-            out.write(outNet.array(), 0, outNet.position());
-            out.flush();
+            flight.write(outNet.array(), 0, outNet.position());
             return result.getHandshakeStatus();
+        }
+
+        /**
+         * Writes the records wrapped since the last send in one write, as TLS stacks send a flight
+         * (the JDK engine wraps ChangeCipherSpec and Finished separately, and two writes would put
+         * the Finished itself behind Nagle).
+         */
+        private void send() throws IOException {
+            if (flight.size() > 0) {
+                out.write(flight.toByteArray());
+                out.flush();
+                flight.reset();
+            }
         }
 
         /** Unwraps one record, reading from the socket (bounded by the socket timeout) as needed. */

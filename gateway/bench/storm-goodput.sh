@@ -11,6 +11,10 @@
 #   - the server's certificate is RSA KEY_BITS (4096): a signature costs the server milliseconds,
 #     the client's verification tens of microseconds (X25519 key share, no resumption), so one
 #     client core can offer several times what one server core can handshake.
+# Sessions per server CPU-second (sessions / the server process's CPU time, warm-up included) is
+# the figure that survives a shared machine: on a loaded one the server gets a varying share of
+# its core, so sessions a second move with the load, but the share of its work that became
+# sessions does not.
 # Legs: capacity C (64 clients back to back, no cap); then FACTOR x C new clients a second for
 # STORM_SECONDS without a cap; then the same with max-handshake-rate = CAP_FRACTION x C. Each leg
 # has a fresh server and a 5 s warm-up that is not counted. Prints one summary line per leg and
@@ -71,6 +75,9 @@ field() {
 run_leg() {
   local name=$1 cap=$2; shift 2
   log "leg $name: server on cpu $SERVER_CPU (cap $cap), clients on cpu $CLIENT_CPU: $*"
+  # A previous run's files in OUTDIR must not be read for this one's (its port above all).
+  rm -f "$OUT/$name-server.out" "$OUT/$name-server.err" "$OUT/$name-clients.out" "$OUT/$name-clients.err" \
+      "$OUT/$name.server.txt" "$OUT/$name.clients.txt"
   timeout 600 taskset -c "$SERVER_CPU" java $JAVA_OPTS -cp "$CP" io.presenter.gateway.client.StormServer \
       "$OUT/cert.pem" "$OUT/key.pem" "$cap" >"$OUT/$name-server.out" 2>"$OUT/$name-server.err" &
   local spid=$!
@@ -102,8 +109,12 @@ say "storm-goodput $(date -u +%FT%TZ) load average before: $(cut -d' ' -f1-3 /pr
 
 run_leg capacity 0 capacity "$CAPACITY_SECONDS" 64
 C=$(field handshakes_per_s "$CLIENT_LINE")
+[ "$(field full "$SERVER_LINE")" -gt 0 ] || fail "capacity leg: the server handshook nobody"
 [ "$C" -gt 0 ] || fail "capacity measured as 0"
-say "leg=capacity C=${C}/s (64 clients back to back, ${CAPACITY_SECONDS} s) server_cpu=$(field cpu_s "$SERVER_LINE")s client_cpu=$(field client_cpu "$CLIENT_LINE")"
+per_cpu() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+say "leg=capacity C=${C}/s (64 clients back to back, ${CAPACITY_SECONDS} s)" \
+    "handshakes_per_server_cpu_s=$(per_cpu "$(field full "$SERVER_LINE")" "$(field cpu_s "$SERVER_LINE")")" \
+    "server_cpu=$(field cpu_s "$SERVER_LINE")s of $(field wall_s "$SERVER_LINE")s client_cpu=$(field client_cpu "$CLIENT_LINE")"
 
 OFFERED=$((FACTOR * C))
 CAP=$(awk -v c="$C" -v f="$CAP_FRACTION" 'BEGIN { printf "%d", c * f + 0.5 }')
@@ -112,13 +123,19 @@ for leg in no-cap cap; do
   run_leg "$leg" "$cap" storm "$OFFERED" "$STORM_SECONDS" "$TIMEOUT_MS"
   completed=$(field completed_per_s "$CLIENT_LINE")
   flights=$(field flights "$SERVER_LINE")
+  [ "$flights" -gt 0 ] || fail "leg $leg: the server handshook nobody (see $OUT/$leg-clients.err)"
   sessions=$(field all_sessions "$CLIENT_LINE")
+  # Completed sessions a second over the storm's second half: past the clients' deadline, where a
+  # queue that outgrew it has turned every handshake into waste.
+  late=$(field per_second "$CLIENT_LINE" | tr -d '[]' | awk -F, '{ h = int(NF / 2); for (i = h + 1; i <= NF; i++) t += $i; printf "%.0f", t / (NF - h) }')
   say "leg=$leg cap=$cap offered=${OFFERED}/s completed=${completed}/s ($(awk -v a="$completed" -v c="$C" 'BEGIN { printf "%.0f", 100 * a / c }')% of C)" \
+      "second_half=${late}/s ($(awk -v a="$late" -v c="$C" 'BEGIN { printf "%.0f", 100 * a / c }')% of C)" \
       "timeouts=$(field timeouts "$CLIENT_LINE") refused=$(field refused "$CLIENT_LINE")" \
       "other_failures=$(field other_failures "$CLIENT_LINE") not_sent=$(field not_sent "$CLIENT_LINE")" \
       "without_session=$(field clients_without_session "$CLIENT_LINE")" \
       "wasted_handshakes=$((flights - sessions)) (server signatures $flights, sessions $sessions)" \
       "refused_at_accept=$(field refused_at_accept "$SERVER_LINE") server_timeouts=$(field failed_timeout "$SERVER_LINE")" \
+      "sessions_per_server_cpu_s=$(per_cpu "$sessions" "$(field cpu_s "$SERVER_LINE")")" \
       "p50=$(field handshake_p50_ms "$CLIENT_LINE")ms p99=$(field handshake_p99_ms "$CLIENT_LINE")ms" \
       "client_cpu=$(field client_cpu "$CLIENT_LINE") per_second=$(field per_second "$CLIENT_LINE")"
 done

@@ -243,6 +243,7 @@ public final class PresenterServer implements AutoCloseable {
     public void applyLive(GatewaySettings settings) {
         connections.limits(settings.maxConnections(), settings.maxConnectionsPerAddress());
         clients.limits(settings.clientLimits());
+        clients.acceptRates(settings.edge().maxHandshakeRate(), settings.edge().maxConnectionRatePerAddress());
     }
 
     /** Stops accepting, closes every client and backend connection at once: the end of a drain, or a hard stop. */

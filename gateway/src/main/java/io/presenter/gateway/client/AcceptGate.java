@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.function.Supplier;
 
 /**
  * The listener's own handler, ahead of Netty's {@code ServerBootstrapAcceptor}: each accepted
@@ -20,10 +21,11 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
 
     static final String NAME = "accept-gate";
 
-    private final AcceptRates rates;
+    /** The rates in force: a reload may replace them. */
+    private final Supplier<AcceptRates> rates;
     private final boolean peerIsClient;
 
-    AcceptGate(AcceptRates rates, boolean peerIsClient) {
+    AcceptGate(Supplier<AcceptRates> rates, boolean peerIsClient) {
         this.rates = rates;
         this.peerIsClient = peerIsClient;
     }
@@ -33,7 +35,7 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
         Channel child = (Channel) msg;
         InetAddress source = peerIsClient && child.remoteAddress() instanceof InetSocketAddress peer
                 ? peer.getAddress() : null;
-        if (rates.admit(child, source)) {
+        if (rates.get().admit(child, source)) {
             ctx.fireChannelRead(child);
         }
     }

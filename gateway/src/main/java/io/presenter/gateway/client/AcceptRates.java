@@ -104,6 +104,14 @@ final class AcceptRates {
         return true;
     }
 
+    int maxHandshakeRate() {
+        return maxHandshakeRate;
+    }
+
+    int maxRatePerAddress() {
+        return maxRatePerAddress;
+    }
+
     /** Whether the per-address rate is limited at all. */
     boolean limitsAddresses() {
         return maxRatePerAddress > 0;

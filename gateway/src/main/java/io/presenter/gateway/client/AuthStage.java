@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -47,7 +48,7 @@ public final class AuthStage extends ByteToMessageDecoder {
     public static final String NAME = "auth";
     /** Default auth packet cap, length prefix included: an auth packet is well under 1 KiB. */
     public static final int DEFAULT_MAX_AUTH_PACKET_BYTES = 4 * 1024;
-    /** Default time from accept to a routed auth packet (TLS handshake included). */
+    /** Default time from the end of the TLS handshake (from accept without one) to a routed auth packet. */
     public static final Duration DEFAULT_AUTH_TIMEOUT = Duration.ofSeconds(10);
 
     private static final Logger log = LoggerFactory.getLogger(AuthStage.class);
@@ -57,7 +58,10 @@ public final class AuthStage extends ByteToMessageDecoder {
     private final TokenVerifier verifier;
     private final StreamOpener opener;
     private final ClientMeters meters;
+    /** Null until it starts: at the end of the TLS handshake, or at once without one. */
     private ScheduledFuture<?> deadline;
+    /** Rejected (and counted) already: no deadline may start and count a second time. */
+    private boolean rejected;
     /** The auth packet is complete: nothing more is decoded, the rest is the relay's. */
     private boolean packetRead;
     private ClientRelay relay;
@@ -84,15 +88,40 @@ public final class AuthStage extends ByteToMessageDecoder {
         this.meters = meters;
     }
 
+    /**
+     * Starts the deadline when the TLS handshake has completed, not at accept: the handshake has a
+     * deadline of its own ({@code tls.handshake-timeout}), and a handshake that waited in a busy
+     * event loop (a reconnect wave into a presenter, a freshly started one above all) must not eat
+     * the client's time for its auth packet, or a client that did everything in time is closed as
+     * {@code auth_timeout} after the presenter paid for its handshake, and comes back to pay again.
+     * Without a TLS handler before this stage (a QUIC stream: its handshake is the connection's),
+     * or with a handshake that has no deadline of its own, the deadline starts now.
+     */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (tls == null || tls.handshakeFuture().isDone() || tls.getHandshakeTimeoutMillis() <= 0) {
+            startDeadline(ctx);
+            return;
+        }
+        tls.handshakeFuture().addListener(handshake -> {
+            // A failed handshake closes the connection (userEventTriggered); a removed stage has no deadline.
+            if (handshake.isSuccess() && !ctx.isRemoved() && deadline == null && !rejected) {
+                startDeadline(ctx);
+            }
+        });
+    }
+
+    private void startDeadline(ChannelHandlerContext ctx) {
         deadline = ctx.executor().schedule(() -> reject(ctx, "auth_timeout"),
                 authTimeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        deadline.cancel(false);
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
     }
 
     @Override
@@ -236,6 +265,7 @@ public final class AuthStage extends ByteToMessageDecoder {
 
     private void counted(ChannelHandlerContext ctx, String reason) {
         packetRead = true;
+        rejected = true;
         if (deadline != null) {
             deadline.cancel(false);  // one rejection per client: the deadline must not count a second
         }

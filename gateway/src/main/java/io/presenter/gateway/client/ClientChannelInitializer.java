@@ -34,7 +34,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
     private volatile ClientLimits limits;
     private final EdgeSettings edge;
     private final ClientConnections connections;
-    private final AcceptRates acceptRates;
+    /** Replaced whole by a reload that changes a rate; the accept gate reads it per connection. */
+    private volatile AcceptRates acceptRates;
     private final ConnectionAging aging;
     private final ServerTls tls;
     private final TlsMeters tlsMeters;
@@ -67,6 +68,19 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         limits = next;
     }
 
+    /**
+     * The accept rates from now on (a reload). Changed rates start with fresh buckets (full, the
+     * per-address map empty), which only errs towards admitting; unchanged ones keep theirs, so a
+     * reload for a certificate does not hand every address a new burst.
+     */
+    public void acceptRates(int maxHandshakeRate, int maxConnectionRatePerAddress) {
+        AcceptRates current = acceptRates;
+        if (current.maxHandshakeRate() != maxHandshakeRate
+                || current.maxRatePerAddress() != maxConnectionRatePerAddress) {
+            acceptRates = new AcceptRates(maxHandshakeRate, maxConnectionRatePerAddress, meters);
+        }
+    }
+
     @Override
     protected void initChannel(SocketChannel client) {
         if (edge.proxyProtocol() == ProxyProtocol.OFF) {
@@ -84,7 +98,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
      * a connection reaches its event loop (install with {@code ServerBootstrap.handler}).
      */
     public ChannelHandler acceptGate() {
-        return new AcceptGate(acceptRates, edge.proxyProtocol() == ProxyProtocol.OFF);
+        return new AcceptGate(() -> acceptRates, edge.proxyProtocol() == ProxyProtocol.OFF);
     }
 
     /** Admits the client at {@code endClient} (null: none known) and adds the rest of its pipeline. */

@@ -86,7 +86,7 @@ public final class PresenterSettings {
                     + "behind one address (CGNAT), so keep it generous.");
     public static final Setting<Duration> AUTH_TIMEOUT = duration("limits.auth-timeout",
             AuthStage.DEFAULT_AUTH_TIMEOUT,
-            "Time from accept to a routed auth packet, TLS handshake included.");
+            "Time from the end of the TLS handshake (tls.handshake-timeout bounds that) to a routed auth packet.");
     public static final Setting<Integer> MAX_AUTH_PACKET_BYTES = integer("limits.max-auth-packet-bytes",
             AuthStage.DEFAULT_MAX_AUTH_PACKET_BYTES, 16, 1 << 20,
             "Largest auth packet, length prefix included; a longer one is rejected before it is read.");

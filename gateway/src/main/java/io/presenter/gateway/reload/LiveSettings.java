@@ -30,7 +30,8 @@ public final class LiveSettings {
             PresenterSettings.MAX_CONNECTIONS, PresenterSettings.MAX_CONNECTIONS_PER_IP,
             PresenterSettings.AUTH_TIMEOUT, PresenterSettings.MAX_AUTH_PACKET_BYTES, PresenterSettings.IDLE_TIMEOUT,
             PresenterSettings.DRAIN_QUIET_PERIOD, PresenterSettings.DRAIN_MAX_TIME, PresenterSettings.DRAIN_CLOSE_RATE,
-            PresenterSettings.HANDOVER_DRAIN_WINDOW);
+            PresenterSettings.HANDOVER_DRAIN_WINDOW,
+            PresenterSettings.MAX_HANDSHAKE_RATE, PresenterSettings.MAX_CONNECTION_RATE_PER_IP);
 
     private LiveSettings() {}
 

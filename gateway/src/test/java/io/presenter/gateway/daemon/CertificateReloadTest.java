@@ -19,6 +19,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
+import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.config.ConfigSource;
 import io.presenter.gateway.reload.ConfigReloader;
 import io.presenter.gateway.tls.SelfSignedCertificates;
@@ -206,6 +207,66 @@ class CertificateReloadTest {
         assertThat(get(daemon, "/reload").body()).isEqualTo(live.body());
         assertChat(alice, bob, 2);
         assertThat(peerName(alice.channel())).isEqualTo("one.example");
+    }
+
+    /**
+     * The accept rates reload live: a reload that sets {@code limits.max-handshake-rate} or
+     * {@code limits.max-connection-rate-per-ip} refuses connections above it at once, and one that
+     * turns them off admits everyone again; the PROXY protocol is restart-only (the balancer's
+     * side changes with it) and a reload that changes it is refused whole.
+     */
+    @Test
+    void theAcceptRatesReloadLiveAndTheProxyProtocolIsRestartOnly() throws Exception {
+        writeConfig("reload.watch-interval: 0s\n");
+        PresenterDaemon daemon = start(dir.resolve("presenter.yaml"));
+        TestChatClient alice = client(daemon, 1, 10);
+        TestChatClient bob = client(daemon, 2, 10);
+
+        writeConfig("reload.watch-interval: 0s\nlimits:\n  max-handshake-rate: 1\n");
+        assertThat(post(daemon, "/reload", "Bearer " + ADMIN_TOKEN).body())
+                .contains("\"result\":\"applied\"", "limits.max-handshake-rate");
+        assertRefusedAtAccept(daemon, "over_handshake_rate");
+
+        writeConfig("reload.watch-interval: 0s\nlimits:\n  max-connection-rate-per-ip: 1\n");
+        assertThat(post(daemon, "/reload", "Bearer " + ADMIN_TOKEN).body())
+                .contains("\"result\":\"applied\"", "limits.max-connection-rate-per-ip");
+        assertRefusedAtAccept(daemon, "over_address_rate");
+
+        writeConfig("reload.watch-interval: 0s\nlisten:\n  proxy-protocol: required\n");
+        HttpResponse<String> proxy = post(daemon, "/reload", "Bearer " + ADMIN_TOKEN);
+        assertThat(proxy.statusCode()).as(proxy.body()).isEqualTo(422);
+        assertThat(proxy.body()).contains("listen.proxy-protocol cannot change while running");
+
+        writeConfig("reload.watch-interval: 0s\n");
+        assertThat(post(daemon, "/reload", "Bearer " + ADMIN_TOKEN).body()).contains("\"result\":\"applied\"");
+        double refused = closed(daemon, "over_handshake_rate") + closed(daemon, "over_address_rate");
+        for (int i = 0; i < 20; i++) {
+            assertThat(servedName(daemon)).as("handshake %d with the rates off again", i).isEqualTo("one.example");
+        }
+        assertThat(closed(daemon, "over_handshake_rate") + closed(daemon, "over_address_rate")).isEqualTo(refused);
+        assertChat(alice, bob, 1);
+    }
+
+    /** 30 connections at once from this address: most are closed at accept, counted under {@code reason}. */
+    private void assertRefusedAtAccept(PresenterDaemon daemon, String reason) throws Exception {
+        double before = closed(daemon, reason);
+        List<java.net.Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 30; i++) {
+                sockets.add(new java.net.Socket("127.0.0.1", daemon.server().address().getPort()));
+            }
+            Await.until(WAIT, () -> closed(daemon, reason) >= before + 10,
+                    () -> reason + " refusals: " + (closed(daemon, reason) - before));
+        } finally {
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    private static double closed(PresenterDaemon daemon, String reason) {
+        Counter counter = daemon.registry().find(ClientMeters.CONNECTIONS_CLOSED).tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test

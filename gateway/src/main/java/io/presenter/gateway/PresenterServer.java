@@ -60,11 +60,14 @@ public final class PresenterServer implements AutoCloseable {
     private final ClientSessions sessions;
     /** The QUIC listener once {@link #startQuic} ran; closed after the clients. */
     private volatile QuicListener quic;
+    /** The TLS listener's context: QUIC follows its ticket keys. */
+    private final ServerTls tls;
 
     private PresenterServer(GatewaySettings settings, ServerTls tls, ShardDirectory directory,
             TokenVerifier verifier, BackendTls backendTls, MeterRegistry registry, int adoptedListenerFd)
             throws InterruptedException {
         this.directory = directory;
+        this.tls = tls;
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.best();
         this.transport = transport;
@@ -205,6 +208,8 @@ public final class PresenterServer implements AutoCloseable {
         }
         quic = QuicListener.start(settings, address().getAddress(), address().getPort(), loops, transport, sessions,
                 new QuicMeters(registry));
+        // The same ticket keys as TLS (key file or fleet schedule): QUIC tickets resume fleet-wide.
+        tls.ticketKeyInstaller().ifPresent(installer -> installer.follow(quic::installTicketKeys));
         return quic;
     }
 

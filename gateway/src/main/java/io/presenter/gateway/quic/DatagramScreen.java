@@ -18,6 +18,15 @@ import org.slf4j.LoggerFactory;
  * connection. A long header with a version quiche does not speak is counted
  * ({@code version_negotiation}) and passed on: the codec answers it with a Version Negotiation
  * packet, statelessly.
+ *
+ * <p>After an Initial it ends the codec's read batch ({@code channelReadComplete}), so that the
+ * connection answers it (quiche finishes the server's handshake flight in its send) before the
+ * next datagram is read. Why: a returning client sends its 0-RTT packet right behind its Initial,
+ * and the two usually land in the same read batch. The server handshake pauses once on Netty's
+ * certificate callback task while the Initial is received, so the 0-RTT packet arrives before its
+ * key exists and quiche buffers it; quiche decrypts it inside the next send, and Netty's QUIC
+ * channel (4.2.18) looks for readable streams only after a receive, so the 0-RTT session stream
+ * would surface only with the client's next datagram, one round trip late.
  */
 @ChannelHandler.Sharable
 final class DatagramScreen extends ChannelInboundHandlerAdapter {
@@ -47,8 +56,11 @@ final class DatagramScreen extends ChannelInboundHandlerAdapter {
         } catch (Exception | AssertionError notQuic) {
             rejection = "garbage";
         }
-        if (rejection == null) {
+        if (rejection == null || rejection == INITIAL) {
             ctx.fireChannelRead(datagram);
+            if (rejection == INITIAL) {
+                ctx.fireChannelReadComplete();  // answer it before the 0-RTT packet behind it is read
+            }
             return;
         }
         meters.datagramRejected(rejection);
@@ -56,7 +68,13 @@ final class DatagramScreen extends ChannelInboundHandlerAdapter {
         datagram.release();
     }
 
-    /** Null when the datagram goes on to the codec, else why not. Throws on a header that does not parse. */
+    /** What {@link #screen} says of an acceptable Initial: it goes on, and ends the read batch. */
+    private static final String INITIAL = "initial";
+
+    /**
+     * Null when the datagram goes on to the codec, {@link #INITIAL} when it goes on and is an
+     * Initial, else why not. Throws on a header that does not parse.
+     */
     private String screen(DatagramPacket datagram) throws Exception {
         String[] verdict = {null};
         parser.parse(datagram.sender(), datagram.recipient(), datagram.content(),
@@ -65,6 +83,8 @@ final class DatagramScreen extends ChannelInboundHandlerAdapter {
                         verdict[0] = "short_initial";
                     } else if (type != QuicPacketType.SHORT && version != 0 && !Quic.isVersionSupported((int) version)) {
                         meters.datagramRejected("version_negotiation");  // answered by the codec, counted here
+                    } else if (type == QuicPacketType.INITIAL) {
+                        verdict[0] = INITIAL;
                     }
                 });
         return verdict[0];

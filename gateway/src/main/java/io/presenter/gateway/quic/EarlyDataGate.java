@@ -28,6 +28,7 @@ final class EarlyDataGate extends ChannelInboundHandlerAdapter {
     /** What arrived and was not passed on: the start of the auth packet, or what came after it. */
     private ByteBuf held;
     private boolean authPassed;
+    private boolean restHeld;
 
     EarlyDataGate(int maxAuthPacketBytes, Future<?> handshake, QuicMeters meters) {
         this.maxAuthPacketBytes = maxAuthPacketBytes;
@@ -67,6 +68,10 @@ final class EarlyDataGate extends ChannelInboundHandlerAdapter {
             bytes.release();
         }
         passAuthPacket(ctx);
+        if (authPassed && held.isReadable() && !restHeld) {
+            restHeld = true;
+            meters.earlyData("held_until_handshake");
+        }
     }
 
     /** Passes the auth packet on as soon as it is complete, or a first packet the auth stage will refuse. */
@@ -91,9 +96,6 @@ final class EarlyDataGate extends ChannelInboundHandlerAdapter {
         }
         ByteBuf rest = held;
         held = null;
-        if (authPassed && rest.isReadable()) {
-            meters.earlyData("held_until_handshake");
-        }
         ctx.pipeline().remove(this);
         if (rest.isReadable() && ctx.channel().isActive()) {
             ctx.fireChannelRead(rest);

@@ -57,6 +57,17 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /**
+     * Asks for the connection's streams now, before it is active: Netty's QUIC channel hands out
+     * the streams a client opened only once a read was requested, and autoRead requests the first
+     * one at channelActive, which for a server connection is the end of the handshake. Without
+     * this a stream that arrived in 0-RTT would wait a round trip for the client's Finished.
+     */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.read();
+    }
+
     private void handshakeOver() {
         if (handshakeCounted) {
             handshakeCounted = false;

@@ -16,11 +16,14 @@ import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.SslSessionTicketKey;
 import io.presenter.gateway.client.ClientSessions;
 import io.presenter.gateway.tls.PemFiles;
+import io.presenter.gateway.tls.TicketKeys;
 import io.presenter.protocol.transport.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -32,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * Connections, their streams and the mux streams they open to chat servers all run on that loop,
  * so the pool's connections on that loop serve them, as they serve TCP clients on it.
  *
- * <p>Session tickets (for resumption and 0-RTT) use BoringSSL's process-local ticket key: a client
- * resumes only on the presenter that issued its ticket. {@link #sslContext()} exposes the context's
- * {@code sessionContext().setTicketKeys(...)}, where the fleet's ZooKeeper ticket keys plug in.
+ * <p>Session tickets (for resumption and 0-RTT) use random process-local keys until
+ * {@link #installTicketKeys} installs the TLS listener's keys (key file or the fleet schedule in
+ * ZooKeeper; {@code PresenterServer.startQuic} makes this listener follow them): then a ticket from
+ * any presenter of the fleet resumes on any other.
  */
 public final class QuicListener implements AutoCloseable {
 
@@ -45,6 +49,15 @@ public final class QuicListener implements AutoCloseable {
      * The kernel caps this at net.core.rmem_max / wmem_max (deploy/sysctl).
      */
     static final int UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+    /**
+     * The active_connection_id_limit the presenter announces, which quiche also uses as the most
+     * network paths one connection may have. A client that hands out no spare connection ids
+     * (Netty's client does not) keeps its one id on every path it has used, so quiche never frees
+     * an old path (path.rs {@code unused()}), and a new source address beyond the limit has its
+     * packets dropped. quiche's default of 2 let a connection survive one NAT rebinding; 16 lets it
+     * survive 15. A path costs a few KB, and only once the client has moved.
+     */
+    static final long MAX_PATHS = 16;
 
     private final Channel socket;
     private final QuicSslContext sslContext;
@@ -69,6 +82,7 @@ public final class QuicListener implements AutoCloseable {
                 .initialMaxStreamsBidirectional(2)
                 .initialMaxStreamsUnidirectional(0)
                 .activeMigration(true)
+                .activeConnectionIdLimit(MAX_PATHS)
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel connection) {
@@ -140,6 +154,25 @@ public final class QuicListener implements AutoCloseable {
     /** The TLS context: its session context takes the fleet's ticket keys once they exist. */
     public QuicSslContext sslContext() {
         return sslContext;
+    }
+
+    /**
+     * Issues and accepts tickets with {@code keys} from now on (the first encrypts, all decrypt),
+     * the same keys and format (16 name, 16 HMAC, 16 AES) as the TLS listener's: a ticket one
+     * presenter of the fleet issued resumes a QUIC connection to any other.
+     */
+    public void installTicketKeys(TicketKeys keys) {
+        List<byte[]> raw = keys.raw();
+        SslSessionTicketKey[] quicKeys = new SslSessionTicketKey[raw.size()];
+        int name = SslSessionTicketKey.NAME_SIZE;
+        int hmac = SslSessionTicketKey.HMAC_KEY_SIZE;
+        for (int i = 0; i < quicKeys.length; i++) {
+            byte[] key = raw.get(i);
+            quicKeys[i] = new SslSessionTicketKey(Arrays.copyOfRange(key, 0, name),
+                    Arrays.copyOfRange(key, name, name + hmac), Arrays.copyOfRange(key, name + hmac, key.length));
+        }
+        sslContext.sessionContext().setTicketKeys(quicKeys);
+        log.info("QUIC: session ticket keys installed ({} keys, fingerprint {})", quicKeys.length, keys.fingerprint());
     }
 
     /** Handshakes started and not finished yet: what {@code quic.retry: under-load} compares. */

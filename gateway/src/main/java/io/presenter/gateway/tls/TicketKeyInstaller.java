@@ -1,7 +1,10 @@
 package io.presenter.gateway.tls;
 
 import io.netty.handler.ssl.OpenSslSessionContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The one way session ticket keys reach BoringSSL, whichever source they come from (the key file's
@@ -12,6 +15,9 @@ import java.util.Optional;
  * <p>A certificate reload swaps in a new TLS context: {@link #moveTo} carries the keys in use over,
  * so tickets issued before the swap still resume and the sources install into the new context.
  *
+ * <p>Other TLS contexts that must issue and accept the same tickets (the QUIC listener's, whose
+ * BoringSSL context is separate) {@linkplain #follow follow} the installs.
+ *
  * <p>Callers log what they install (count and fingerprint, never key bytes); this class does not,
  * because only the caller knows where the keys came from.
  */
@@ -19,6 +25,7 @@ public final class TicketKeyInstaller {
 
     private OpenSslSessionContext context;
     private TicketKeys current;
+    private final List<Consumer<TicketKeys>> followers = new ArrayList<>();
 
     TicketKeyInstaller(OpenSslSessionContext context) {
         this.context = context;
@@ -31,7 +38,19 @@ public final class TicketKeyInstaller {
         }
         keys.installInto(context);
         current = keys;
+        followers.forEach(follower -> follower.accept(keys));
         return true;
+    }
+
+    /**
+     * {@code follower} gets every key set installed from now on, and the one in use now if there
+     * is one (while there is none, it keeps its own process-local keys, as the TCP context does).
+     */
+    public synchronized void follow(Consumer<TicketKeys> follower) {
+        followers.add(follower);
+        if (current != null) {
+            follower.accept(current);
+        }
     }
 
     /**

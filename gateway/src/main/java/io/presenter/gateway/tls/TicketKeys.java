@@ -185,6 +185,11 @@ public final class TicketKeys {
         context.setTicketKeys(openSslKeys);
     }
 
+    /** The keys as 48-byte values, first (encrypting) first: for TLS contexts outside tcnative (QUIC). */
+    public List<byte[]> raw() {
+        return keys.stream().map(byte[]::clone).toList();
+    }
+
     /**
      * A short fingerprint of the key set (SHA-256 of all keys, 8 hex digits): lets operators check
      * that every presenter loaded the same file without logging any key material.

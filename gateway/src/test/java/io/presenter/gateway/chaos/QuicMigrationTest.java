@@ -24,7 +24,6 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,23 +72,41 @@ class QuicMigrationTest extends ChaosTestBase {
     }
 
     @Test
-    @Disabled("issue 19, open: the presenter sees each rebound client (presenter.quic.migrations counts it) but "
-            + "quiche then fails most connections with PROTOCOL_VIOLATION (QUICHE_ERR_INVALID_STATE) on the new path; "
-            + "suspected cause: Netty's QUIC client (QuicChannelBootstrap) issues no spare connection ids. See /work/notes/quic.md")
+    @Disabled("issue 19, open: with 40 connections moving at once on this loaded machine, quiche fails the new "
+            + "path's validation for some (a loss-detection timeout on the path counts every PATH_CHALLENGE in "
+            + "flight as lost, and a server whose amplification budget on the unvalidated path is under 1200 bytes "
+            + "fails the path at the first such loss: quiche path.rs on_loss_detection_timeout); their next packet "
+            + "then finds no active path (recv_single: get_active_path_id, InvalidState) and quiche closes them "
+            + "with PROTOCOL_VIOLATION. See BENCHMARKS/README QUIC notes and /work/notes/quic-setup.md")
     void clientsRebindToANewPortMidChatAndKeepTheirSessions() {
-        List<Couple> all = fleet.connect(LongStream.range(0, COUPLES).map(i -> 400_000 + i).boxed().toList());
+        rebindMidChat(COUPLES, 2);
+    }
+
+    /**
+     * One couple, three NAT rebindings: each move leaves quiche an old path it never frees (the
+     * client gives no spare connection id), so a connection outlives only as many moves as the
+     * presenter's path limit allows ({@code QuicListener.MAX_PATHS}; quiche's default of 2 lost
+     * the connection's packets from the second move on).
+     */
+    @Test
+    void oneCoupleRebindsThreeTimesAndKeepsItsSession() {
+        rebindMidChat(1, 3);
+    }
+
+    private void rebindMidChat(int couples, int moves) {
+        List<Couple> all = fleet.connect(LongStream.range(0, couples).map(i -> 400_000 + i).boxed().toList());
         fleet.awaitAuthenticated(all, SETTLE);
         Map<InetSocketAddress, Integer> firstPorts = nat.upstreamPorts();
         assertThat(firstPorts).hasSize(1);  // one endpoint socket: all its connections share one NAT mapping
 
         pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 20, TimeUnit.MILLISECONDS);
-        for (int move = 1; move <= 2; move++) {
+        for (int move = 1; move <= moves; move++) {
             long sentBefore = all.get(0).sides[0].sent;
             Await.until(SETTLE, () -> all.get(0).sides[0].sent >= sentBefore + 5, () -> "traffic stalled");
             nat.rebind();
-            int moves = move;
-            Await.until(SETTLE, () -> counter(QuicMeters.MIGRATIONS) >= moves * 2.0 * COUPLES,
-                    () -> "migrations seen " + counter(QuicMeters.MIGRATIONS) + " after move " + moves);
+            int done = move;
+            Await.until(SETTLE, () -> counter(QuicMeters.MIGRATIONS) >= done * 2.0 * couples,
+                    () -> "migrations seen " + counter(QuicMeters.MIGRATIONS) + " after move " + done);
         }
         assertThat(nat.upstreamPorts()).doesNotContainValue(firstPorts.values().iterator().next());
         long sentAfter = all.get(0).sides[0].sent;
@@ -104,8 +121,8 @@ class QuicMigrationTest extends ChaosTestBase {
             assertThat(couple.sides[0].connects.get() + couple.sides[1].connects.get()).isEqualTo(2);
         });
         assertThat(cluster.counter(ClientMeters.CONNECTIONS_OPENED, ClientMeters.TRANSPORT, ClientMeters.QUIC))
-                .as("no new connection").isEqualTo(2 * COUPLES);
-        assertThat(presenter.connections().active()).isEqualTo(2 * COUPLES);
+                .as("no new connection").isEqualTo(2 * couples);
+        assertThat(presenter.connections().active()).isEqualTo(2 * couples);
         assertThat(cluster.registry.find(ClientMeters.CONNECTIONS_CLOSED).counters()).as("nobody closed").isEmpty();
     }
 

@@ -69,6 +69,8 @@ final class ChatFleet implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong pendingWrites = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicInteger skippedRounds = new AtomicInteger();
     private volatile InetSocketAddress target;
+    /** Which presenter each TLS member dials; by default all dial {@link #target}. */
+    private volatile java.util.function.Function<Member, InetSocketAddress> route = member -> target;
     private volatile boolean reconnect = true;
     private volatile boolean closing;
     /** QUIC clients (issue 19): which members dial QUIC, through which endpoint, to which address. */
@@ -128,6 +130,14 @@ final class ChatFleet implements AutoCloseable {
     /** Where clients connect from now on (reconnects included). */
     void target(InetSocketAddress presenter) {
         target = presenter;
+    }
+
+    /**
+     * Where each member connects from now on (reconnects included), {@code presenters} chosen per
+     * member: the two partners of a couple may be on different presenters.
+     */
+    void route(java.util.function.Function<Member, InetSocketAddress> presenters) {
+        route = presenters;
     }
 
     void reconnect(boolean enabled) {
@@ -320,7 +330,7 @@ final class ChatFleet implements AutoCloseable {
                 });
                 return;
             }
-            InetSocketAddress server = target;
+            InetSocketAddress server = route.apply(this);
             new Bootstrap().group(loops).channel(NioSocketChannel.class)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override

@@ -68,6 +68,8 @@ public final class AuthStage extends ByteToMessageDecoder {
      * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
      *     the chat servers
      */
+    private final HandoverLimits handover;
+
     AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
             ClientMeters meters) {
         this(authTimeout, maxAuthPacketBytes, verifier, opener, meters, null);
@@ -76,6 +78,13 @@ public final class AuthStage extends ByteToMessageDecoder {
     /** @param clientAddress the client's source address at accept, or null to take the channel's remote address */
     AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
             ClientMeters meters, java.net.SocketAddress clientAddress) {
+        this(authTimeout, maxAuthPacketBytes, verifier, opener, meters, clientAddress, HandoverLimits.DEFAULTS);
+    }
+
+    /** @param handover what the relay may spend on carrying the session to a new chat server */
+    AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
+            ClientMeters meters, java.net.SocketAddress clientAddress, HandoverLimits handover) {
+        this.handover = handover;
         this.clientAddress = clientAddress;
         this.authTimeout = authTimeout;
         this.maxAuthPacketBytes = maxAuthPacketBytes;
@@ -129,7 +138,7 @@ public final class AuthStage extends ByteToMessageDecoder {
             return;
         }
         relay = new ClientRelay(ctx.channel(), clientAddress == null ? ClientAddress.of(ctx.channel()) : clientAddress,
-                auth.getCoupleId(), authBytes, opener, meters);
+                auth.getCoupleId(), authBytes, opener, meters, handover);
         relay.open().addListener(opened -> streamOpened(ctx, opened));
     }
 

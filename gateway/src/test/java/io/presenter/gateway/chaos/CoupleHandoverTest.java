@@ -283,7 +283,7 @@ class CoupleHandoverTest extends ChaosTestBase {
         return counter == null ? 0 : counter.count();
     }
 
-    private static String owner(RingSnapshot ring, Couple couple) {
+    static String owner(RingSnapshot ring, Couple couple) {
         return ring.owner(couple.id).orElseThrow().id();
     }
 }

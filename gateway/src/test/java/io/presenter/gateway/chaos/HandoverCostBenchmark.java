@@ -99,12 +99,17 @@ class HandoverCostBenchmark extends ChaosTestBase {
         return new Move(2 * moved.size(), cpu, servedAgainMillis);
     }
 
-    /** CPU time of every live thread but the client fleet's (the presenter, the chat servers, ZooKeeper, this test). */
+    /**
+     * CPU time of every live thread but the client fleet's and the JIT compiler's (so: the presenter,
+     * the chat servers, ZooKeeper, this test). Native GC threads are not Java threads and not counted.
+     */
     private static long serverCpuNanos() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long total = 0;
         for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info != null && !info.getThreadName().startsWith(ChatFleet.THREAD_PREFIX)) {
+            // The clients' loops are not the servers'; the JIT's compiler threads are warm-up, not the move.
+            if (info != null && !info.getThreadName().startsWith(ChatFleet.THREAD_PREFIX)
+                    && !info.getThreadName().contains("CompilerThread")) {
                 long cpu = threads.getThreadCpuTime(info.getThreadId());
                 total += Math.max(cpu, 0);
             }

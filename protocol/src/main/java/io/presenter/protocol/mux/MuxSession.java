@@ -663,9 +663,8 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
                 ctx.close();
             }
         });
-        Future<?> linger = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, CLOSE_LINGER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        Future<?> linger = ctx.executor().schedule(() -> ctx.close(), CLOSE_LINGER_MILLIS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         ctx.channel().closeFuture().addListener(closed -> linger.cancel(false));
     }
 

@@ -141,6 +141,8 @@ final class Couple {
     synchronized int resume(ChatSession session, HandoverState state, long nowNanos, long waitNanos) {
         int replaced = replaceSameDevice(session);
         sequence = Math.max(sequence, state.coupleSequence());
+        java.util.LinkedHashMap<Long, Long> recent = recentOf(state.userId());
+        state.recentIds().forEach(recent::putIfAbsent);  // the old owner's memory: a resend is not new here either
         sessions.add(session);
         deliverKept(session);
         for (String partner : state.partners()) {
@@ -223,12 +225,7 @@ final class Couple {
         if (!sessions.contains(from) || movedOut) {
             return REPLACED;
         }
-        java.util.LinkedHashMap<Long, Long> recent = recentIds.computeIfAbsent(from.userId(), user -> new java.util.LinkedHashMap<>() {
-            @Override
-            protected boolean removeEldestEntry(java.util.Map.Entry<Long, Long> eldest) {
-                return size() > RECENT_IDS_PER_SENDER;
-            }
-        });
+        java.util.LinkedHashMap<Long, Long> recent = recentOf(from.userId());
         Long earlier = recent.get(message.getClientMessageId());
         if (earlier != null) {
             from.deliver(ClientPacket.sendAck(new SendAck(message.getClientMessageId(), earlier)));
@@ -252,6 +249,30 @@ final class Couple {
         keepForAwaited(from, message, packet);
         from.deliver(ClientPacket.sendAck(new SendAck(message.getClientMessageId(), seq)));
         return delivered;
+    }
+
+    private java.util.LinkedHashMap<Long, Long> recentOf(long userId) {
+        return recentIds.computeIfAbsent(userId, user -> new java.util.LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<Long, Long> eldest) {
+                return size() > RECENT_IDS_PER_SENDER;
+            }
+        });
+    }
+
+    /** The last {@code max} clientMessageIds {@code userId} sent here and their sequences, oldest first (a copy). */
+    synchronized java.util.LinkedHashMap<Long, Long> recentIds(long userId, int max) {
+        java.util.LinkedHashMap<Long, Long> copy = new java.util.LinkedHashMap<>();
+        java.util.LinkedHashMap<Long, Long> recent = recentIds.get(userId);
+        if (recent != null) {
+            int skip = Math.max(0, recent.size() - max);
+            for (java.util.Map.Entry<Long, Long> sent : recent.entrySet()) {
+                if (skip-- <= 0) {
+                    copy.put(sent.getKey(), sent.getValue());
+                }
+            }
+        }
+        return copy;
     }
 
     private boolean isOnline(long userId) {

@@ -93,7 +93,8 @@ final class CoupleHandover {
                 }
             }
             HandoverState state = new HandoverState(couple.coupleId(), session.userId(), session.deviceId(), sequence,
-                    ringVersion, selfId, newOwner, now, partners);
+                    ringVersion, selfId, newOwner, now, partners,
+                    couple.recentIds(session.userId(), HandoverState.MAX_RECENT_IDS));
             session.channel().eventLoop().execute(() -> handOver(session, state, newOwner, ringVersion));
         }
     }

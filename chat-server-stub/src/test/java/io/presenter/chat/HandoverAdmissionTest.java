@@ -95,6 +95,24 @@ class HandoverAdmissionTest {
     }
 
     @Test
+    void aResendAfterTheHandoverIsAckedWithItsOldSequenceNotSequencedAgain() throws Exception {
+        java.util.LinkedHashMap<Long, Long> sentBefore = new java.util.LinkedHashMap<>();
+        sentBefore.put(4L, 40L);
+        sentBefore.put(5L, 41L);
+        SessionHandover ticket = new HandoverSeal(handover).seal(new HandoverState(COUPLE, 1, "", 41, 12, "chat-old",
+                "chat-new", System.currentTimeMillis(), List.of(), sentBefore));
+        try (TestChatClient alice = handedOver(ticket)) {
+            alice.send(ClientPacket.auth(TestChatClient.authPacket(1, COUPLE, TOKEN)));
+            alice.sendMessage(5, "its ack was lost in the move, so the client sends it again");
+            assertThat(alice.next(ClientPacket::isSetSendAck).getSendAck().getSequence())
+                    .as("acked with the sequence the old owner gave it").isEqualTo(41);
+            alice.sendMessage(6, "new");
+            assertThat(alice.next(ClientPacket::isSetSendAck).getSendAck().getSequence())
+                    .as("the resend took no sequence").isEqualTo(42);
+        }
+    }
+
+    @Test
     void aForgedTicketIsRefused() throws Exception {
         SessionHandover genuine = sealed(COUPLE, 1, 41);
         byte[] mac = genuine.mac().clone();

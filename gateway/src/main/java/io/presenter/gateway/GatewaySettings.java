@@ -5,6 +5,7 @@ import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.client.AuthStage;
 import io.presenter.gateway.client.ClientLimits;
 import io.presenter.gateway.client.EdgeSettings;
+import io.presenter.gateway.client.HandoverLimits;
 import io.presenter.protocol.mux.MuxSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -34,12 +35,13 @@ import java.util.Objects;
  * @param maxConnectionsPerLoop mux connections per chat server per event loop, extras opened when
  *     the others are full included; beyond it new clients are refused ({@code backend_full})
  * @param tcpFastOpenQueue TCP Fast Open queue of the client listener (pending TFO requests); 0 disables TFO
+ * @param handover what carrying a client's session to its couple's new chat server may cost (issue 18)
  */
 public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int maxConnections,
         int maxConnectionsPerAddress, Duration authTimeout, int maxAuthPacketBytes, Duration idleTimeout,
         int wrongShardRetries, Duration ringCatchUp, int connectionsPerLoop, int eventLoops,
         Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId, EdgeSettings edge,
-        int maxStreamsPerConnection, int maxConnectionsPerLoop, int tcpFastOpenQueue) {
+        int maxStreamsPerConnection, int maxConnectionsPerLoop, int tcpFastOpenQueue, HandoverLimits handover) {
 
     public static final int DEFAULT_BACKLOG = 4096;
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
@@ -61,6 +63,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         Objects.requireNonNull(presenterId, "presenterId");
         Objects.requireNonNull(backendBackoff, "backendBackoff");
         Objects.requireNonNull(edge, "edge");
+        Objects.requireNonNull(handover, "handover");
         positive("backlog", backlog);
         positive("maxConnections", maxConnections);
         positive("connectionsPerLoop", connectionsPerLoop);
@@ -102,7 +105,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
 
     /** What each client pipeline is held to. */
     public ClientLimits clientLimits() {
-        return new ClientLimits(idleTimeout, authTimeout, maxAuthPacketBytes);
+        return new ClientLimits(idleTimeout, authTimeout, maxAuthPacketBytes, handover);
     }
 
     public static Builder builder(String presenterId) {
@@ -116,7 +119,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
                 .ringCatchUp(ringCatchUp).connectionsPerLoop(connectionsPerLoop).eventLoops(eventLoops)
                 .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff).edge(edge)
                 .maxStreamsPerConnection(maxStreamsPerConnection).maxConnectionsPerLoop(maxConnectionsPerLoop)
-                .tcpFastOpenQueue(tcpFastOpenQueue);
+                .tcpFastOpenQueue(tcpFastOpenQueue).handover(handover);
     }
 
     public GatewaySettings withListenAddress(InetSocketAddress value) {
@@ -159,6 +162,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
         private int maxConnectionsPerLoop = DEFAULT_MAX_CONNECTIONS_PER_LOOP;
         private int tcpFastOpenQueue = DEFAULT_TCP_FAST_OPEN_QUEUE;
+        private HandoverLimits handover = HandoverLimits.DEFAULTS;
 
         private Builder(String presenterId) {
             this.presenterId = presenterId;
@@ -181,12 +185,13 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         public Builder maxStreamsPerConnection(int value) { maxStreamsPerConnection = value; return this; }
         public Builder maxConnectionsPerLoop(int value) { maxConnectionsPerLoop = value; return this; }
         public Builder tcpFastOpenQueue(int value) { tcpFastOpenQueue = value; return this; }
+        public Builder handover(HandoverLimits value) { handover = value; return this; }
 
         public GatewaySettings build() {
             return new GatewaySettings(listenAddress, backlog, maxConnections, maxConnectionsPerAddress, authTimeout,
                     maxAuthPacketBytes, idleTimeout, wrongShardRetries, ringCatchUp, connectionsPerLoop, eventLoops,
                     backendConnectTimeout, backendBackoff, presenterId, edge, maxStreamsPerConnection,
-                    Math.max(maxConnectionsPerLoop, connectionsPerLoop), tcpFastOpenQueue);
+                    Math.max(maxConnectionsPerLoop, connectionsPerLoop), tcpFastOpenQueue, handover);
         }
     }
 }

@@ -184,6 +184,17 @@ public final class PresenterCluster implements AutoCloseable {
         return startPresenter(settings, ring, tls);
     }
 
+    /**
+     * A second presenter with its own meters ({@code meters}, not {@link #registry}), so that each
+     * presenter of a fleet can be counted on its own.
+     */
+    public PresenterServer startPresenter(GatewaySettings settings, ShardDirectory ring, MeterRegistry meters)
+            throws InterruptedException {
+        PresenterServer presenter = PresenterServer.start(settings, tls, ring, verifier, meters);
+        closeables.add(presenter);
+        return presenter;
+    }
+
     /** A presenter as above, with its own TLS (see {@link #newServerTls}). */
     public PresenterServer startPresenter(GatewaySettings settings, ShardDirectory ring, ServerTls serverTls)
             throws InterruptedException {

@@ -60,6 +60,9 @@ public final class ChatServer implements AutoCloseable {
      */
     public static final String MUX_TLS_IDENTITY_REFUSED = "chat.mux.tls.identity.refused";
 
+    /** Longest wait in {@link #close()} for drained mux connections the presenters are still reading. */
+    static final java.time.Duration MUX_CLOSE_WAIT = java.time.Duration.ofSeconds(10);
+
     private final ChatServerConfig config;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -261,6 +264,10 @@ public final class ChatServer implements AutoCloseable {
         return zooKeeper;
     }
 
+    private static boolean endingGracefully(Channel connection) {
+        return connection instanceof io.netty.channel.socket.DuplexChannel duplex && duplex.isOutputShutdown();
+    }
+
     /** Completes when {@link #close()} has finished. */
     public CompletableFuture<Void> closeFuture() {
         return closed;
@@ -284,6 +291,10 @@ public final class ChatServer implements AutoCloseable {
             channels.close().awaitUninterruptibly();
             // What the streams wrote last (handovers of a drain) goes out before the close.
             muxConnections.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            // A drained connection has shut its output and waits for the presenter to read its last
+            // handovers and close first: closing it now could turn its FIN into a RST that loses them.
+            muxConnections.newCloseFuture(ChatServer::endingGracefully)
+                    .awaitUninterruptibly(MUX_CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             muxConnections.close().awaitUninterruptibly();
             bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();

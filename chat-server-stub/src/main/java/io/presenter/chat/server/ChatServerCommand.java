@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.presenter.chat.ChatLimits;
+import io.presenter.chat.HandoverConfig;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenVerifier;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
@@ -150,6 +151,13 @@ public final class ChatServerCommand implements Callable<Integer> {
             + " spiffe://chat.example/presenter/); empty (default) trusts any certificate from --mux-tls-ca.")
     String muxTlsPresenterUriPrefix;
 
+    @Option(names = "--handover-key-file", description = "Session handover (issue 18): a file holding the key, "
+            + "base64, of at least 32 bytes, that this fleet's chat servers (and nobody else: not the presenters, "
+            + "not the token key) share to seal a moved couple's state. With it, a couple that moves (join, drain, "
+            + "weight change) is handed over under the clients' open connections; without it (default) its "
+            + "streams are reset SHARD_MOVED and the clients reconnect.")
+    Path handoverKeyFile;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChatServerCommand()).execute(args));
     }
@@ -208,6 +216,25 @@ public final class ChatServerCommand implements Callable<Integer> {
         return MuxTls.server(muxTlsCert, muxTlsKey, muxTlsCa).withPeerNames(new MuxPeerNames(muxTlsPresenterUriPrefix));
     }
 
+    /** Handover with the key in --handover-key-file, or off when it is not given. */
+    HandoverConfig handover() throws java.io.IOException {
+        if (handoverKeyFile == null) {
+            return HandoverConfig.OFF;
+        }
+        byte[] key;
+        try {
+            key = java.util.Base64.getDecoder().decode(java.nio.file.Files.readString(handoverKeyFile).trim());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--handover-key-file " + handoverKeyFile + " does not hold base64: " + e.getMessage());
+        }
+        if (key.length < HandoverConfig.MIN_KEY_BYTES) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--handover-key-file " + handoverKeyFile
+                    + " holds " + key.length + " bytes, at least " + HandoverConfig.MIN_KEY_BYTES + " are needed");
+        }
+        return HandoverConfig.withKey(key);
+    }
+
     /** Credentials and fleet ACLs from the --zk-* options; none of either when they are not given. */
     ZooKeeperAuth zooKeeperAuth() throws java.io.IOException {
         FleetAcl acl = new FleetAcl(zkAclPresenterId, zkAclChatServerId);
@@ -229,7 +256,7 @@ public final class ChatServerCommand implements Callable<Integer> {
                 zooKeeper == null ? null : ZooKeeperConfig.of(zooKeeper).withBasePath(zkBasePath).withAuth(zooKeeperAuth()),
                 moveSpread, drainTimeout).withMuxTls(muxTls())
                 .withPlaintextPort(plaintextPort == null ? ChatServerConfig.NO_PORT : plaintextPort)
-                .withMaxStreamsPerConnection(maxStreamsPerConnection);
+                .withMaxStreamsPerConnection(maxStreamsPerConnection).withHandover(handover());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

@@ -111,6 +111,35 @@ class ChatServerCommandTest {
         }
     }
 
+    @Test
+    void theHandoverKeyFileTurnsHandoverOnAndItsPrefaceSaysSo() throws Exception {
+        byte[] key = "a-handover-key-only-chat-servers-hold".getBytes(StandardCharsets.US_ASCII);
+        Path keyFile = Files.writeString(dir.resolve("handover.key"), Base64.getEncoder().encodeToString(key) + "\n");
+        Path tokenKeys = Files.writeString(dir.resolve("tokens.keys"),
+                "k1 = " + Base64.getEncoder().encodeToString(SECRET) + "\n");
+        ChatServerCommand command = new ChatServerCommand();
+        new CommandLine(command).parseArgs("--id", "chat-cli", "--direct-port", "0", "--mux-port", "0",
+                "--cert", TestTls.certificatePem().getPath(), "--key", TestTls.privateKeyPem().getPath(),
+                "--token-keys", tokenKeys.toString(), "--handover-key-file", keyFile.toString());
+        assertThat(command.handover().key()).isEqualTo(key);
+
+        try (ChatServer server = command.start();
+                java.net.Socket socket = new java.net.Socket(server.muxAddress().getAddress(), server.muxAddress().getPort());
+                io.presenter.testing.RawMuxPeer presenter = io.presenter.testing.RawMuxPeer.over(socket)) {
+            assertThat(presenter.nextControl().getSettings().getFeatures() & io.presenter.protocol.wire.muxConstants.FEATURE_HANDOVER)
+                    .as("handover announced in the mux preface").isNotZero();
+        }
+
+        ChatServerCommand without = new ChatServerCommand();
+        new CommandLine(without).parseArgs("--id", "chat-1", "--cert", "c.pem", "--key", "k.pem", "--token-keys", "t.keys");
+        assertThat(without.handover().enabled()).as("off by default").isFalse();
+        ChatServerCommand shortKey = new ChatServerCommand();
+        new CommandLine(shortKey).parseArgs("--id", "chat-1", "--cert", "c.pem", "--key", "k.pem", "--token-keys", "t.keys",
+                "--handover-key-file", Files.writeString(dir.resolve("short.key"), "c2hvcnQ=").toString());
+        org.assertj.core.api.Assertions.assertThatThrownBy(shortKey::handover)
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("at least 32");
+    }
+
     private static HttpResponse<String> http(InetSocketAddress admin, String method, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + path))

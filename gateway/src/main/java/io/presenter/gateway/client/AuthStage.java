@@ -72,14 +72,20 @@ public final class AuthStage extends ByteToMessageDecoder {
      * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
      *     the chat servers
      */
+    private final HandoverLimits handover;
+
     AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
             ClientMeters meters) {
-        this(authTimeout, maxAuthPacketBytes, verifier, opener, meters, null);
+        this(authTimeout, maxAuthPacketBytes, verifier, opener, meters, null, HandoverLimits.DEFAULTS);
     }
 
-    /** @param clientAddress the client's source address at accept, or null to take the channel's remote address */
+    /**
+     * @param clientAddress the client's source address at accept, or null to take the channel's remote address
+     * @param handover what the relay may spend on carrying the session to a new chat server
+     */
     AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
-            ClientMeters meters, java.net.SocketAddress clientAddress) {
+            ClientMeters meters, java.net.SocketAddress clientAddress, HandoverLimits handover) {
+        this.handover = handover;
         this.clientAddress = clientAddress;
         this.authTimeout = authTimeout;
         this.maxAuthPacketBytes = maxAuthPacketBytes;
@@ -158,7 +164,7 @@ public final class AuthStage extends ByteToMessageDecoder {
             return;
         }
         relay = new ClientRelay(ctx.channel(), clientAddress == null ? ClientAddress.of(ctx.channel()) : clientAddress,
-                auth.getCoupleId(), authBytes, opener, meters);
+                auth.getCoupleId(), authBytes, opener, meters, handover);
         relay.open().addListener(opened -> streamOpened(ctx, opened));
     }
 

@@ -121,6 +121,6 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         }
         TlsStage.addTo(client, tls, tlsMeters);
         pipeline.addLast(AuthStage.NAME, new AuthStage(limits.authTimeout(),
-                limits.maxAuthPacketBytes(), verifier, opener, meters));
+                limits.maxAuthPacketBytes(), verifier, opener, meters, null, limits.handover()));
     }
 }

@@ -72,10 +72,6 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
 
     /** Close reason of a client whose session handover failed (the fallback: it reconnects). */
     public static final String HANDOVER_FAILED = "handover_failed";
-    /** Longest time from a handover frame to the stream at the new owner being open. */
-    static final long HANDOVER_TIMEOUT_MILLIS = 30_000;
-    /** Largest sealed state carried to a new owner. */
-    static final int MAX_HANDOVER_STATE_BYTES = 16 * 1024;
 
     /** Longest wait for a closing client's last bytes to be written. */
     private static final long CLOSE_LINGER_SECONDS = 5;
@@ -85,6 +81,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     private final Channel client;
     private final StreamOpener opener;
     private final ClientMeters meters;
+    private final HandoverLimits limits;
     /** What the stream was sent before the chat server answered; null once it has, or when released. */
     private ByteBuf unanswered;
     /** The live stream; null while a retry is opening the next one. */
@@ -106,12 +103,19 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
      */
     ClientRelay(Channel client, java.net.SocketAddress clientAddress, long coupleId, ByteBuf authPacket,
             StreamOpener opener, ClientMeters meters) {
+        this(client, clientAddress, coupleId, authPacket, opener, meters, HandoverLimits.DEFAULTS);
+    }
+
+    /** @param limits what carrying the session to a new chat server may cost (replay, wait, state size) */
+    ClientRelay(Channel client, java.net.SocketAddress clientAddress, long coupleId, ByteBuf authPacket,
+            StreamOpener opener, ClientMeters meters, HandoverLimits limits) {
         this.client = client;
         this.opener = opener;
         this.meters = meters;
+        this.limits = limits;
         this.unanswered = authPacket;
         this.authPacket = authPacket.copy();
-        this.replay = new ReplayBuffer(client.alloc());
+        this.replay = new ReplayBuffer(client.alloc(), limits.replaySlackBytes(), limits.replayMaxBytes());
         this.request = StreamRequest.first(coupleId, clientAddress);
     }
 
@@ -298,7 +302,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
             return;
         }
         long resumeAt = streamBase + handover.consumedBytes() - authPacket.readableBytes();
-        String refusal = handover.ticket().size() > MAX_HANDOVER_STATE_BYTES ? "state_too_large"
+        String refusal = handover.ticket().size() > limits.maxStateBytes() ? "state_too_large"
                 : unanswered != null ? "unanswered"
                 : handover.consumedBytes() < authPacket.readableBytes() || resumeAt > replay.end() ? "bad_offset"
                 : !replay.holdsFrom(resumeAt) ? "replay_lost"
@@ -313,7 +317,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
             if (stream == null && !closing) {
                 handoverFailed("timeout");
             }
-        }, HANDOVER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        }, limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
         long began = System.nanoTime();
         Future<MuxStreamChannel> opened = opener.open(client.eventLoop(), next, new StreamRelay(this));
         opened.addListener(done -> {

@@ -50,6 +50,6 @@ public final class ClientSessions {
             session.pipeline().addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(limits.idleTimeout()));
         }
         session.pipeline().addLast(AuthStage.NAME, new AuthStage(limits.authTimeout(), limits.maxAuthPacketBytes(),
-                verifier, opener, meters, clientAddress));
+                verifier, opener, meters, clientAddress, limits.handover()));
     }
 }

@@ -10,18 +10,17 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <p>Bounded: the chat server grants credit only for bytes its reader took, so bytes before the
  * credited offset are gone from its stream queue; a chat server may still hold part of one client
- * packet in its decoder, so {@link #SLACK_BYTES} before that offset are kept too. What is in flight
- * beyond the credited offset is bounded by the stream window and the stream's write buffer, which
- * stop the client being read. If the kept bytes would pass {@link #MAX_BYTES} anyway, the buffer
- * gives up (releases everything) and a later handover falls back to a reconnect.
+ * packet in its decoder, so a slack before that offset is kept too. What is in flight beyond the
+ * credited offset is bounded by the stream window and the stream's write buffer, which stop the
+ * client being read. If the kept bytes would pass the maximum anyway, the buffer gives up (releases
+ * everything) and a later handover falls back to a reconnect. Both are {@link HandoverLimits}.
  */
 final class ReplayBuffer {
 
     /** Kept before the credited offset: the largest client packet a chat server may hold partly read. */
-    static final int SLACK_BYTES = 64 * 1024;
-    /** Stream window + write buffer + slack, with room to spare. */
-    static final int MAX_BYTES = 512 * 1024;
-
+    private final int slackBytes;
+    /** Kept at most; beyond it the buffer gives up. */
+    private final int maxBytes;
     private final ByteBufAllocator alloc;
     private ByteBuf bytes;
     /** Offset of the first kept byte. */
@@ -30,8 +29,10 @@ final class ReplayBuffer {
     private long end;
     private boolean gaveUp;
 
-    ReplayBuffer(ByteBufAllocator alloc) {
+    ReplayBuffer(ByteBufAllocator alloc, int slackBytes, int maxBytes) {
         this.alloc = alloc;
+        this.slackBytes = slackBytes;
+        this.maxBytes = maxBytes;
     }
 
     /** Keeps a copy of {@code data} (its reader index unchanged). */
@@ -41,7 +42,7 @@ final class ReplayBuffer {
         if (gaveUp) {
             return;
         }
-        if (end - start > MAX_BYTES) {
+        if (end - start > maxBytes) {
             release();
             gaveUp = true;
             return;
@@ -52,9 +53,9 @@ final class ReplayBuffer {
         bytes.writeBytes(data, data.readerIndex(), n);
     }
 
-    /** Drops what lies more than {@link #SLACK_BYTES} before {@code creditedOffset}. */
+    /** Drops what lies more than the slack before {@code creditedOffset}. */
     void trimCredited(long creditedOffset) {
-        trimBefore(creditedOffset - SLACK_BYTES);
+        trimBefore(creditedOffset - slackBytes);
     }
 
     /** Drops the bytes before {@code offset}. */

@@ -7,6 +7,7 @@ import io.presenter.gateway.quic.QuicSettings;
 import io.presenter.gateway.admin.AdminSettings;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.client.EdgeSettings;
+import io.presenter.gateway.client.HandoverLimits;
 import io.presenter.gateway.drain.DrainSettings;
 import io.presenter.gateway.fleet.FleetSettings;
 import io.presenter.gateway.handover.HandoverSettings;
@@ -81,6 +82,8 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     .backendBackoff(new ConnectBackoff(v.get(BACKEND_BACKOFF_MIN), v.get(BACKEND_BACKOFF_MAX)))
                     .wrongShardRetries(v.get(BACKEND_WRONG_SHARD_RETRIES))
                     .ringCatchUp(v.get(BACKEND_RING_CATCH_UP))
+                    .handover(new HandoverLimits(v.get(BACKEND_HANDOVER_REPLAY_SLACK), v.get(BACKEND_HANDOVER_REPLAY_MAX),
+                            v.get(BACKEND_HANDOVER_TIMEOUT), v.get(BACKEND_HANDOVER_MAX_STATE)))
                     .edge(new EdgeSettings(v.get(LISTEN_PROXY_PROTOCOL), v.get(MAX_HANDSHAKE_RATE),
                             v.get(MAX_CONNECTION_RATE_PER_IP), v.get(MAX_CONNECTION_AGE),
                             v.get(MAX_CONNECTION_AGE_JITTER), v.get(DRAIN_CLOSE_RATE)))

@@ -11,6 +11,7 @@ import static io.presenter.gateway.config.Setting.stringList;
 import io.presenter.gateway.GatewaySettings;
 import io.presenter.gateway.client.AuthStage;
 import io.presenter.gateway.client.EdgeSettings;
+import io.presenter.gateway.client.HandoverLimits;
 import io.presenter.gateway.client.ProxyProtocol;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.gateway.fleet.FleetSettings;
@@ -208,6 +209,24 @@ public final class PresenterSettings {
     public static final Setting<Duration> BACKEND_RING_CATCH_UP = duration("backend.ring-catch-up",
             GatewaySettings.DEFAULT_RING_CATCH_UP,
             "How long a retry waits for this presenter's ring to reach the chat server's version.");
+    public static final Setting<Integer> BACKEND_HANDOVER_REPLAY_SLACK = integer("backend.handover-replay-slack-bytes",
+            HandoverLimits.DEFAULT_REPLAY_SLACK_BYTES, 0, 64 << 20,
+            "Session handover (a couple moving to a new chat server under open client connections): client bytes "
+                    + "kept per client before the chat server's credited offset, for the replay to the new owner. "
+                    + "At least the largest client packet; a handover that needs older bytes falls back: "
+                    + "presenter.handovers{result=fallback_replay_lost}, the client reconnects.");
+    public static final Setting<Integer> BACKEND_HANDOVER_REPLAY_MAX = integer("backend.handover-replay-max-bytes",
+            HandoverLimits.DEFAULT_REPLAY_MAX_BYTES, 0, 256 << 20,
+            "Client bytes kept per client for a handover at most (slack + stream window + write buffer); past it "
+                    + "the client's next handover falls back (fallback_replay_lost). Not below the slack.");
+    public static final Setting<Duration> BACKEND_HANDOVER_TIMEOUT = duration("backend.handover-timeout",
+            HandoverLimits.DEFAULT_TIMEOUT,
+            "Longest time from a chat server's handover frame to the stream at the new owner being open; then "
+                    + "the client is closed to reconnect (fallback_timeout).");
+    public static final Setting<Integer> BACKEND_HANDOVER_MAX_STATE = integer("backend.handover-max-state-bytes",
+            HandoverLimits.DEFAULT_MAX_STATE_BYTES, 0, 1 << 20,
+            "Largest sealed session state a presenter carries to a new owner; a larger one falls back "
+                    + "(fallback_state_too_large).");
     public static final Setting<Path> BACKEND_TLS_CERTIFICATE = path("backend.tls-certificate",
             "Mutual TLS on the mux links to chat servers: this presenter's client certificate chain (PEM). "
                     + "None: plaintext, for a private network. Needs backend.tls-key and backend.tls-ca too.");
@@ -322,7 +341,8 @@ public final class PresenterSettings {
             ZK_DIGEST_FILE, ZK_ACL_PRESENTER_ID, ZK_ACL_CHAT_SERVER_ID,
             BACKEND_CONNECTIONS_PER_LOOP, BACKEND_MAX_STREAMS_PER_CONNECTION, BACKEND_MAX_CONNECTIONS_PER_LOOP,
             BACKEND_CONNECT_TIMEOUT, BACKEND_BACKOFF_MIN, BACKEND_BACKOFF_MAX,
-            BACKEND_WRONG_SHARD_RETRIES, BACKEND_RING_CATCH_UP, BACKEND_TLS_CERTIFICATE, BACKEND_TLS_KEY, BACKEND_TLS_CA,
+            BACKEND_WRONG_SHARD_RETRIES, BACKEND_RING_CATCH_UP, BACKEND_HANDOVER_REPLAY_SLACK,
+            BACKEND_HANDOVER_REPLAY_MAX, BACKEND_HANDOVER_TIMEOUT, BACKEND_HANDOVER_MAX_STATE, BACKEND_TLS_CERTIFICATE, BACKEND_TLS_KEY, BACKEND_TLS_CA,
             BACKEND_TLS_MEMBER_URI_PREFIX,
             ADMIN_ENABLED, ADMIN_ADDRESS, ADMIN_PORT, ADMIN_TOKEN_FILE,
             DRAIN_QUIET_PERIOD, DRAIN_MAX_TIME, DRAIN_CLOSE_RATE,

@@ -61,7 +61,10 @@ final class ChatFleet implements AutoCloseable {
     private static final int HISTORY = 40;
 
     private final PresenterCluster cluster;
-    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    /** Thread name prefix of the fleet's event loops, so a benchmark can leave the clients' CPU out. */
+    static final String THREAD_PREFIX = "chat-fleet";
+    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2,
+            new io.netty.util.concurrent.DefaultThreadFactory(THREAD_PREFIX), NioIoHandler.newFactory());
     private final SslContext tls;
     private final List<Couple> couples = new ArrayList<>();
     private final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
@@ -69,7 +72,11 @@ final class ChatFleet implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong pendingWrites = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicInteger skippedRounds = new AtomicInteger();
     private volatile InetSocketAddress target;
+    /** Which presenter each TLS member dials; by default all dial {@link #target}. */
+    private volatile java.util.function.Function<Member, InetSocketAddress> route = member -> target;
     private volatile boolean reconnect = true;
+    /** Whether TLS clients offer the session of their last connection (the client caches it per host and port). */
+    private volatile boolean resumeTls = true;
     private volatile boolean closing;
     /** QUIC clients (issue 19): which members dial QUIC, through which endpoint, to which address. */
     private volatile QuicClientEndpoint quic;
@@ -128,6 +135,19 @@ final class ChatFleet implements AutoCloseable {
     /** Where clients connect from now on (reconnects included). */
     void target(InetSocketAddress presenter) {
         target = presenter;
+    }
+
+    /**
+     * Where each member connects from now on (reconnects included), {@code presenters} chosen per
+     * member: the two partners of a couple may be on different presenters.
+     */
+    void route(java.util.function.Function<Member, InetSocketAddress> presenters) {
+        route = presenters;
+    }
+
+    /** From now on clients offer their last TLS session when they connect again ({@code true}, the default) or never. */
+    void resumeTls(boolean enabled) {
+        resumeTls = enabled;
     }
 
     void reconnect(boolean enabled) {
@@ -320,12 +340,14 @@ final class ChatFleet implements AutoCloseable {
                 });
                 return;
             }
-            InetSocketAddress server = target;
+            InetSocketAddress server = route.apply(this);
             new Bootstrap().group(loops).channel(NioSocketChannel.class)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), server.getHostString(), server.getPort()),
+                            ch.pipeline().addLast(resumeTls
+                                            ? tls.newHandler(ch.alloc(), server.getHostString(), server.getPort())
+                                            : tls.newHandler(ch.alloc()),  // no peer key: nothing to resume
                                     new ClientPacketFrameDecoder(ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH),
                                     new ClientPacketCodec(), new Handler());
                         }

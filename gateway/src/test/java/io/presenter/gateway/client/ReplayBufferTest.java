@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /** What a handover can replay: the bytes after the credited offset, less the slack, and no more than the cap. */
 class ReplayBufferTest {
 
-    private final ReplayBuffer replay = new ReplayBuffer(PooledByteBufAllocator.DEFAULT);
+    private final ReplayBuffer replay = new ReplayBuffer(PooledByteBufAllocator.DEFAULT,
+            HandoverLimits.DEFAULT_REPLAY_SLACK_BYTES, HandoverLimits.DEFAULT_REPLAY_MAX_BYTES);
 
     @AfterEach
     void release() {
@@ -50,18 +51,18 @@ class ReplayBufferTest {
 
     @Test
     void creditTrimsOnlyWhatLiesMoreThanTheSlackBehindIt() {
-        append("x".repeat(ReplayBuffer.SLACK_BYTES + 100));
-        replay.trimCredited(ReplayBuffer.SLACK_BYTES + 100);
+        append("x".repeat(HandoverLimits.DEFAULT_REPLAY_SLACK_BYTES + 100));
+        replay.trimCredited(HandoverLimits.DEFAULT_REPLAY_SLACK_BYTES + 100);
         assertThat(replay.holdsFrom(99)).isFalse();
         assertThat(replay.holdsFrom(100)).as("a partly read packet may start here").isTrue();
     }
 
     @Test
     void givesUpPastTheCapSoALaterHandoverFallsBack() {
-        append("y".repeat(ReplayBuffer.MAX_BYTES));
+        append("y".repeat(HandoverLimits.DEFAULT_REPLAY_MAX_BYTES));
         assertThat(replay.holdsFrom(0)).isTrue();
         append("z");
-        assertThat(replay.holdsFrom(ReplayBuffer.MAX_BYTES)).isFalse();
-        assertThat(replay.end()).isEqualTo(ReplayBuffer.MAX_BYTES + 1L);
+        assertThat(replay.holdsFrom(HandoverLimits.DEFAULT_REPLAY_MAX_BYTES)).isFalse();
+        assertThat(replay.end()).isEqualTo(HandoverLimits.DEFAULT_REPLAY_MAX_BYTES + 1L);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.presenter.gateway.client.EdgeSettings;
+import io.presenter.gateway.client.HandoverLimits;
 import io.presenter.gateway.client.ProxyProtocol;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -154,6 +155,28 @@ class PresenterConfigTest {
         assertThatThrownBy(() -> PresenterConfig.load(null, Map.of(),
                 List.of("tls.certificates=c.pem:k.pem", "zookeeper.connect=zk:2181", "listen.proxy-protocol=maybe")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("listen.proxy-protocol");
+    }
+
+    @Test
+    void handoverLimitsReachTheClientPipelineSettings() throws Exception {
+        assertThat(PresenterConfig.load(null, Map.of(), REQUIRED).gateway().clientLimits().handover())
+                .as("defaults").isEqualTo(HandoverLimits.DEFAULTS);
+        Path file = write("""
+                backend:
+                  handover-replay-slack-bytes: 32768
+                  handover-replay-max-bytes: 262144
+                  handover-timeout: 5s
+                  handover-max-state-bytes: 2048
+                tls:
+                  certificates: c.pem:k.pem
+                zookeeper:
+                  connect: zk:2181
+                """);
+
+        assertThat(PresenterConfig.load(file, Map.of(), List.of()).gateway().clientLimits().handover())
+                .isEqualTo(new HandoverLimits(32768, 262144, Duration.ofSeconds(5), 2048));
+        assertThatThrownBy(() -> PresenterConfig.load(file, Map.of(), List.of("backend.handover-replay-max-bytes=1024")))
+                .as("the maximum below the slack").isInstanceOf(ConfigException.class).hasMessageContaining("replay");
     }
 
     private Path write(String yaml) throws IOException {

@@ -45,6 +45,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
 
     private static final Logger log = LoggerFactory.getLogger(MuxSession.class);
     private static final int CONNECTION_STREAM_ID = 0;
+    /**
+     * Longest time a connection that has said everything (its output shut after a goaway and its
+     * last stream) keeps reading while it waits for the peer to close its side; then it closes anyway.
+     */
+    static final long CLOSE_LINGER_MILLIS = 10_000;
 
     private final MuxSettings settings;
     private final MuxStats stats;
@@ -69,6 +74,11 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     private volatile boolean goAwaySent;
     private volatile boolean goAwayReceived;
     private volatile boolean failed;
+    /**
+     * The connection has said everything and shut its output (see {@link #closeGracefully()}):
+     * nothing more is written, what still arrives is read and dropped until the peer closes.
+     */
+    private boolean outputShut;
     private Promise<Void> drainAcked;
     /** Completed when the peer's settings arrive; null until the handler is added. */
     private Promise<Boolean> peerSettingsReceived;
@@ -596,6 +606,9 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
      * writable, so the parent's buffer stays shallow.
      */
     private void writeControl(MuxFrame frame) {
+        if (outputShut) {
+            return;  // a window update or refusal for a peer we have already said goodbye to
+        }
         stats.frameWritten(0);
         ctx.write(frame, ctx.voidPromise());
         flushData();
@@ -614,13 +627,45 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
      */
     private void closeIfIdle() {
         boolean awaitingAck = drainAcked != null && !drainAcked.isDone();
-        if ((goAwaySent || goAwayReceived) && !awaitingAck && streams.isEmpty() && ctx.channel().isActive()) {
+        if ((goAwaySent || goAwayReceived) && !awaitingAck && streams.isEmpty() && ctx.channel().isActive()
+                && !outputShut) {
             // The last stream's last frame (a FIN or a handover) may still be in the outbound
-            // buffer, even inside a flush that is writing it: close only once everything queued
-            // before this point is written, or closing would fail it unwritten.
-            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            // buffer, even inside a flush that is writing it: end only once everything queued
+            // before this point is written, or ending would fail it unwritten.
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(written -> closeGracefully());
         }
+    }
+
+    /**
+     * Ends an idle connection without an abortive close. Closing a socket while the peer's bytes
+     * sit unread in its receive buffer (the peer keeps sending window updates and client bytes
+     * until it learns of the end) makes the kernel send a RST instead of a FIN; the peer's kernel
+     * then fails its next write, and Netty closes that channel on the write error before it reads
+     * what is still queued: the drained chat server's last handovers were lost that way (issue 18).
+     * So the output is shut (a FIN after everything written), the input is read and dropped, and
+     * the connection closes when the peer closes its side, which it does once it has read
+     * everything up to the FIN, or after {@value #CLOSE_LINGER_MILLIS} ms at most.
+     */
+    private void closeGracefully() {
+        if (outputShut || !ctx.channel().isActive()) {
+            return;
+        }
+        if (!(ctx.channel() instanceof io.netty.channel.socket.DuplexChannel duplex)) {
+            ctx.close();
+            return;
+        }
+        outputShut = true;
+        if (keepAlive != null) {
+            keepAlive.stop();  // no ping can go out any more; the linger bounds the wait instead
+        }
+        duplex.shutdownOutput().addListener(shut -> {
+            if (!shut.isSuccess()) {
+                ctx.close();
+            }
+        });
+        Future<?> linger = ctx.executor().schedule(() -> ctx.close(), CLOSE_LINGER_MILLIS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        ctx.channel().closeFuture().addListener(closed -> linger.cancel(false));
     }
 
     /** Ends the connection: goaway with the reason, then close; streams get reset events. */
@@ -635,7 +680,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             stats.connectionError(code);
             log.info("{} mux connection error {}: {}", ctx.channel(), code, reason);
         }
-        if (!goAwaySent) {
+        if (!goAwaySent && !outputShut) {
             goAwaySent = true;
             ctx.write(Frames.goAway(streams.lastStreamId(), false, code, reason));
         }

@@ -18,11 +18,20 @@ import io.presenter.protocol.wire.Settings;
 import io.presenter.protocol.wire.muxConstants;
 import io.presenter.testing.RawMuxPeer;
 import io.presenter.testing.RawMuxPeer.Data;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +153,62 @@ class MuxHandoverWireTest {
         assertThat(peer.frames()).containsExactly(new Data(1, "x".repeat(476)),
                 MuxFrame.handover(new Handover(1, "chat-4", 12, 0, ticket())));
         assertThat(channel.isActive()).isFalse();
+    }
+
+    /**
+     * A drained connection that has said everything must not close under bytes the peer is still
+     * sending: the kernel would answer with a RST, and the peer's Netty, failing its next write,
+     * closes before reading the handovers still queued (the drained chat server's lost sessions).
+     * It shuts its output (the peer reads every frame, then an orderly end), reads and drops what
+     * still comes, and closes once the peer has closed.
+     */
+    @Test
+    void aDrainedConnectionEndsWithAFinAndClosesOnlyAfterThePeer() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        List<MuxStreamChannel> accepted = new CopyOnWriteArrayList<>();
+        try (Socket socket = new Socket()) {
+            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(MuxInitializer.accepting(settings, new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            accepted.add((MuxStreamChannel) ch);
+                        }
+                    })).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+            socket.connect(server.localAddress());
+            peer = RawMuxPeer.over(socket);
+            assertThat(peer.nextControl().isSetSettings()).isTrue();
+            peer.send(MuxFrame.settings(withHandover())).open(1);
+            StreamProbe.await(() -> !accepted.isEmpty(), () -> "stream 1 not accepted");
+            MuxStreamChannel stream = accepted.get(0);
+            Channel connection = stream.parent();
+            connection.eventLoop().submit(() -> {
+                stream.handover("chat-4", 12, 0, new SessionHandover(STATE, MAC));
+                MuxConnection.of(connection).goAway(true, ResetCode.GOING_AWAY, "draining");
+            }).sync();
+
+            // The acknowledgement lets it close; 512 KiB more for the stream it handed over are
+            // still on their way, more than one read loop takes.
+            io.netty.buffer.CompositeByteBuf burst = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+            burst.addComponent(true, io.presenter.protocol.codec.MuxFrameEncoder.encodeControl(
+                    io.netty.buffer.ByteBufAllocator.DEFAULT, MuxFrame.goAwayAck(new io.presenter.protocol.wire.GoAwayAck(1))));
+            for (int i = 0; i < 512; i++) {
+                burst.addComponent(true, io.presenter.protocol.codec.MuxFrameEncoder.encodeData(
+                        io.netty.buffer.ByteBufAllocator.DEFAULT, new io.presenter.protocol.codec.DataFrame(1,
+                                Unpooled.wrappedBuffer(new byte[1024]))));
+            }
+            peer.sendBytes(burst);
+
+            List<Object> frames = peer.frames();  // to the end of the stream; a reset would throw here
+            assertThat(frames).contains(MuxFrame.handover(new Handover(1, "chat-4", 12, 0, ticket())));
+            assertThat(frames).anyMatch(f -> f instanceof MuxFrame m && m.isSetGoAway() && m.getGoAway().isDrain());
+            assertThat(connection.isActive()).as("still reading until the peer closes").isTrue();
+            peer.close();
+            peer = null;
+            assertThat(connection.closeFuture().await(20, TimeUnit.SECONDS)).as("closed after the peer").isTrue();
+            server.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 
     @Test

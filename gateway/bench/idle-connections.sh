@@ -176,16 +176,26 @@ for _ in $(seq 1 120); do
   [[ "${ACTIVE:-1}" -eq 0 ]] && break
   sleep 0.5
 done
+# The presenter's own background (ZooKeeper session, ring and pool upkeep, metrics) over 10 idle
+# seconds, subtracted from each wave in proportion to its duration.
+read -r IU0 IS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
+sleep 10
+read -r IU1 IS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
+IDLE_US_PER_S=$(( (IU1 - IU0 + IS1 - IS0) * 1000000 / $(getconf CLK_TCK) / 10 ))
+echo "presenter idle background: $IDLE_US_PER_S us of CPU per second"
 for mode in OFF SHARED; do
   java -jar loadtest/target/loadtest.jar connect --quiet --target "$TARGET" "${LOAD_TRANSPORT[@]}" \
     --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" --connections "$RESUMED" \
     --connect-rate "$RESUMED_RATE" --hold PT1S \
     --resumption "$mode" --warmup-connections 50 --server-pid "$PRESENTER" --out "$WORK/wave-$mode.json" >/dev/null || true
-  python3 - "$WORK/wave-$mode.json" "$mode" "$TRANSPORT" <<'PY'
+  python3 - "$WORK/wave-$mode.json" "$mode" "$TRANSPORT" "$IDLE_US_PER_S" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["result"]
 hs, cost = r["handshakes"], r.get("server", {}).get("ramp", {})
-print("%s, resumption %-6s %d connects at the slow rate: full %d, resumed %d, failed %d; presenter CPU per connect %s us"
-      % (sys.argv[3], sys.argv[2], r["attempted"], hs["full"], hs["resumed"], r["failed"], cost.get("cpu_us_per_handshake")))
+n = hs["full"] + hs["resumed"] + hs["unknown"]
+net = (cost["cpu_us"] - int(sys.argv[4]) * cost["wall_us"] / 1e6) / n if n and "cpu_us" in cost else None
+print("%s, resumption %-6s %d connects at the slow rate: full %d, resumed %d, failed %d; presenter CPU per connect %s us,"
+      " %s us without the idle background" % (sys.argv[3], sys.argv[2], r["attempted"], hs["full"], hs["resumed"],
+      r["failed"], cost.get("cpu_us_per_handshake"), None if net is None else round(net)))
 PY
 done

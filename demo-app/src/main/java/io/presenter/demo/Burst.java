@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
 
 /**
@@ -60,7 +61,7 @@ final class Burst {
      * with its own couples, else over TLS. Only one burst should show progress ({@code quiet}
      * false): both would write the same line.
      */
-    static java.util.concurrent.CompletableFuture<Result> start(Demo demo, boolean quic, int clients, double rate,
+    static CompletableFuture<Result> start(Demo demo, boolean quic, int clients, double rate,
             Duration duration, boolean quiet) {
         InetSocketAddress target = quic ? demo.quicAddress() : demo.presenterAddress();
         Path out = demo.dir().resolve(quic ? "burst-quic.json" : "burst.json");
@@ -93,7 +94,7 @@ final class Burst {
                 System.setOut(stdout);
             }
         }
-        java.util.concurrent.CompletableFuture<Result> result = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Result> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
                 int code = cli.execute(args.toArray(String[]::new));

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -152,9 +153,9 @@ public final class DemoCommand implements Callable<Integer> {
                     + "presenter...%n", clients, clients / 2, tlsClients, quicClients, rate, Durations.format(duration));
             out.flush();
             // Both at once, the message rate shared in proportion to the clients.
-            java.util.concurrent.CompletableFuture<Burst.Result> overTls = Burst.start(demo, false, tlsClients,
+            CompletableFuture<Burst.Result> overTls = Burst.start(demo, false, tlsClients,
                     rate * tlsClients / clients, duration, quiet);
-            java.util.concurrent.CompletableFuture<Burst.Result> overQuic = quicClients == 0 ? null
+            CompletableFuture<Burst.Result> overQuic = quicClients == 0 ? null
                     : Burst.start(demo, true, quicClients, rate * quicClients / clients, duration, true);
             Burst.Result burst = overTls.get();
             Burst.Result quicBurst = overQuic == null ? null : overQuic.get();

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -228,7 +229,7 @@ final class ChatScenario extends Scenario {
         phase = "chatting";
         long sendStart = System.nanoTime();
         CompletableFuture<Map<String, Object>> rebinding = rebindAfter == null ? null
-                : after(rebindAfter).thenApplyAsync(x -> rebind(), java.util.concurrent.ForkJoinPool.commonPool());
+                : after(rebindAfter).thenApplyAsync(x -> rebind(), ForkJoinPool.commonPool());
         long lastSendNanos = sendChat(senders, total, sendStart);
         long sentTotal = sent.sum();
         phase = "draining";

@@ -8,8 +8,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.presenter.loadtest.quic.QuicClientEndpoint;
 import io.presenter.protocol.codec.ClientPacketCodec;
@@ -25,6 +27,7 @@ import java.net.SocketAddress;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 
@@ -178,7 +181,7 @@ final class ClientConnection {
             }
         }).whenComplete((session, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                 boolean closed = cause instanceof IllegalStateException;
                 c.fail(closed ? "closed_before_auth" : handshakeFailure(cause), rootMessage(cause));
             } else {
@@ -212,7 +215,7 @@ final class ClientConnection {
         public void channelActive(ChannelHandlerContext ctx) {
             if (ssl == null) {
                 // A QUIC session stream is opened once the handshake is done (or early data may go).
-                secured(ctx, isSessionReused(((io.netty.handler.codec.quic.QuicChannel) ctx.channel().parent())
+                secured(ctx, isSessionReused(((QuicChannel) ctx.channel().parent())
                         .sslEngine()), "TLSv1.3");
                 ctx.fireChannelActive();
                 return;
@@ -257,7 +260,7 @@ final class ClientConnection {
                         if (ssl == null) {
                             // A resuming QUIC client opens its stream at early-data-ready, before
                             // the engine knows the handshake resumed; by the answer it does.
-                            resumed = isSessionReused(((io.netty.handler.codec.quic.QuicChannel) ctx.channel().parent())
+                            resumed = isSessionReused(((QuicChannel) ctx.channel().parent())
                                     .sslEngine());
                         }
                         authNanos = now - authSentAt;
@@ -344,7 +347,7 @@ final class ClientConnection {
     }
 
     /** Completes when the connection (TCP, or the QUIC connection) is closed; only once {@link #established()}. */
-    io.netty.util.concurrent.Future<Void> closeFuture() {
+    Future<Void> closeFuture() {
         return connection.closeFuture();
     }
 

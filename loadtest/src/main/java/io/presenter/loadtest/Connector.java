@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
@@ -141,11 +142,11 @@ final class Connector implements AutoCloseable {
         if (nat == null) {
             return 0;
         }
-        java.util.Map<InetSocketAddress, Integer> before = nat.upstreamPorts();
+        Map<InetSocketAddress, Integer> before = nat.upstreamPorts();
         nat.rebind();
-        java.util.Map<InetSocketAddress, Integer> after = nat.upstreamPorts();
+        Map<InetSocketAddress, Integer> after = nat.upstreamPorts();
         int changed = 0;
-        for (java.util.Map.Entry<InetSocketAddress, Integer> e : before.entrySet()) {
+        for (Map.Entry<InetSocketAddress, Integer> e : before.entrySet()) {
             if (!e.getValue().equals(after.get(e.getKey()))) {
                 changed++;
             }

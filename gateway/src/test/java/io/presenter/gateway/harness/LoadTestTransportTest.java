@@ -7,11 +7,13 @@ import io.presenter.gateway.PresenterServer;
 import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.quic.QuicMeters;
 import io.presenter.gateway.quic.QuicSettings;
+import io.presenter.gateway.tls.SelfSignedCertificates;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.testing.TestTls;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,6 +128,20 @@ class LoadTestTransportTest {
             assertThat(run.number("/result/failed")).isEqualTo(2);
             assertThat(run.number("/result/failures/timeout")).isEqualTo(2);
         }
+    }
+
+    /**
+     * Over TCP this is {@code certificate_rejected}; over QUIC Netty reports the aborted handshake
+     * with no certificate error in the chain (a QuicException, NO_ERROR), so it is a handshake failure.
+     */
+    @Test
+    void aCertificateThatDoesNotChainToTheCaFailsTheHandshake() throws Exception {
+        CertificateFiles other = SelfSignedCertificates.generate(dir, "other-ca",
+                SelfSignedCertificates.KeyType.ECDSA_P256, List.of("localhost", "127.0.0.1"));
+        LoadTestRun run = LoadTestRun.run(dir, "connect", quic, "--transport", "quic", "--connections", "2",
+                "--hold", "PT0S", "--ca", other.chain().toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.number("/result/failures/handshake_failed")).as(run.report().toString()).isEqualTo(2);
     }
 
     @Test

@@ -7,7 +7,15 @@
 # heap (BoringSSL's per-connection SSL objects, which NMT cannot see because they come from
 # malloc, plus direct buffers and thread stacks). Also the internal (mux) connection count.
 #
-#   gateway/bench/idle-connections.sh [connections] [--groups X25519,P-256]
+#   gateway/bench/idle-connections.sh [connections] [--groups X25519,P-256] [--transport quic]
+#
+# --transport quic: the presenter also listens for QUIC (quic.enabled) and every client of the
+# harness (warm-up, measured wave, resumed wave) connects over QUIC instead (`loadtest
+# --transport quic`): memory per idle QUIC session and CPU per QUIC connect. Either way, after the
+# idle measurement a further wave of RESUMED (default 1000) clients connects at RESUMED_RATE
+# (default 100/s) sharing the harness's session cache, and the presenter's CPU per connect is
+# printed for that wave with how many of its handshakes resumed (a QUIC ticket is used once, so
+# only clients that find a fresh ticket resume: the slower the rate, the more do).
 #
 # WARMUP (default 30000) connections come and go first, in waves of 10000 (the open-file limit),
 # and the JIT is given time to finish, so CPU is measured in steady state: code that runs once per
@@ -17,13 +25,38 @@
 # PRESENTER_JAVA_OPTS adds JVM options to the presenter, e.g. a flight recording of the connect
 # phase: PRESENTER_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile'.
 #
-# Needs the jars: mvn -B -q -DskipTests package. Uses ports 2181, 7100, 7444, 8443, 9090.
+# Needs the jars: mvn -B -q -DskipTests package. Ports: free ones picked at start (loopback).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
 WARMUP=${WARMUP:-30000}
+RESUMED=${RESUMED:-1000}
+RESUMED_RATE=${RESUMED_RATE:-100}
+# WARMUP_RATE (default 2000/s) and RATE (default 1000/s): the warm-up's and the measured wave's
+# connect rates; CONNECT_TIMEOUT (default 10s) bounds each client's connect.
 GROUPS_SET=()
-if [[ "${2:-}" == "--groups" ]]; then GROUPS_SET=(--set "tls.groups=$3"); fi
+TRANSPORT=tcp
+shift || true
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --groups) GROUPS_SET=(--set "tls.groups=$2"); shift 2 ;;
+    --transport) TRANSPORT=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+free_port() {  # a port free now on 127.0.0.1 for $1 = tcp or udp
+  python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"
+}
+ZK_PORT=$(free_port tcp); PORT=$(free_port tcp); ADMIN=$(free_port tcp); QUIC_PORT=$(free_port udp)
+QUIC_SET=()
+TARGET=127.0.0.1:$PORT
+LOAD_TRANSPORT=(--transport "$TRANSPORT")
+if [[ "$TRANSPORT" == quic ]]; then
+  QUIC_SET=(--set quic.enabled=true --set quic.port="$QUIC_PORT")
+  TARGET=127.0.0.1:$QUIC_PORT
+elif [[ "$TRANSPORT" != tcp ]]; then
+  echo "--transport must be tcp or quic" >&2; exit 2
+fi
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
@@ -33,24 +66,24 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
 echo "k1 = $(head -c 32 /dev/urandom | base64)" > "$WORK/tokens.keys"
 
-java -cp gateway/target/presenter.jar io.presenter.ring.EmbeddedZooKeeper 2181 "$WORK/zk" > "$WORK/zk.log" 2>&1 &
+java -cp gateway/target/presenter.jar io.presenter.ring.EmbeddedZooKeeper "$ZK_PORT" "$WORK/zk" > "$WORK/zk.log" 2>&1 &
 PIDS+=($!)
 java -jar chat-server-stub/target/chat-server.jar --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
-  --token-keys "$WORK/tokens.keys" --zookeeper 127.0.0.1:2181 --direct-port 7444 --mux-port 7100 \
+  --token-keys "$WORK/tokens.keys" --zookeeper 127.0.0.1:"$ZK_PORT" --direct-port 0 --mux-port 0 --admin-port 0 \
   > "$WORK/chat.log" 2>&1 &
 PIDS+=($!)
 java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar gateway/target/presenter.jar run \
-  --set listen.address=127.0.0.1 --set listen.port=8443 --set listen.event-loops=2 \
+  --set listen.address=127.0.0.1 --set listen.port="$PORT" --set listen.event-loops=2 --set admin.port="$ADMIN" \
   --set tls.certificates="$WORK/cert.pem:$WORK/key.pem" --set auth.token-key-file="$WORK/tokens.keys" \
-  --set zookeeper.connect=127.0.0.1:2181 --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" \
+  --set zookeeper.connect=127.0.0.1:"$ZK_PORT" --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" "${QUIC_SET[@]}" \
   > "$WORK/presenter.log" 2>&1 &
 PRESENTER=$!
 PIDS+=($PRESENTER)
 for _ in $(seq 1 120); do
-  curl -fs http://127.0.0.1:9090/ready >/dev/null 2>&1 && break
+  curl -fs http://127.0.0.1:$ADMIN/ready >/dev/null 2>&1 && break
   sleep 0.5
 done
-curl -fs http://127.0.0.1:9090/ready || { for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1; }
+curl -fs http://127.0.0.1:$ADMIN/ready || { for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1; }
 
 snapshot() {  # rss_kib heap_live_kib
   # Twice: what only finalizers and cleaners still held after the first collection goes in the second.
@@ -65,7 +98,7 @@ snapshot() {  # rss_kib heap_live_kib
 }
 
 active_clients() {  # the presenter's count, or empty while /metrics does not answer
-  curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_connections_active / {print int($2)}'
+  curl -fs http://127.0.0.1:$ADMIN/metrics | awk '/^presenter_connections_active / {print int($2)}'
 }
 
 thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler threads are kept alive for this)
@@ -82,9 +115,9 @@ thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler th
 
 # Warm up: waves of connections so code paths are compiled and pools and caches exist before the baseline.
 for ((left = WARMUP; left > 0; left -= 10000)); do
-  java -jar loadtest/target/loadtest.jar connect --quiet --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
-    --connections $((left < 10000 ? left : 10000)) --connect-rate 2000 --hold PT1S --resumption OFF \
-    --out "$WORK/warmup.json" >/dev/null
+  java -jar loadtest/target/loadtest.jar connect --quiet --target "$TARGET" "${LOAD_TRANSPORT[@]}" --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" \
+    --connections $((left < 10000 ? left : 10000)) --connect-rate "${WARMUP_RATE:-2000}" --hold PT1S --resumption OFF \
+    --out "$WORK/warmup.json" >/dev/null || echo "warm-up wave: some connections failed (not measured)"
 done
 # The warm-up's clients are gone when the presenter has closed them all (their streams too).
 for _ in $(seq 1 120); do
@@ -103,8 +136,8 @@ read -r RSS0 HEAP0 < <(snapshot)
 read -r USER0 SYS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS0 JIT0 GC0 < <(thread_cpu)
 
-java -jar loadtest/target/loadtest.jar connect --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
-  --connections "$N" --connect-rate 1000 --hold PT40S --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
+java -jar loadtest/target/loadtest.jar connect --target "$TARGET" "${LOAD_TRANSPORT[@]}" --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" \
+  --connections "$N" --connect-rate "${RATE:-1000}" --hold PT40S --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
   --server-pid "$PRESENTER" --out "$WORK/connect.json" > "$WORK/connect.out" 2>&1 &
 LOAD=$!
 for _ in $(seq 1 200); do
@@ -115,7 +148,7 @@ done
 read -r USER1 SYS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS1 JIT1 GC1 < <(thread_cpu)
 read -r RSS1 HEAP1 < <(snapshot)
-INTERNAL=$(curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_backend_connections / {print int($2)}')
+INTERNAL=$(curl -fs http://127.0.0.1:$ADMIN/metrics | awk '/^presenter_backend_connections / {print int($2)}')
 wait $LOAD || true
 TICK=$(getconf CLK_TCK)
 
@@ -134,3 +167,35 @@ awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" \
     (l1-l0)/us, (j1-j0)/us, (g1-g0)/us, (u1-u0+s1-s0-(l1-l0)-(j1-j0)-(g1-g0))/us
 }'
 grep -E "handshakes|full|resumed|failed" "$WORK/connect.out" | head -8 || true
+
+# Full against resumed, same rate, same transport: the presenter's CPU per connect over each wave
+# (from the harness's --server-pid samples: everything the process did during the ramp, so the
+# idle background of a slow ramp is in both alike).
+for _ in $(seq 1 120); do
+  ACTIVE=$(active_clients)
+  [[ "${ACTIVE:-1}" -eq 0 ]] && break
+  sleep 0.5
+done
+# The presenter's own background (ZooKeeper session, ring and pool upkeep, metrics) over 10 idle
+# seconds, subtracted from each wave in proportion to its duration.
+read -r IU0 IS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
+sleep 10
+read -r IU1 IS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
+IDLE_US_PER_S=$(( (IU1 - IU0 + IS1 - IS0) * 1000000 / $(getconf CLK_TCK) / 10 ))
+echo "presenter idle background: $IDLE_US_PER_S us of CPU per second"
+for mode in OFF SHARED; do
+  java -jar loadtest/target/loadtest.jar connect --quiet --target "$TARGET" "${LOAD_TRANSPORT[@]}" \
+    --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" --connections "$RESUMED" \
+    --connect-rate "$RESUMED_RATE" --hold PT1S \
+    --resumption "$mode" --warmup-connections 50 --server-pid "$PRESENTER" --out "$WORK/wave-$mode.json" >/dev/null || true
+  python3 - "$WORK/wave-$mode.json" "$mode" "$TRANSPORT" "$IDLE_US_PER_S" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["result"]
+hs, cost = r["handshakes"], r.get("server", {}).get("ramp", {})
+n = hs["full"] + hs["resumed"] + hs["unknown"]
+net = (cost["cpu_us"] - int(sys.argv[4]) * cost["wall_us"] / 1e6) / n if n and "cpu_us" in cost else None
+print("%s, resumption %-6s %d connects at the slow rate: full %d, resumed %d, failed %d; presenter CPU per connect %s us,"
+      " %s us without the idle background" % (sys.argv[3], sys.argv[2], r["attempted"], hs["full"], hs["resumed"],
+      r["failed"], cost.get("cpu_us_per_handshake"), None if net is None else round(net)))
+PY
+done

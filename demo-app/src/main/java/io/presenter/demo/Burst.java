@@ -14,12 +14,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
 
 /**
- * A burst of real TLS clients chatting in couples through the presenter: the load harness's
- * {@code chat} scenario, driven through its command line exactly as a user would run it, its JSON
- * result read back.
+ * A burst of real clients chatting in couples through the presenter, over TLS or over QUIC: the
+ * load harness's {@code chat} scenario, driven through its command line exactly as a user would run
+ * it, its JSON result read back. Bursts over both transports run at the same time, through the
+ * same presenter to the same chat servers.
  */
 final class Burst {
 
@@ -51,9 +53,22 @@ final class Burst {
      * to {@code System.err} unless {@code quiet}.
      */
     static Result run(Demo demo, int clients, double rate, Duration duration, boolean quiet) throws Exception {
-        InetSocketAddress target = demo.presenterAddress();
-        Path out = demo.dir().resolve("burst.json");
+        return start(demo, false, clients, rate, duration, quiet).get();
+    }
+
+    /**
+     * Starts a burst on its own thread: over QUIC ({@code quic}) to the presenter's UDP listener
+     * with its own couples, else over TLS. Only one burst should show progress ({@code quiet}
+     * false): both would write the same line.
+     */
+    static CompletableFuture<Result> start(Demo demo, boolean quic, int clients, double rate,
+            Duration duration, boolean quiet) {
+        InetSocketAddress target = quic ? demo.quicAddress() : demo.presenterAddress();
+        Path out = demo.dir().resolve(quic ? "burst-quic.json" : "burst.json");
         List<String> args = new ArrayList<>(List.of("chat",
+                "--transport", quic ? "quic" : "tcp",
+                // The QUIC couples are not the TLS ones: each client is in one couple of one burst.
+                "--couple-offset", quic ? "2000000" : "1000000",
                 "--target", "127.0.0.1:" + target.getPort(),
                 "--token-keys", demo.tokenKeyFile().toString(),
                 "--ca", demo.certificate().chain().toString(),
@@ -65,18 +80,35 @@ final class Burst {
         if (quiet) {
             args.add("--quiet");
         }
-        int code;
         ByteArrayOutputStream harnessOut = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
+        CommandLine cli;
+        // The harness prints its summary to the System.out it found when its command objects were
+        // made: make them while System.out is this burst's buffer, so bursts running together keep
+        // their summaries apart.
         synchronized (Burst.class) {
             System.setOut(new PrintStream(harnessOut, true, StandardCharsets.UTF_8));
             try {
-                code = new CommandLine(new LoadTestCommand()).execute(args.toArray(String[]::new));
+                cli = new CommandLine(new LoadTestCommand());
             } finally {
                 System.setOut(stdout);
             }
         }
-        String summary = harnessOut.toString(StandardCharsets.UTF_8);
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                int code = cli.execute(args.toArray(String[]::new));
+                result.complete(read(out, code, harnessOut.toString(StandardCharsets.UTF_8)));
+            } catch (Exception | Error e) {
+                result.completeExceptionally(e);
+            }
+        }, quic ? "demo-burst-quic" : "demo-burst-tls");
+        t.setDaemon(true);
+        t.start();
+        return result;
+    }
+
+    private static Result read(Path out, int code, String summary) throws java.io.IOException {
         if (!Files.exists(out)) {
             throw new IllegalStateException("the load harness wrote no result (exit code " + code + "):\n" + summary);
         }

@@ -167,7 +167,10 @@ final class Demo implements AutoCloseable {
                 "admin.enabled=true",
                 "admin.address=127.0.0.1",
                 "admin.port=" + adminPort,
-                "weight.enabled=false"));
+                "weight.enabled=false",
+                // QUIC beside TLS, on a free UDP port (the TCP port's number may be taken on UDP).
+                "quic.enabled=true",
+                "quic.port=0"));
         set.addAll(settings.overrides());
         // No config file and no PRESENTER_* environment: the demo is the same on every machine.
         return PresenterConfig.load(null, Map.of(), set);
@@ -260,6 +263,11 @@ final class Demo implements AutoCloseable {
         return presenter.server().address();
     }
 
+    /** The presenter's QUIC listener (UDP). */
+    InetSocketAddress quicAddress() {
+        return presenter.server().quicAddress().orElseThrow(() -> new IllegalStateException("QUIC is not enabled"));
+    }
+
     InetSocketAddress adminAddress() {
         return presenter.adminAddress();
     }
@@ -297,10 +305,13 @@ final class Demo implements AutoCloseable {
         return notes;
     }
 
-    /** A presenter counter's value (0 when it does not exist yet). */
+    /** A presenter counter's value summed over the tags not given, e.g. both transports (0 when none exists yet). */
     long presenterCount(String name, String... tags) {
-        Counter c = presenter.registry().find(name).tags(tags).counter();
-        return c == null ? 0 : (long) c.count();
+        double sum = 0;
+        for (Counter c : presenter.registry().find(name).tags(tags).counters()) {
+            sum += c.count();
+        }
+        return (long) sum;
     }
 
     /** Stops the presenter, the chat servers, ZooKeeper, then removes the temporary directory. Idempotent. */

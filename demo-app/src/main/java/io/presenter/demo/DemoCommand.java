@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,15 +27,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code presenter-demo}: the whole system in one JVM on loopback (embedded ZooKeeper, three
- * chat-server stubs, a presenter), a burst of real TLS clients chatting through it, a summary of
+ * chat-server stubs, a presenter with TLS and QUIC), a burst of real clients over both chatting through it, a summary of
  * what happened, then it stays up for your own clients until Ctrl-C.
  */
 @Command(name = "presenter-demo", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Runs Presenter end to end in this one process, on loopback: an embedded ZooKeeper, three "
                 + "chat-server stubs registered in it, and a presenter with a freshly generated self-signed ECDSA "
-                + "certificate, TLS ticket keys and token keys (in a temporary directory, removed on exit). Then a "
-                + "burst of real TLS clients chats in couples through the presenter, every message is checked to "
+                + "certificate, TLS ticket keys and token keys (in a temporary directory, removed on exit), listening for "
+                + "TLS on TCP and for QUIC on UDP. Then a burst of real clients, most over TLS and some over QUIC, chats "
+                + "in couples through the presenter, every message is checked to "
                 + "arrive exactly once and in order, and a summary is printed. It stays up until Ctrl-C unless "
                 + "--exit-after-burst.",
                 "Route53 weight publishing is off in the demo."},
@@ -46,8 +48,14 @@ public final class DemoCommand implements Callable<Integer> {
     static final int EXIT_BURST_FAILED = 1;
 
     @Option(names = "--clients", defaultValue = "200",
-            description = "TLS clients in the burst, in couples: even, >= 2 (default: ${DEFAULT-VALUE}).")
+            description = "Clients in the burst, in couples: even, >= 2 (default: ${DEFAULT-VALUE}).")
     int clients;
+
+    @Option(names = "--quic-clients", defaultValue = "-1",
+            description = "How many of the --clients connect over QUIC (UDP, ALPN presenter/1) instead of TLS over "
+                    + "TCP, at the same time, through the same presenter: even, at most --clients - 2; 0 for none "
+                    + "(default: a quarter of --clients, rounded down to even).")
+    int quicClients;
 
     @Option(names = "--rate", defaultValue = "1000",
             description = "Messages per second over all clients, open loop (default: ${DEFAULT-VALUE}).")
@@ -118,6 +126,13 @@ public final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--clients must be even and >= 2, --rate > 0, "
                     + "--duration >= 0, --chat-servers >= 1, ports 0-65535");
         }
+        if (quicClients < 0) {
+            quicClients = clients / 4 / 2 * 2;
+        }
+        if (quicClients % 2 != 0 || quicClients > clients - 2) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--quic-clients must be even and at most --clients - 2 (the rest connect over TLS)");
+        }
         if (overrides.stream().anyMatch(o -> o.strip().startsWith("weight."))) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "the demo runs without Route53: weight.* settings cannot be changed here");
@@ -133,17 +148,28 @@ public final class DemoCommand implements Callable<Integer> {
         boolean stayUp = false;
         try {
             printSetup(demo, out, (System.nanoTime() - startNanos) / 1e9);
-            out.printf("%nBurst: %d TLS clients in %d couples, %.0f msg/s for %s through the presenter...%n",
-                    clients, clients / 2, rate, Durations.format(duration));
+            int tlsClients = clients - quicClients;
+            out.printf("%nBurst: %d clients in %d couples (%d over TLS, %d over QUIC), %.0f msg/s for %s through the "
+                    + "presenter...%n", clients, clients / 2, tlsClients, quicClients, rate, Durations.format(duration));
             out.flush();
-            Burst.Result burst = Burst.run(demo, clients, rate, duration, quiet);
+            // Both at once, the message rate shared in proportion to the clients.
+            CompletableFuture<Burst.Result> overTls = Burst.start(demo, false, tlsClients,
+                    rate * tlsClients / clients, duration, quiet);
+            CompletableFuture<Burst.Result> overQuic = quicClients == 0 ? null
+                    : Burst.start(demo, true, quicClients, rate * quicClients / clients, duration, true);
+            Burst.Result burst = overTls.get();
+            Burst.Result quicBurst = overQuic == null ? null : overQuic.get();
             demo.awaitNoClients(Duration.ofSeconds(10));
-            printSummary(demo, burst, out);
-            int code = burst.exactlyOnce() ? EXIT_OK : EXIT_BURST_FAILED;
+            printSummary(demo, burst, quicBurst, out);
+            boolean ok = burst.exactlyOnce() && (quicBurst == null || quicBurst.exactlyOnce());
+            int code = ok ? EXIT_OK : EXIT_BURST_FAILED;
             if (code != EXIT_OK) {
                 out.println();
                 out.println("THE BURST FAILED: not every message reached its partner exactly once. The load harness said:");
                 out.print(burst.harnessSummary());
+                if (quicBurst != null) {
+                    out.print(quicBurst.harnessSummary());
+                }
             }
             if (exitAfterBurst) {
                 return code;
@@ -187,16 +213,19 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("  presenter      %s (TLS: self-signed ECDSA P-256 certificate; ring version %d, %d members)%n",
                 hostPort(demo.presenterAddress()), demo.presenter().server().directory().ring().version(),
                 demo.presenter().server().directory().ring().members().size());
+        out.printf("  presenter QUIC udp %s (quic.enabled=true; ALPN presenter/1, same certificate)%n",
+                hostPort(demo.quicAddress()));
         out.println("  weights        Route53 weight publishing is OFF (weight.enabled=false): nothing is published");
         out.printf("  files          %s (certificate, key, ticket keys, token keys)%n", demo.dir());
     }
 
-    private void printSummary(Demo demo, Burst.Result b, PrintWriter out) {
+    private void printSummary(Demo demo, Burst.Result b, Burst.Result quic, PrintWriter out) {
         InetSocketAddress presenter = demo.presenterAddress();
         out.println();
         out.println("Summary");
-        out.printf("  connections      %d connected, %d failed%s; presenter: %d opened, closed %s%n", b.connected(),
-                b.failed(), b.failures().isEmpty() ? "" : " " + b.failures(),
+        out.printf("  connections      %d connected, %d failed%s; presenter: %d opened, closed %s%n",
+                b.connected() + (quic == null ? 0 : quic.connected()),
+                b.failed() + (quic == null ? 0 : quic.failed()), b.failures().isEmpty() ? "" : " " + b.failures(),
                 demo.presenterCount(ClientMeters.CONNECTIONS_OPENED), closedByReason(demo));
         out.printf("  TLS handshakes   %d full, %d resumed (as the presenter counted them; the clients share one "
                         + "session cache)%n", demo.presenterCount(TlsMeters.HANDSHAKES, "result", "full"),
@@ -207,13 +236,24 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("  latency          p50 %s  p99 %s  max %s (sender -> presenter -> chat server -> presenter -> "
                 + "partner, from the intended send time)%n", millis(b.p50Micros()), millis(b.p99Micros()),
                 millis(b.maxMicros()));
+        if (quic != null) {
+            out.printf("  QUIC clients     %d connected, %d failed%s; %d sent, %d delivered exactly once: duplicates %d, "
+                            + "lost %d, reordered %d%s; latency p50 %s p99 %s%n", quic.connected(), quic.failed(),
+                    quic.failures().isEmpty() ? "" : " " + quic.failures(), quic.sent(), quic.delivered(),
+                    quic.duplicates(), quic.lost(), quic.reordered(), quic.exactlyOnce() ? "  OK" : "  FAILED",
+                    millis(quic.p50Micros()), millis(quic.p99Micros()));
+            out.printf("  by transport     presenter sessions opened: tcp %d, quic %d (presenter_connections_opened_total"
+                            + "{transport=...})%n",
+                    demo.presenterCount(ClientMeters.CONNECTIONS_OPENED, ClientMeters.TRANSPORT, ClientMeters.TCP),
+                    demo.presenterCount(ClientMeters.CONNECTIONS_OPENED, ClientMeters.TRANSPORT, ClientMeters.QUIC));
+        }
         out.println("  chat servers     internal mux connections from the presenter, streams and messages each:");
         for (Demo.Chat chat : demo.chats()) {
             out.printf("    %-8s       %d mux connections, %d streams, %d messages%n", chat.id(),
                     demo.presenter().server().backends().openConnections(chat.id()), chat.streamsOpened(),
                     chat.messagesReceived());
         }
-        out.printf("  (%d clients shared %d internal connections)%n", b.connected(),
+        out.printf("  (%d clients shared %d internal connections)%n", b.connected() + (quic == null ? 0 : quic.connected()),
                 demo.presenter().server().backends().openConnections());
         out.println();
         out.printf("Metrics     %s   (also /health, /ready; POST /drain drains)%n", demo.metricsUrl());
@@ -224,6 +264,9 @@ public final class DemoCommand implements Callable<Integer> {
                 demo.certificate().chain());
         out.printf("  chat:         %s chat --target %s --token-keys %s --ca %s --connections 20 --rate 50 "
                 + "--duration PT30S%n", loadHarness(), hostPort(presenter), demo.tokenKeyFile(),
+                demo.certificate().chain());
+        out.printf("  chat (QUIC):  %s chat --transport quic --target %s --token-keys %s --ca %s --connections 20 "
+                + "--rate 50 --duration PT30S%n", loadHarness(), hostPort(demo.quicAddress()), demo.tokenKeyFile(),
                 demo.certificate().chain());
         out.printf("  your own:     speak the client protocol (README, \"The client protocol\"): TLS, then a framed "
                 + "AuthPacket whose token is signed with key '%s' from %s%n", Demo.TOKEN_KEY_ID, demo.tokenKeyFile());

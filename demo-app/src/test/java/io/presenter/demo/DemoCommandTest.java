@@ -54,13 +54,21 @@ class DemoCommandTest {
                 "presenter port " + busyPort + " is busy: using a free port instead",
                 "Route53 weight publishing is OFF",
                 "20 connected, 0 failed",
-                "200 sent, 200 delivered exactly once: duplicates 0, lost 0, reordered 0  OK",
+                "(16 over TLS, 4 over QUIC)",
+                "160 sent, 160 delivered exactly once: duplicates 0, lost 0, reordered 0  OK",
+                // The QUIC clients chatted at the same time, and the presenter counted them as QUIC sessions.
+                "QUIC clients     4 connected, 0 failed; 40 sent, 40 delivered exactly once: duplicates 0, lost 0, "
+                        + "reordered 0  OK",
+                "presenter sessions opened: tcp 16, quic 4",
                 "closed {client_closed=20}",
                 "chat-1", "chat-2", "chat-3",
                 "(20 clients shared 6 internal connections)");
         Matcher handshakes = Pattern.compile("TLS handshakes +(\\d+) full, (\\d+) resumed").matcher(run.out());
         assertThat(handshakes.find()).as(run.out()).isTrue();
-        assertThat(Long.parseLong(handshakes.group(1)) + Long.parseLong(handshakes.group(2))).isEqualTo(20);
+        assertThat(Long.parseLong(handshakes.group(1)) + Long.parseLong(handshakes.group(2))).as("TLS clients only")
+                .isEqualTo(16);
+        assertThat(run.out()).containsPattern("presenter QUIC udp 127\\.0\\.0\\.1:\\d+")
+                .containsPattern("chat --transport quic --target 127\\.0\\.0\\.1:\\d+");
         Matcher latency = Pattern.compile("latency +p50 ([\\d.]+) ms +p99 ([\\d.]+) ms +max ([\\d.]+) ms")
                 .matcher(run.out());
         assertThat(latency.find()).as(run.out()).isTrue();
@@ -102,7 +110,7 @@ class DemoCommandTest {
     void helpAndVersion() {
         Run help = run("--help");
         assertThat(help.exitCode()).isZero();
-        assertThat(help.out()).contains("--clients", "--rate", "--duration", "--exit-after-burst", "--port",
+        assertThat(help.out()).contains("--clients", "--quic-clients", "--rate", "--duration", "--exit-after-burst", "--port",
                 "--admin-port", "Route53 weight publishing is off");
         Run version = run("--version");
         assertThat(version.exitCode()).isZero();

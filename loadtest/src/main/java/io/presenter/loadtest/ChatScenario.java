@@ -13,6 +13,8 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -49,6 +51,13 @@ final class ChatScenario extends Scenario {
             description = "After the last send, how long to wait for outstanding deliveries (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--rebind-after", converter = DurationConverter.class,
+            description = "With --transport quic: the clients reach the target through a NAT (a UDP relay in this "
+                    + "process) that gives them a new source port this long after sending starts, as a phone's "
+                    + "NAT rebinding does (all clients of one UDP socket move together). Reports the sessions kept "
+                    + "(still open at the end) and lost (closed after the rebind). Must be less than --duration.")
+    Duration rebindAfter;
+
     /** What one client sent and what it received from its partner. */
     private static final class ClientState {
         final AtomicLong sent = new AtomicLong();
@@ -71,6 +80,9 @@ final class ChatScenario extends Scenario {
     private final LongAdder sequenceRegressions = new LongAdder();
     private final LongAdder acks = new LongAdder();
     private volatile Ramp ramp;
+    /** Set once the NAT rebound: a session closed after it counts as lost to the rebinding. */
+    private volatile boolean rebound;
+    private final LongAdder lostAfterRebind = new LongAdder();
     
     private long lastProgressNanos = System.nanoTime();
     private long lastProgressDelivered;
@@ -146,6 +158,9 @@ final class ChatScenario extends Scenario {
         public void closedAfterAuth(ClientConnection c) {
             if (!"closing".equals(phase)) {
                 error("closed_during_run");
+                if (rebound) {
+                    lostAfterRebind.increment();
+                }
             }
         }
     };
@@ -161,6 +176,16 @@ final class ChatScenario extends Scenario {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--rate must be > 0; --duration, --message-bytes, --drain-timeout >= 0");
         }
+        if (rebindAfter != null && (options.transport != ScenarioOptions.Transport.quic || rebindAfter.isNegative()
+                || rebindAfter.compareTo(duration) >= 0)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--rebind-after needs --transport quic and must be >= 0 and less than --duration");
+        }
+    }
+
+    @Override
+    boolean behindNat() {
+        return rebindAfter != null;
     }
 
     @Override
@@ -203,6 +228,8 @@ final class ChatScenario extends Scenario {
         ProcessSampler.Sample beforeChat = sample();
         phase = "chatting";
         long sendStart = System.nanoTime();
+        CompletableFuture<Map<String, Object>> rebinding = rebindAfter == null ? null
+                : after(rebindAfter).thenApplyAsync(x -> rebind(), ForkJoinPool.commonPool());
         long lastSendNanos = sendChat(senders, total, sendStart);
         long sentTotal = sent.sum();
         phase = "draining";
@@ -210,8 +237,16 @@ final class ChatScenario extends Scenario {
                 .get(drainTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         long drainedAt = System.nanoTime();
         ProcessSampler.Sample afterChat = sample();
+        Map<String, Object> migration = rebinding == null ? null
+                : rebinding.get(rebindAfter.toMillis() + options.connectTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+        long keptAfterRebind = openConnections.get();
         phase = "closing";
         closeAll(r.clients);
+        if (migration != null) {
+            migration.put("kept", keptAfterRebind);
+            migration.put("lost", lostAfterRebind.sum());
+            report.put("migration", migration);
+        }
 
         long lost = 0;
         for (ClientConnection c : senders) {
@@ -252,6 +287,17 @@ final class ChatScenario extends Scenario {
                 && wrongSender.sum() == 0 && sequenceRegressions.sum() == 0 && delivered.sum() == sentTotal
                 && errorCount() == 0;
         return clean ? EXIT_OK : EXIT_FAILURES;
+    }
+
+    /** The NAT gives every client a new source port; what the report says about the sessions then. */
+    private Map<String, Object> rebind() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rebind_after_seconds", rebindAfter.toMillis() / 1000.0);
+        long open = openConnections.get();
+        rebound = true;
+        m.put("nat_mappings_moved", (long) connector.rebindNat());
+        m.put("sessions_at_rebind", open);
+        return m;
     }
 
     /** Fires the open-loop schedule; returns when the last message was handed to its connection. */
@@ -328,6 +374,12 @@ final class ChatScenario extends Scenario {
                     .append(fmt((Map<String, Object>) lat.get("delivery_from_intended_send"))).append('\n');
             s.append("  scheduler lag                ")
                     .append(fmt((Map<String, Object>) lat.get("scheduler_lag"))).append('\n');
+        }
+        Map<String, Object> migration = (Map<String, Object>) report.get("migration");
+        if (migration != null) {
+            s.append(String.format("  NAT rebinding after %s s (%s mappings moved): sessions %s, kept %s, lost %s%n",
+                    migration.get("rebind_after_seconds"), migration.get("nat_mappings_moved"),
+                    migration.get("sessions_at_rebind"), migration.get("kept"), migration.get("lost")));
         }
         Map<String, Object> server = (Map<String, Object>) report.get("server");
         if (server != null) {

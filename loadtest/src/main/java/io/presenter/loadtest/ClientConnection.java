@@ -6,10 +6,14 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.presenter.loadtest.quic.QuicClientEndpoint;
 import io.presenter.protocol.codec.ClientPacketCodec;
 import io.presenter.protocol.codec.ClientPacketFrameDecoder;
 import io.presenter.protocol.wire.AuthPacket;
@@ -23,12 +27,14 @@ import java.net.SocketAddress;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 
 /**
  * One load-test client: TCP connect (optionally from a chosen local address), TLS handshake, the
- * auth packet, then chat packets. {@link #established()} completes once the server accepted the
+ * auth packet, then chat packets; or, over QUIC, one QUIC connection whose one bidirectional
+ * stream carries the same packets (README, QUIC transport). {@link #established()} completes once the server accepted the
  * auth packet, or completes exceptionally with a {@link Failure} whose reason is a stable tag for
  * the report (every way a connection can fail lands in exactly one bucket). Timings are taken on
  * the channel's event loop with {@link System#nanoTime()}.
@@ -87,7 +93,12 @@ final class ClientConnection {
     private final long startNanos = System.nanoTime();
     private final CompletableFuture<ClientConnection> established = new CompletableFuture<>();
     private final Listener listener;
+    /** Where packets go: the TCP channel, or the QUIC session stream once it is open. */
     private volatile Channel channel;
+    /** What closing closes: the TCP channel, or the QUIC connection once it exists. */
+    private volatile Channel connection;
+    /** A close asked for before the QUIC connection existed: done as soon as it does. */
+    private volatile boolean closeRequested;
     private long tcpNanos;
     private long handshakeNanos;
     private long authNanos;
@@ -124,6 +135,7 @@ final class ClientConnection {
         });
         ChannelFuture connect = local == null ? b.connect(target) : b.connect(target, local);
         c.channel = connect.channel();
+        c.connection = connect.channel();
         ScheduledFuture<?> deadline = connect.channel().eventLoop().schedule(
                 () -> c.fail("timeout", "no authenticated session within " + timeout), timeout.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -144,9 +156,47 @@ final class ClientConnection {
         return c;
     }
 
+    /**
+     * Starts a QUIC client; never blocks. Its handshake time runs to the session stream being open
+     * (handshake done, or early data allowed); there is no TCP connect (0). Failures before the
+     * stream: {@code certificate_rejected} / {@code handshake_failed} when the TLS handshake inside
+     * QUIC failed, {@code closed_before_auth} when the connection closed, {@code timeout} when no
+     * answer came (a UDP port with nobody behind it does not refuse: it stays silent).
+     */
+    static ClientConnection openQuic(int index, QuicClientEndpoint endpoint, EventLoop loop, InetSocketAddress target,
+            AuthPacket auth, Duration timeout, Listener listener) {
+        ClientConnection c = new ClientConnection(index, listener);
+        ScheduledFuture<?> deadline = loop.schedule(
+                () -> c.fail("timeout", "no authenticated session within " + timeout), timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+        c.established.whenComplete((ok, error) -> deadline.cancel(false));
+        endpoint.open(target, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel stream) {
+                c.channel = stream;
+                c.connection = stream.parent();
+                stream.pipeline().addLast(
+                        new ClientPacketFrameDecoder(ClientPacketFrameDecoder.DEFAULT_MAX_PACKET_LENGTH),
+                        new ClientPacketCodec(), c.new Handler(null, auth, false));
+            }
+        }).whenComplete((session, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                boolean closed = cause instanceof IllegalStateException;
+                c.fail(closed ? "closed_before_auth" : handshakeFailure(cause), rootMessage(cause));
+            } else {
+                c.connection = session.connection();
+                if (c.closeRequested) {
+                    session.connection().close();
+                }
+            }
+        });
+        return c;
+    }
+
     private void fail(String reason, String detail) {
         if (established.completeExceptionally(new Failure(reason, detail))) {
-            channel.close();
+            close();
         }
     }
 
@@ -163,6 +213,13 @@ final class ClientConnection {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            if (ssl == null) {
+                // A QUIC session stream is opened once the handshake is done (or early data may go).
+                secured(ctx, isSessionReused(((QuicChannel) ctx.channel().parent())
+                        .sslEngine()), "TLSv1.3");
+                ctx.fireChannelActive();
+                return;
+            }
             // The TCP connection is up now, whichever of this and the connect listener runs first.
             if (tcpNanos == 0) {
                 tcpNanos = System.nanoTime() - startNanos;
@@ -172,20 +229,25 @@ final class ClientConnection {
                     fail(handshakeFailure(f.cause()), rootMessage(f.cause()));
                     return;
                 }
-                long now = System.nanoTime();
-                handshakeNanos = now - startNanos - tcpNanos;
-                resumed = isSessionReused(ssl.engine());
-                protocol = ssl.engine().getSession().getProtocol();
-                authSentAt = now;
-                if (authAfterFinished) {
-                    // Like a blocking client: the handshake call returns once the Finished is sent,
-                    // and the auth packet is a later write (here: after this read's flush).
-                    ctx.channel().eventLoop().execute(() -> ctx.writeAndFlush(ClientPacket.auth(auth)));
-                } else {
-                    ctx.writeAndFlush(ClientPacket.auth(auth));
-                }
+                secured(ctx, isSessionReused(ssl.engine()), ssl.engine().getSession().getProtocol());
             });
             ctx.fireChannelActive();
+        }
+
+        /** The secure channel is up: note how, and send the auth packet. */
+        private void secured(ChannelHandlerContext ctx, Boolean reused, String tlsProtocol) {
+            long now = System.nanoTime();
+            handshakeNanos = now - startNanos - tcpNanos;
+            resumed = reused;
+            protocol = tlsProtocol;
+            authSentAt = now;
+            if (authAfterFinished) {
+                // Like a blocking client: the handshake call returns once the Finished is sent,
+                // and the auth packet is a later write (here: after this read's flush).
+                ctx.channel().eventLoop().execute(() -> ctx.writeAndFlush(ClientPacket.auth(auth)));
+            } else {
+                ctx.writeAndFlush(ClientPacket.auth(auth));
+            }
         }
 
         @Override
@@ -195,6 +257,12 @@ final class ClientConnection {
                     AuthStatus status = packet.getAuthResult().getStatus();
                     if (status == AuthStatus.OK) {
                         long now = System.nanoTime();
+                        if (ssl == null) {
+                            // A resuming QUIC client opens its stream at early-data-ready, before
+                            // the engine knows the handshake resumed; by the answer it does.
+                            resumed = isSessionReused(((QuicChannel) ctx.channel().parent())
+                                    .sslEngine());
+                        }
                         authNanos = now - authSentAt;
                         setupNanos = now - startNanos;
                         established.complete(ClientConnection.this);
@@ -217,7 +285,8 @@ final class ClientConnection {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (!established.isDone()) {
-                fail(handshakeNanos == 0 && ssl.handshakeFuture().isDone() ? "handshake_failed" : "closed_before_auth",
+                fail(handshakeNanos == 0 && ssl != null && ssl.handshakeFuture().isDone() ? "handshake_failed"
+                        : "closed_before_auth",
                         "connection closed");
             } else if (!established.isCompletedExceptionally()) {
                 listener.closedAfterAuth(ClientConnection.this);
@@ -238,8 +307,9 @@ final class ClientConnection {
      * report "unknown" (null) if a Netty upgrade takes it away.
      */
     private static Boolean isSessionReused(SSLEngine engine) {
-        Method m = SESSION_REUSED;
-        if (m == null) {
+        Method m = engine != null && QUIC_SESSION_REUSED != null
+                && QUIC_SESSION_REUSED.getDeclaringClass().isInstance(engine) ? QUIC_SESSION_REUSED : SESSION_REUSED;
+        if (m == null || engine == null) {
             return null;
         }
         try {
@@ -249,12 +319,13 @@ final class ClientConnection {
         }
     }
 
-    private static final Method SESSION_REUSED = findSessionReused();
+    private static final Method SESSION_REUSED = findSessionReused("io.netty.handler.ssl.ReferenceCountedOpenSslEngine");
+    /** The same question of a QUIC connection's engine (also package-private in Netty). */
+    private static final Method QUIC_SESSION_REUSED = findSessionReused("io.netty.handler.codec.quic.QuicheQuicSslEngine");
 
-    private static Method findSessionReused() {
+    private static Method findSessionReused(String engineClass) {
         try {
-            Method m = Class.forName("io.netty.handler.ssl.ReferenceCountedOpenSslEngine")
-                    .getDeclaredMethod("isSessionReused");
+            Method m = Class.forName(engineClass).getDeclaredMethod("isSessionReused");
             m.setAccessible(true);
             return m;
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -270,8 +341,14 @@ final class ClientConnection {
         return established;
     }
 
+    /** Where packets go; null for a QUIC client whose session stream is not open yet. */
     Channel channel() {
         return channel;
+    }
+
+    /** Completes when the connection (TCP, or the QUIC connection) is closed; only once {@link #established()}. */
+    Future<Void> closeFuture() {
+        return connection.closeFuture();
     }
 
     long tcpConnectNanos() {
@@ -304,8 +381,20 @@ final class ClientConnection {
         channel.writeAndFlush(packet, channel.voidPromise());
     }
 
-    /** Closes the connection; the future completes when it is closed. */
-    ChannelFuture close() {
-        return channel.close();
+    /**
+     * Closes the connection (the whole QUIC connection, not only its stream); the future completes
+     * when it is closed, or at once when there was nothing to close yet (a QUIC connection still
+     * being set up is closed as soon as it exists).
+     */
+    CompletableFuture<Void> close() {
+        closeRequested = true;
+        Channel c = connection;
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        if (c == null) {
+            closed.complete(null);
+        } else {
+            c.close().addListener(f -> closed.complete(null));
+        }
+        return closed;
     }
 }

@@ -14,6 +14,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.presenter.loadtest.ScenarioOptions.Resumption;
+import io.presenter.loadtest.quic.QuicClientEndpoint;
+import io.presenter.loadtest.quic.UdpRelay;
 import io.presenter.protocol.auth.TokenKeys;
 import io.presenter.protocol.auth.TokenSigner;
 import io.presenter.protocol.wire.AuthPacket;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
@@ -37,7 +40,9 @@ import javax.net.ssl.SSLException;
 /**
  * How a scenario's clients reach the target, as the options say: the client event loops (epoll
  * when the native library loads), one client TLS context on BoringSSL, signed or unsigned auth
- * packets, and the source addresses taken round robin.
+ * packets, and the source addresses taken round robin. With {@code --transport quic}: NIO event
+ * loops, one {@link QuicClientEndpoint} (one UDP socket) per source address, and optionally a
+ * {@link UdpRelay} between them and the target acting as a NAT that can rebind.
  */
 final class Connector implements AutoCloseable {
 
@@ -46,14 +51,28 @@ final class Connector implements AutoCloseable {
     private final List<InetAddress> sources;
     private final AtomicInteger nextSource = new AtomicInteger();
     private final TokenSigner signer;
-    private final boolean epoll = Epoll.isAvailable();
+    private final boolean quic;
+    private final boolean epoll;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     /** Shared by every client: with {@code --resumption SHARED} its session cache is what they resume from. */
     private final SslContext tls;
+    /** QUIC clients: one endpoint (UDP socket) per source address, taken round robin; empty for TCP. */
+    private final List<QuicClientEndpoint> quicEndpoints = new ArrayList<>();
+    /** Between the QUIC clients and the target when asked for: the NAT whose mapping {@link #rebindNat} changes. */
+    private final UdpRelay nat;
+    private final InetSocketAddress quicTarget;
 
     Connector(ScenarioOptions options) throws IOException {
+        this(options, false);
+    }
+
+    /** {@code behindNat}: QUIC clients reach the target through a {@link UdpRelay} (see {@link #rebindNat}). */
+    Connector(ScenarioOptions options, boolean behindNat) throws IOException {
         this.options = options;
+        this.quic = options.transport == ScenarioOptions.Transport.quic;
+        // The QUIC client endpoint and relay use NIO datagram channels.
+        this.epoll = Epoll.isAvailable() && !quic;
         this.target = parseTarget(options.target);
         this.sources = parseSources(options.sourceAddresses);
         this.signer = options.tokenKeys == null ? null
@@ -74,11 +93,65 @@ final class Connector implements AutoCloseable {
             // cookie for the server (net.ipv4.tcp_fastopen bit 1 on this host, bit 2 on the server's).
             bootstrap.option(io.netty.channel.epoll.EpollChannelOption.TCP_FASTOPEN_CONNECT, true);
         }
+        try {
+            if (quic) {
+                List<InetAddress> locals = sources.isEmpty() ? List.of(target.getAddress()) : sources;
+                for (InetAddress local : locals) {
+                    quicEndpoints.add(new QuicClientEndpoint(group, new InetSocketAddress(local, 0), true,
+                            QUIC_IDLE_TIMEOUT.toMillis(), options.resumption == Resumption.SHARED,
+                            options.caFile == null ? null : options.caFile.toFile()));
+                }
+            }
+            this.nat = quic && behindNat ? new UdpRelay(group, target, Duration.ZERO) : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while binding the QUIC client sockets", e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.quicTarget = nat != null ? nat.address() : target;
     }
+
+    /**
+     * The client's idle timeout over QUIC: long enough for any hold; the server's own (its idle
+     * limit plus a backstop) ends an abandoned session first.
+     */
+    static final Duration QUIC_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     /** "epoll" or "nio", for the report. */
     String transport() {
         return epoll ? "epoll" : "nio";
+    }
+
+    /** "tcp" or "quic", for the report. */
+    String clientTransport() {
+        return options.transport.name();
+    }
+
+    boolean quic() {
+        return quic;
+    }
+
+    /**
+     * Moves every QUIC client to a new source port now, as a NAT rebinding does (all clients of a
+     * UDP socket share its mapping); returns how many mappings changed port. 0 when not behind the NAT.
+     */
+    int rebindNat() {
+        if (nat == null) {
+            return 0;
+        }
+        Map<InetSocketAddress, Integer> before = nat.upstreamPorts();
+        nat.rebind();
+        Map<InetSocketAddress, Integer> after = nat.upstreamPorts();
+        int changed = 0;
+        for (Map.Entry<InetSocketAddress, Integer> e : before.entrySet()) {
+            if (!e.getValue().equals(after.get(e.getKey()))) {
+                changed++;
+            }
+        }
+        return changed;
     }
 
     /** Starts client {@code i} of {@code couples} with the shared TLS context and the --resumption choice. */
@@ -89,6 +162,12 @@ final class Connector implements AutoCloseable {
     /** Starts client {@code i} with its own TLS context (the storm's reconnects without resumption). */
     ClientConnection open(int i, Couples couples, ClientConnection.Listener listener, SslContext context,
             boolean resume) {
+        if (quic) {
+            // Resumption over QUIC is the endpoint's (its session cache), as --resumption set it.
+            QuicClientEndpoint endpoint = quicEndpoints.get(Math.floorMod(nextSource.getAndIncrement(), quicEndpoints.size()));
+            return ClientConnection.openQuic(i, endpoint, group.next(), quicTarget, authPacket(couples, i),
+                    options.connectTimeout, listener);
+        }
         return ClientConnection.open(i, bootstrap, context, resume, target, nextSource(), authPacket(couples, i),
                 options.connectTimeout, options.nagle, listener);
     }
@@ -131,6 +210,10 @@ final class Connector implements AutoCloseable {
 
     @Override
     public void close() {
+        if (nat != null) {
+            nat.close();
+        }
+        quicEndpoints.forEach(QuicClientEndpoint::close);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 

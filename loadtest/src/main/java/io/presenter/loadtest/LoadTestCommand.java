@@ -10,7 +10,8 @@ import picocli.CommandLine;
                 WorkerCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true,
         description = "Load-test a TLS endpoint that speaks the Presenter client protocol (a presenter, a "
-                + "chat server's direct port, or a TCP balancer in front of one). Loopback or lab use: "
+                + "chat server's direct port, or a TCP balancer in front of one), or a presenter's QUIC listener "
+                + "(--transport quic). Loopback or lab use: "
                 + "every run is bounded in connections, rate and time.",
         footer = {"", "Exit codes: 0 all good; 1 connection failures or chat check failed "
                 + "(loss/duplicate/reorder); 2 bad command line."})

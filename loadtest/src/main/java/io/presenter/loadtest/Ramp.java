@@ -117,7 +117,9 @@ final class Ramp {
     private void record(ClientConnection c, Throwable error) {
         if (error == null) {
             succeeded.increment();
-            tcp.recordNanos(c.tcpConnectNanos());
+            if (c.tcpConnectNanos() > 0) {  // none over QUIC
+                tcp.recordNanos(c.tcpConnectNanos());
+            }
             handshake.recordNanos(c.handshakeNanos());
             auth.recordNanos(c.authNanos());
             setup.recordNanos(c.setupNanos());

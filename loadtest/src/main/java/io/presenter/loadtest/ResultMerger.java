@@ -21,7 +21,7 @@ import org.HdrHistogram.Histogram;
 final class ResultMerger {
 
     /** Keys whose value is the same observation in every worker: keep the first. */
-    private static final Set<String> FIRST = Set.of("scenario", "target", "started_at", "transport", "tls_provider",
+    private static final Set<String> FIRST = Set.of("scenario", "target", "started_at", "transport", "client_transport", "tls_provider",
             "parameters", "target_process", "pid", "t_s", "drop", "resume", "target_fraction", "source_addresses",
             "wave", "phase");
 

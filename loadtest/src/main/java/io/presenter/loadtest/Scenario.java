@@ -1,7 +1,5 @@
 package io.presenter.loadtest;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.OpenSsl;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -78,6 +76,11 @@ abstract class Scenario implements Callable<Integer> {
     /** The scenario proper; fills {@link #report} and returns the exit code. */
     abstract int run() throws Exception;
 
+    /** Whether QUIC clients go through a NAT the scenario can rebind ({@link Connector#rebindNat}). */
+    boolean behindNat() {
+        return false;
+    }
+
     /** The progress line's scenario-specific part. */
     abstract String progress();
 
@@ -101,7 +104,7 @@ abstract class Scenario implements Callable<Integer> {
             return code;
         }
         sampler = options.serverPid == null ? null : new ProcessSampler(options.serverPid);
-        connector = new Connector(options);
+        connector = new Connector(options, behindNat());
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "loadtest-scheduler");
             t.setDaemon(true);
@@ -113,6 +116,7 @@ abstract class Scenario implements Callable<Integer> {
             report.put("target", options.target);
             report.put("started_at", Instant.now().toString());
             report.put("transport", connector.transport());
+            report.put("client_transport", connector.clientTransport());
             report.put("tls_provider", OpenSsl.versionString());
             int code = run();
             report.put("errors", errorsByReason());
@@ -212,7 +216,7 @@ abstract class Scenario implements Callable<Integer> {
             if (error == null) {
                 openConnections.incrementAndGet();
                 operations.increment();
-                c.channel().closeFuture().addListener(f -> openConnections.decrementAndGet());
+                c.closeFuture().addListener(f -> openConnections.decrementAndGet());
             }
         });
     }
@@ -243,18 +247,19 @@ abstract class Scenario implements Callable<Integer> {
 
     /** Closes every client and waits (bounded) until they are closed. */
     void closeAll(List<ClientConnection> clients) {
-        List<ChannelFuture> closing = new ArrayList<>();
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (ClientConnection c : clients) {
             if (c != null) {
-                Channel ch = c.channel();
-                if (ch != null) {
-                    closing.add(ch.close());
-                }
+                closing.add(c.close());
             }
         }
-        long deadline = System.nanoTime() + options.connectTimeout.toNanos();
-        for (ChannelFuture f : closing) {
-            f.awaitUninterruptibly(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+                    .get(options.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // bounded: what did not close in time is closed by the connector's shutdown
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -21,6 +21,16 @@ final class ScenarioOptions {
                     + "server's direct port, or a TCP balancer in front of one (default: ${DEFAULT-VALUE}).")
     String target;
 
+    /** What carries the client protocol to the target. */
+    enum Transport { tcp, quic }
+
+    @Option(names = "--transport", defaultValue = "tcp",
+            description = "tcp: TLS over TCP. quic: QUIC (UDP, ALPN presenter/1, TLS 1.3 inside QUIC), one "
+                    + "bidirectional stream per client carrying the same packets, to the same host:port on UDP "
+                    + "(a presenter with quic.enabled; README, QUIC transport). --tls-protocols, --nagle and "
+                    + "--tcp-fast-open apply to tcp only (default: ${DEFAULT-VALUE}).")
+    Transport transport;
+
     @Option(names = "--token-keys", description = "Token key file (README, Auth tokens) to sign real tokens; "
             + "without it tokens are unsigned, for a server that accepts any token.")
     Path tokenKeys;
@@ -58,7 +68,9 @@ final class ScenarioOptions {
             description = "SHARED: all clients of this process share one client session cache keyed by "
                     + "host:port, so a client may resume a session another client got (TLS 1.3 tickets; "
                     + "this overstates resumption within a first wave of distinct devices). OFF: every "
-                    + "handshake is full (the session cache is not consulted). Default: ${DEFAULT-VALUE}.")
+                    + "handshake is full (the session cache is not consulted). Over QUIC the cache keeps the latest ticket per "
+                    + "host:port and uses a ticket once (it may carry 0-RTT), so a client resumes only if a ticket "
+                    + "arrived since the last one was taken: in a fast ramp few do. Default: ${DEFAULT-VALUE}.")
     Resumption resumption;
 
     @Option(names = "--ca", description = "PEM CA certificates to verify the server with; without it any "
@@ -118,6 +130,9 @@ final class ScenarioOptions {
         if (connections < 0 || warmupConnections < 0 || !(connectRate > 0) || !Scenario.pos(connectTimeout)) {
             throw new ParameterException(spec.commandLine(),
                     "--connections must be >= 0, --connect-rate and --connect-timeout > 0");
+        }
+        if (transport == Transport.quic && (tcpFastOpen || nagle)) {
+            throw new ParameterException(spec.commandLine(), "--tcp-fast-open and --nagle are TCP options: not with --transport quic");
         }
         if (workers < 0 || (workers > 0 && connections < workers)) {
             throw new ParameterException(spec.commandLine(), "--workers must be >= 0 and at most --connections");

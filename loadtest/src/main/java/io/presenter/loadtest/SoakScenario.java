@@ -215,10 +215,8 @@ final class SoakScenario extends Scenario {
             for (int i = 2 * couple; i <= 2 * couple + 1; i++) {
                 clients[i].up = false;
                 ClientConnection c = clients[i].connection;
-                if (c != null && c.channel() != null) {
-                    CompletableFuture<Void> f = new CompletableFuture<>();
-                    c.close().addListener(x -> f.complete(null));
-                    closed.add(f);
+                if (c != null) {
+                    closed.add(c.close());
                 }
             }
             CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new))

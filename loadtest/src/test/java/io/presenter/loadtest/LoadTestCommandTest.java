@@ -223,4 +223,19 @@ class LoadTestCommandTest {
             assertThat(cli.execute(args)).as(String.join(" ", args)).isZero();
         }
     }
+
+    @Test
+    void quicOnlyAndTcpOnlyOptionsAreRefusedOnTheOtherTransport() {
+        for (String[] args : List.of(
+                new String[] {"chat", "--rebind-after", "1s"},  // a NAT rebinding is a QUIC thing
+                new String[] {"chat", "--transport", "quic", "--rebind-after", "10s", "--duration", "10s"},
+                new String[] {"connect", "--transport", "quic", "--tcp-fast-open"},
+                new String[] {"connect", "--transport", "quic", "--nagle"},
+                new String[] {"connect", "--transport", "udp"})) {
+            CommandLine cli = new CommandLine(new LoadTestCommand());
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            cli.setErr(new java.io.PrintWriter(err, true));
+            assertThat(cli.execute(args)).as(String.join(" ", args)).isEqualTo(CommandLine.ExitCode.USAGE);
+        }
+    }
 }

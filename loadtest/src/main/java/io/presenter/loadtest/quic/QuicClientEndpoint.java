@@ -38,17 +38,28 @@ public final class QuicClientEndpoint implements AutoCloseable {
     /** Binds an ephemeral UDP port on {@code localAddress}; trusts any server certificate (test and load use). */
     public QuicClientEndpoint(EventLoopGroup group, InetSocketAddress localAddress, boolean earlyData,
             long idleTimeoutMillis) throws InterruptedException {
-        tls = QuicSslContextBuilder.forClient()
-                .trustManager(InsecureTrustManagerFactory.INSTANCE)
+        this(group, localAddress, earlyData, idleTimeoutMillis, true, null);
+    }
+
+    /**
+     * As above, and: {@code resume} false gives every connection a full handshake (its engine has
+     * no session-cache key, as a TCP client's without host and port); {@code trustedCertificates}
+     * (PEM), when not null, is what the server's certificate must chain to, else any is accepted.
+     */
+    public QuicClientEndpoint(EventLoopGroup group, InetSocketAddress localAddress, boolean earlyData,
+            long idleTimeoutMillis, boolean resume, java.io.File trustedCertificates) throws InterruptedException {
+        QuicSslContextBuilder builder = QuicSslContextBuilder.forClient();
+        tls = (trustedCertificates == null ? builder.trustManager(InsecureTrustManagerFactory.INSTANCE)
+                : builder.trustManager(trustedCertificates))
                 .applicationProtocols(ALPN)
                 .earlyData(earlyData)
                 .build();
         ChannelHandler codec = new QuicClientCodecBuilder()
                 .sslContext(tls)
                 // With the server's host and port the engine has a session-cache key: resumption and 0-RTT.
-                .sslEngineProvider(q -> tls.newEngine(q.alloc(),
+                .sslEngineProvider(q -> resume ? tls.newEngine(q.alloc(),
                         ((InetSocketAddress) q.remoteSocketAddress()).getHostString(),
-                        ((InetSocketAddress) q.remoteSocketAddress()).getPort()))
+                        ((InetSocketAddress) q.remoteSocketAddress()).getPort()) : tls.newEngine(q.alloc()))
                 .maxIdleTimeout(idleTimeoutMillis, TimeUnit.MILLISECONDS)
                 .initialMaxData(1 << 20)
                 .initialMaxStreamDataBidirectionalLocal(256 * 1024)

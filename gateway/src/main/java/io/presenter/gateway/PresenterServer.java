@@ -207,7 +207,7 @@ public final class PresenterServer implements AutoCloseable {
             throw new IllegalStateException("QUIC already listening on " + quic.address());
         }
         quic = QuicListener.start(settings, address().getAddress(), address().getPort(), loops, transport, sessions,
-                new QuicMeters(registry));
+                new QuicMeters(registry), tls::handshakeTimeout);
         // The same ticket keys as TLS (key file or fleet schedule): QUIC tickets resume fleet-wide.
         tls.ticketKeyInstaller().ifPresent(installer -> installer.follow(quic::installTicketKeys));
         return quic;

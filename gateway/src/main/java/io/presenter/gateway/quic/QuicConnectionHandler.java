@@ -7,10 +7,13 @@ import io.netty.handler.codec.quic.QuicPathEvent;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.presenter.gateway.client.ClientConnections;
 import io.presenter.gateway.client.ClientSessions;
 import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,16 +41,20 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
     /** The client's source address at accept, which its stream's metadata names; never re-read. */
     private final SocketAddress clientAddress;
     private final Promise<Void> handshake;
+    private final Duration handshakeTimeout;
     private QuicStreamChannel session;
     private int refused;
     private boolean handshakeCounted = true;
+    private Future<?> handshakeDeadline;
 
+    /** @param handshakeTimeout {@code tls.handshake-timeout}: as long as a TCP client's handshake may take */
     QuicConnectionHandler(QuicChannel connection, ClientSessions sessions, QuicMeters meters,
-            AtomicInteger handshakesInFlight) {
+            AtomicInteger handshakesInFlight, Duration handshakeTimeout) {
         this.connection = connection;
         this.sessions = sessions;
         this.meters = meters;
         this.handshakesInFlight = handshakesInFlight;
+        this.handshakeTimeout = handshakeTimeout;
         this.clientAddress = connection.remoteSocketAddress();
         this.handshake = connection.eventLoop().newPromise();
         handshakesInFlight.incrementAndGet();
@@ -62,16 +69,35 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
      * the streams a client opened only once a read was requested, and autoRead requests the first
      * one at channelActive, which for a server connection is the end of the handshake. Without
      * this a stream that arrived in 0-RTT would wait a round trip for the client's Finished.
+     *
+     * <p>Also starts the handshake deadline: the connection counts as a client (limits, load,
+     * drain) from its first Initial, and one whose client vanished mid-handshake would otherwise
+     * stay counted until quiche's idle backstop, an hour when the idle timeout is off.
      */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        if (!handshakeTimeout.isZero()) {
+            handshakeDeadline = ctx.executor().schedule(this::handshakeTimedOut, handshakeTimeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
         ctx.read();
+    }
+
+    private void handshakeTimedOut() {
+        if (!handshake.isDone() && connection.isOpen()) {
+            meters.handshakeTimedOut();
+            log.debug("QUIC client {}: no handshake within {}", clientAddress, handshakeTimeout);
+            ClientConnections.close(connection, "tls_handshake_failed");
+        }
     }
 
     private void handshakeOver() {
         if (handshakeCounted) {
             handshakeCounted = false;
             handshakesInFlight.decrementAndGet();
+            if (handshakeDeadline != null) {
+                handshakeDeadline.cancel(false);
+            }
         }
     }
 

@@ -22,10 +22,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +66,8 @@ public final class QuicListener implements AutoCloseable {
     private final AtomicInteger handshakesInFlight = new AtomicInteger();
 
     private QuicListener(QuicSettings settings, InetSocketAddress bind, EventLoopGroup loops, Transport transport,
-            ClientSessions sessions, QuicMeters meters) throws IOException, InterruptedException {
+            ClientSessions sessions, QuicMeters meters, Supplier<Duration> handshakeTimeout)
+            throws IOException, InterruptedException {
         sslContext = sslContext(settings);
         ChannelHandler codec = new QuicServerCodecBuilder()
                 .sslContext(sslContext)
@@ -88,7 +91,8 @@ public final class QuicListener implements AutoCloseable {
                     protected void initChannel(QuicChannel connection) {
                         if (sessions.admit(connection, meters.clients())) {
                             connection.pipeline().addLast(QuicConnectionHandler.NAME,
-                                    new QuicConnectionHandler(connection, sessions, meters, handshakesInFlight));
+                                    new QuicConnectionHandler(connection, sessions, meters, handshakesInFlight,
+                                            handshakeTimeout.get()));
                         }
                     }
                 })
@@ -110,11 +114,15 @@ public final class QuicListener implements AutoCloseable {
                 settings.earlyData() ? "on" : "off", settings.retry().configValue());
     }
 
-    /** Binds UDP {@code address} port {@link QuicSettings#portFor}({@code tcpPort}) on one of {@code loops}. */
+    /**
+     * Binds UDP {@code address} port {@link QuicSettings#portFor}({@code tcpPort}) on one of {@code loops}.
+     * {@code handshakeTimeout} is read for each new connection (the TLS listener's, which a reload may change).
+     */
     public static QuicListener start(QuicSettings settings, InetAddress address, int tcpPort, EventLoopGroup loops,
-            Transport transport, ClientSessions sessions, QuicMeters meters) throws IOException, InterruptedException {
+            Transport transport, ClientSessions sessions, QuicMeters meters, Supplier<Duration> handshakeTimeout)
+            throws IOException, InterruptedException {
         return new QuicListener(settings, new InetSocketAddress(address, settings.portFor(tcpPort)), loops,
-                transport, sessions, meters);
+                transport, sessions, meters, handshakeTimeout);
     }
 
     private static long idleBackstopMillis(ClientSessions sessions) {

@@ -21,11 +21,14 @@ public final class QuicMeters {
     public static final String EARLY_DATA = "presenter.quic.early_data";
     /** Connections whose client address changed under them (QUIC path migration, NAT rebinding). */
     public static final String MIGRATIONS = "presenter.quic.migrations";
+    /** Connections closed because their handshake did not finish within {@code tls.handshake-timeout}. */
+    public static final String HANDSHAKE_TIMEOUTS = "presenter.quic.handshake.timeouts";
 
     private final MeterRegistry registry;
     private final ClientMeters clients;
     private final Counter retries;
     private final Counter migrations;
+    private final Counter handshakeTimeouts;
 
     public QuicMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -33,6 +36,9 @@ public final class QuicMeters {
         retries = Counter.builder(RETRIES).description("QUIC Retry packets sent to validate a client address")
                 .register(registry);
         migrations = Counter.builder(MIGRATIONS).description("QUIC connections that moved to a new client address")
+                .register(registry);
+        handshakeTimeouts = Counter.builder(HANDSHAKE_TIMEOUTS)
+                .description("QUIC connections closed because their handshake did not finish in time")
                 .register(registry);
     }
 
@@ -59,5 +65,9 @@ public final class QuicMeters {
 
     void migrated() {
         migrations.increment();
+    }
+
+    void handshakeTimedOut() {
+        handshakeTimeouts.increment();
     }
 }

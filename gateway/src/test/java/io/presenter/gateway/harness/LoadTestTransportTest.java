@@ -58,6 +58,8 @@ class LoadTestTransportTest {
     @Test
     void connectOverQuicResumesOnTheSecondWave() throws Exception {
         double opened = quicSessionsOpened();
+        double earlyAuth = cluster.counter(io.presenter.gateway.quic.QuicMeters.EARLY_DATA, "outcome",
+                "auth_in_early_data");
         LoadTestRun run = LoadTestRun.run(dir, "connect", quic, "--transport", "quic", "--connections", "20",
                 "--connect-rate", "200", "--hold", "PT0.2S", "--waves", "2");
         assertThat(run.exitCode()).as(run.report().toString()).isZero();
@@ -73,6 +75,8 @@ class LoadTestTransportTest {
         assertThat(run.number("/waves/1/latency_us/connect_to_answer/count")).isEqualTo(20);
         assertThat(run.number("/waves/0/latency_us/tcp_connect/count")).as("no TCP connect over QUIC").isZero();
         assertThat(quicSessionsOpened()).isGreaterThanOrEqualTo(opened + 40);
+        assertThat(cluster.counter(io.presenter.gateway.quic.QuicMeters.EARLY_DATA, "outcome", "auth_in_early_data"))
+                .as("a resumed harness client sends its auth packet as 0-RTT").isGreaterThan(earlyAuth);
     }
 
     @Test

@@ -93,7 +93,11 @@ public final class QuicClientEndpoint implements AutoCloseable {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
                         if (event instanceof SslEarlyDataReadyEvent) {
-                            openStream((QuicChannel) ctx.channel(), streamHandler, true, session);
+                            // Not inside the event: Netty raises it within the connection's send, and
+                            // what is written and flushed there leaves only after the server's answer,
+                            // as 1-RTT data (QuicheQuicChannel.connectionSend, 4.2.18).
+                            QuicChannel connection = (QuicChannel) ctx.channel();
+                            connection.eventLoop().execute(() -> openStream(connection, streamHandler, true, session));
                         }
                         ctx.fireUserEventTriggered(event);
                     }

@@ -41,7 +41,7 @@ import javax.net.ssl.SSLException;
  * How a scenario's clients reach the target, as the options say: the client event loops (epoll
  * when the native library loads), one client TLS context on BoringSSL, signed or unsigned auth
  * packets, and the source addresses taken round robin. With {@code --transport quic}: NIO event
- * loops, one {@link QuicClientEndpoint} (one UDP socket) per source address, and optionally a
+ * loops, one {@link QuicClientEndpoint} (one UDP socket) per event loop and source address, and optionally a
  * {@link UdpRelay} between them and the target acting as a NAT that can rebind.
  */
 final class Connector implements AutoCloseable {
@@ -57,7 +57,7 @@ final class Connector implements AutoCloseable {
     private final Bootstrap bootstrap;
     /** Shared by every client: with {@code --resumption SHARED} its session cache is what they resume from. */
     private final SslContext tls;
-    /** QUIC clients: one endpoint (UDP socket) per source address, taken round robin; empty for TCP. */
+    /** QUIC clients: one endpoint (UDP socket) per event loop and source address, taken round robin; empty for TCP. */
     private final List<QuicClientEndpoint> quicEndpoints = new ArrayList<>();
     /** Between the QUIC clients and the target when asked for: the NAT whose mapping {@link #rebindNat} changes. */
     private final UdpRelay nat;
@@ -96,10 +96,14 @@ final class Connector implements AutoCloseable {
         try {
             if (quic) {
                 List<InetAddress> locals = sources.isEmpty() ? List.of(target.getAddress()) : sources;
-                for (InetAddress local : locals) {
-                    quicEndpoints.add(new QuicClientEndpoint(group, new InetSocketAddress(local, 0), true,
-                            QUIC_IDLE_TIMEOUT.toMillis(), options.resumption == Resumption.SHARED,
-                            options.caFile == null ? null : options.caFile.toFile()));
+                // One socket per event loop and source address: a socket is read by one thread, and
+                // one thread's quiche work for thousands of handshakes overflowed its receive buffer.
+                for (io.netty.util.concurrent.EventExecutor ignored : group) {
+                    for (InetAddress local : locals) {
+                        quicEndpoints.add(new QuicClientEndpoint(group, new InetSocketAddress(local, 0), true,
+                                QUIC_IDLE_TIMEOUT.toMillis(), options.resumption == Resumption.SHARED,
+                                options.caFile == null ? null : options.caFile.toFile()));
+                    }
                 }
             }
             this.nat = quic && behindNat ? new UdpRelay(group, target, Duration.ZERO) : null;

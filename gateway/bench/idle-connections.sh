@@ -17,7 +17,9 @@
 # PRESENTER_JAVA_OPTS adds JVM options to the presenter, e.g. a flight recording of the connect
 # phase: PRESENTER_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile'.
 #
-# Needs the jars: mvn -B -q -DskipTests package. Uses ports 2181, 7100, 7444, 8443, 9090.
+# Needs the jars: mvn -B -q -DskipTests package. Binds no fixed port: ZooKeeper, the stub, the
+# presenter and its admin port get free ephemeral ports picked at start (ZK_PORT, MUX_PORT,
+# DIRECT_PORT, CLIENT_PORT, ADMIN_PORT override them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
@@ -25,6 +27,14 @@ WARMUP=${WARMUP:-30000}
 GROUPS_SET=()
 if [[ "${2:-}" == "--groups" ]]; then GROUPS_SET=(--set "tls.groups=$3"); fi
 WORK=$(mktemp -d)
+free_port() {  # a port the kernel just handed out and took back: free now, not reserved (good enough here)
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+ZK_PORT=${ZK_PORT:-$(free_port)}
+MUX_PORT=${MUX_PORT:-$(free_port)}
+DIRECT_PORT=${DIRECT_PORT:-$(free_port)}
+CLIENT_PORT=${CLIENT_PORT:-$(free_port)}
+ADMIN_PORT=${ADMIN_PORT:-$(free_port)}
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -33,24 +43,24 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
 echo "k1 = $(head -c 32 /dev/urandom | base64)" > "$WORK/tokens.keys"
 
-java -cp gateway/target/presenter.jar io.presenter.ring.EmbeddedZooKeeper 2181 "$WORK/zk" > "$WORK/zk.log" 2>&1 &
+java -cp gateway/target/presenter.jar io.presenter.ring.EmbeddedZooKeeper "$ZK_PORT" "$WORK/zk" > "$WORK/zk.log" 2>&1 &
 PIDS+=($!)
 java -jar chat-server-stub/target/chat-server.jar --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
-  --token-keys "$WORK/tokens.keys" --zookeeper 127.0.0.1:2181 --direct-port 7444 --mux-port 7100 \
+  --token-keys "$WORK/tokens.keys" --zookeeper "127.0.0.1:$ZK_PORT" --direct-port "$DIRECT_PORT" --mux-port "$MUX_PORT" \
   > "$WORK/chat.log" 2>&1 &
 PIDS+=($!)
 java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar gateway/target/presenter.jar run \
-  --set listen.address=127.0.0.1 --set listen.port=8443 --set listen.event-loops=2 \
+  --set listen.address=127.0.0.1 --set listen.port="$CLIENT_PORT" --set admin.port="$ADMIN_PORT" --set listen.event-loops=2 \
   --set tls.certificates="$WORK/cert.pem:$WORK/key.pem" --set auth.token-key-file="$WORK/tokens.keys" \
-  --set zookeeper.connect=127.0.0.1:2181 --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" \
+  --set zookeeper.connect="127.0.0.1:$ZK_PORT" --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" \
   > "$WORK/presenter.log" 2>&1 &
 PRESENTER=$!
 PIDS+=($PRESENTER)
 for _ in $(seq 1 120); do
-  curl -fs http://127.0.0.1:9090/ready >/dev/null 2>&1 && break
+  curl -fs http://127.0.0.1:$ADMIN_PORT/ready >/dev/null 2>&1 && break
   sleep 0.5
 done
-curl -fs http://127.0.0.1:9090/ready || { for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1; }
+curl -fs http://127.0.0.1:$ADMIN_PORT/ready || { for f in "$WORK"/*.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1; }
 
 snapshot() {  # rss_kib heap_live_kib
   # Twice: what only finalizers and cleaners still held after the first collection goes in the second.
@@ -65,7 +75,7 @@ snapshot() {  # rss_kib heap_live_kib
 }
 
 active_clients() {  # the presenter's count, or empty while /metrics does not answer
-  curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_connections_active / {print int($2)}'
+  curl -fs http://127.0.0.1:$ADMIN_PORT/metrics | awk '/^presenter_connections_active / {print int($2)}'
 }
 
 thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler threads are kept alive for this)
@@ -82,7 +92,7 @@ thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler th
 
 # Warm up: waves of connections so code paths are compiled and pools and caches exist before the baseline.
 for ((left = WARMUP; left > 0; left -= 10000)); do
-  java -jar loadtest/target/loadtest.jar connect --quiet --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
+  java -jar loadtest/target/loadtest.jar connect --quiet --target "127.0.0.1:$CLIENT_PORT" --token-keys "$WORK/tokens.keys" \
     --connections $((left < 10000 ? left : 10000)) --connect-rate 2000 --hold PT1S --resumption OFF \
     --out "$WORK/warmup.json" >/dev/null
 done
@@ -103,7 +113,7 @@ read -r RSS0 HEAP0 < <(snapshot)
 read -r USER0 SYS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS0 JIT0 GC0 < <(thread_cpu)
 
-java -jar loadtest/target/loadtest.jar connect --target 127.0.0.1:8443 --token-keys "$WORK/tokens.keys" \
+java -jar loadtest/target/loadtest.jar connect --target "127.0.0.1:$CLIENT_PORT" --token-keys "$WORK/tokens.keys" \
   --connections "$N" --connect-rate 1000 --hold PT40S --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
   --server-pid "$PRESENTER" --out "$WORK/connect.json" > "$WORK/connect.out" 2>&1 &
 LOAD=$!
@@ -115,7 +125,7 @@ done
 read -r USER1 SYS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS1 JIT1 GC1 < <(thread_cpu)
 read -r RSS1 HEAP1 < <(snapshot)
-INTERNAL=$(curl -fs http://127.0.0.1:9090/metrics | awk '/^presenter_backend_connections / {print int($2)}')
+INTERNAL=$(curl -fs http://127.0.0.1:$ADMIN_PORT/metrics | awk '/^presenter_backend_connections / {print int($2)}')
 wait $LOAD || true
 TICK=$(getconf CLK_TCK)
 

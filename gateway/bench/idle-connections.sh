@@ -14,6 +14,9 @@
 # connection reaches C2 only after ~15,000 connections, so a shorter warm-up puts compilation into
 # the measured wave; the native heap is trimmed before each snapshot, so memory those connections freed
 # (which malloc would hand to the next ones) does not hide the cost of the connections held.
+# RATE / HOLD (default 1000/s, PT40S) set the measured wave, WARMUP_RATE (2000/s) the warm-up's; the
+# live heap per connection is also broken down by class (GC.class_histogram after minus before).
+# PRESENTER_JAR, CHAT_JAR, LOADTEST_JAR choose the jars (default: this checkout's target/ jars).
 # PRESENTER_JAVA_OPTS adds JVM options to the presenter, e.g. a flight recording of the connect
 # phase: PRESENTER_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile'.
 #
@@ -26,6 +29,9 @@ N=${1:-10000}
 WARMUP=${WARMUP:-30000}
 GROUPS_SET=()
 if [[ "${2:-}" == "--groups" ]]; then GROUPS_SET=(--set "tls.groups=$3"); fi
+PRESENTER_JAR=${PRESENTER_JAR:-gateway/target/presenter.jar}
+CHAT_JAR=${CHAT_JAR:-chat-server-stub/target/chat-server.jar}
+LOADTEST_JAR=${LOADTEST_JAR:-loadtest/target/loadtest.jar}
 WORK=$(mktemp -d)
 free_port() {  # a port the kernel just handed out and took back: free now, not reserved (good enough here)
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -43,13 +49,13 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
 echo "k1 = $(head -c 32 /dev/urandom | base64)" > "$WORK/tokens.keys"
 
-java -cp gateway/target/presenter.jar io.presenter.ring.EmbeddedZooKeeper "$ZK_PORT" "$WORK/zk" > "$WORK/zk.log" 2>&1 &
+java -cp "$PRESENTER_JAR" io.presenter.ring.EmbeddedZooKeeper "$ZK_PORT" "$WORK/zk" > "$WORK/zk.log" 2>&1 &
 PIDS+=($!)
-java -jar chat-server-stub/target/chat-server.jar --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
+java -jar "$CHAT_JAR" --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
   --token-keys "$WORK/tokens.keys" --zookeeper "127.0.0.1:$ZK_PORT" --direct-port "$DIRECT_PORT" --mux-port "$MUX_PORT" \
   > "$WORK/chat.log" 2>&1 &
 PIDS+=($!)
-java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar gateway/target/presenter.jar run \
+java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar "$PRESENTER_JAR" run \
   --set listen.address=127.0.0.1 --set listen.port="$CLIENT_PORT" --set admin.port="$ADMIN_PORT" --set listen.event-loops=2 \
   --set tls.certificates="$WORK/cert.pem:$WORK/key.pem" --set auth.token-key-file="$WORK/tokens.keys" \
   --set zookeeper.connect="127.0.0.1:$ZK_PORT" --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" \
@@ -92,9 +98,10 @@ thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler th
 
 # Warm up: waves of connections so code paths are compiled and pools and caches exist before the baseline.
 for ((left = WARMUP; left > 0; left -= 10000)); do
-  java -jar loadtest/target/loadtest.jar connect --quiet --target "127.0.0.1:$CLIENT_PORT" --token-keys "$WORK/tokens.keys" \
-    --connections $((left < 10000 ? left : 10000)) --connect-rate 2000 --hold PT1S --resumption OFF \
-    --out "$WORK/warmup.json" >/dev/null
+  java -jar "$LOADTEST_JAR" connect --quiet --target "127.0.0.1:$CLIENT_PORT" --token-keys "$WORK/tokens.keys" \
+    --connections $((left < 10000 ? left : 10000)) --connect-rate "${WARMUP_RATE:-2000}" --hold PT1S --resumption OFF \
+    --out "$WORK/warmup.json" >/dev/null \
+    || echo "a warm-up run had failures (a loaded machine times some out); it still warmed the JIT"
 done
 # The warm-up's clients are gone when the presenter has closed them all (their streams too).
 for _ in $(seq 1 120); do
@@ -110,11 +117,12 @@ for _ in $(seq 1 40); do
   [[ "$(jstat -compiler "$PRESENTER" | awk 'NR == 2 {print $1}')" == "$before" ]] && break
 done
 read -r RSS0 HEAP0 < <(snapshot)
+jcmd "$PRESENTER" GC.class_histogram > "$WORK/histogram0.txt"
 read -r USER0 SYS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS0 JIT0 GC0 < <(thread_cpu)
 
-java -jar loadtest/target/loadtest.jar connect --target "127.0.0.1:$CLIENT_PORT" --token-keys "$WORK/tokens.keys" \
-  --connections "$N" --connect-rate 1000 --hold PT40S --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
+java -jar "$LOADTEST_JAR" connect --target "127.0.0.1:$CLIENT_PORT" --token-keys "$WORK/tokens.keys" \
+  --connections "$N" --connect-rate "${RATE:-1000}" --hold "${HOLD:-PT40S}" --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
   --server-pid "$PRESENTER" --out "$WORK/connect.json" > "$WORK/connect.out" 2>&1 &
 LOAD=$!
 for _ in $(seq 1 200); do
@@ -125,6 +133,7 @@ done
 read -r USER1 SYS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS1 JIT1 GC1 < <(thread_cpu)
 read -r RSS1 HEAP1 < <(snapshot)
+jcmd "$PRESENTER" GC.class_histogram > "$WORK/histogram1.txt"
 INTERNAL=$(curl -fs http://127.0.0.1:$ADMIN_PORT/metrics | awk '/^presenter_backend_connections / {print int($2)}')
 wait $LOAD || true
 TICK=$(getconf CLK_TCK)
@@ -144,3 +153,25 @@ awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" \
     (l1-l0)/us, (j1-j0)/us, (g1-g0)/us, (u1-u0+s1-s0-(l1-l0)-(j1-j0)-(g1-g0))/us
 }'
 grep -E "handshakes|full|resumed|failed" "$WORK/connect.out" | head -8 || true
+# What the held connections consist of: live objects per connection by class (histogram after minus
+# before, both after a full GC), the biggest first.
+echo "live heap per connection by class (top ${TOP_CLASSES:-25}):"
+python3 - "$WORK/histogram0.txt" "$WORK/histogram1.txt" "$ACTIVE" "${TOP_CLASSES:-25}" <<'PY'
+import sys
+def read(path):
+    rows = {}
+    for line in open(path):
+        parts = line.split()
+        if len(parts) >= 4 and parts[0].endswith(":"):
+            rows[parts[3]] = (int(parts[1]), int(parts[2]))
+    return rows
+before, after, n, top = read(sys.argv[1]), read(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+diff = []
+for cls, (count, size) in after.items():
+    c0, s0 = before.get(cls, (0, 0))
+    diff.append((size - s0, count - c0, cls))
+diff.sort(reverse=True)
+for size, count, cls in diff[:top]:
+    print("  %7.1f B  %6.2f objects  %s" % (size / n, count / n, cls))
+print("  %7.1f B  in all classes" % (sum(d[0] for d in diff) / n))
+PY

@@ -17,6 +17,9 @@
 # RATE / HOLD (default 1000/s, PT40S) set the measured wave, WARMUP_RATE (2000/s) the warm-up's; the
 # live heap per connection is also broken down by class (GC.class_histogram after minus before).
 # PRESENTER_JAR, CHAT_JAR, LOADTEST_JAR choose the jars (default: this checkout's target/ jars).
+# PRESENTER_SETS adds presenter --set options. TLS sessions the presenter caches (tls.session-cache-size,
+# 20,480 by default) count in the figures until the cache is full: the default warm-up (30,000) fills
+# it first; with a shorter one, give a smaller cache (PRESENTER_SETS="--set tls.session-cache-size=1000").
 # PRESENTER_JAVA_OPTS adds JVM options to the presenter, e.g. a flight recording of the connect
 # phase: PRESENTER_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile'.
 #
@@ -58,7 +61,7 @@ PIDS+=($!)
 java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar "$PRESENTER_JAR" run \
   --set listen.address=127.0.0.1 --set listen.port="$CLIENT_PORT" --set admin.port="$ADMIN_PORT" --set listen.event-loops=2 \
   --set tls.certificates="$WORK/cert.pem:$WORK/key.pem" --set auth.token-key-file="$WORK/tokens.keys" \
-  --set zookeeper.connect="127.0.0.1:$ZK_PORT" --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" \
+  --set zookeeper.connect="127.0.0.1:$ZK_PORT" --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" ${PRESENTER_SETS:-} \
   > "$WORK/presenter.log" 2>&1 &
 PRESENTER=$!
 PIDS+=($PRESENTER)

@@ -14,7 +14,8 @@
 # connection reaches C2 only after ~15,000 connections, so a shorter warm-up puts compilation into
 # the measured wave; the native heap is trimmed before each snapshot, so memory those connections freed
 # (which malloc would hand to the next ones) does not hide the cost of the connections held.
-# RATE / HOLD (default 1000/s, PT40S) set the measured wave, WARMUP_RATE (2000/s) the warm-up's; the
+# RATE / HOLD (default 1000/s, PT40S) set the measured wave (RAMP_WAIT_STEPS, default 200, bounds the
+# wait for it in half seconds), WARMUP_RATE (2000/s) the warm-up's; the
 # live heap per connection is also broken down by class (GC.class_histogram after minus before).
 # PRESENTER_JAR, CHAT_JAR, LOADTEST_JAR choose the jars (default: this checkout's target/ jars).
 # PRESENTER_SETS adds presenter --set options. TLS sessions the presenter caches (tls.session-cache-size,
@@ -128,9 +129,11 @@ java -jar "$LOADTEST_JAR" connect --target "127.0.0.1:$CLIENT_PORT" --token-keys
   --connections "$N" --connect-rate "${RATE:-1000}" --hold "${HOLD:-PT40S}" --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
   --server-pid "$PRESENTER" --out "$WORK/connect.json" > "$WORK/connect.out" 2>&1 &
 LOAD=$!
-for _ in $(seq 1 200); do
+# Until all are in, or the harness has given up on the rest (bounded: a loaded machine ramps slowly).
+for _ in $(seq 1 "${RAMP_WAIT_STEPS:-200}"); do
   ACTIVE=$(active_clients)
   [[ "${ACTIVE:-0}" -ge "$N" ]] && break
+  kill -0 "$LOAD" 2>/dev/null || break
   sleep 0.5
 done
 read -r USER1 SYS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")

@@ -25,6 +25,14 @@
 # PRESENTER_JAVA_OPTS adds JVM options to the presenter, e.g. a flight recording of the connect
 # phase: PRESENTER_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile'.
 #
+# HOLD (default PT40S) is how long the measured wave holds its clients; RAMP_WAIT_STEPS (default
+# 200) bounds the wait for them in half seconds. The live heap per connection is also broken down
+# by class (GC.class_histogram after minus before). PRESENTER_JAR, CHAT_JAR, LOADTEST_JAR choose
+# the jars (default: this checkout's target/ jars). PRESENTER_SETS adds presenter --set options.
+# TLS sessions the presenter caches (tls.session-cache-size, 20,480 by default) count in the
+# figures until the cache is full: the default warm-up (30,000) fills it first; with a shorter one,
+# give a smaller cache (PRESENTER_SETS="--set tls.session-cache-size=1000").
+#
 # Needs the jars: mvn -B -q -DskipTests package. Ports: free ones picked at start (loopback).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +40,9 @@ N=${1:-10000}
 WARMUP=${WARMUP:-30000}
 RESUMED=${RESUMED:-1000}
 RESUMED_RATE=${RESUMED_RATE:-100}
+PRESENTER_JAR=${PRESENTER_JAR:-gateway/target/presenter.jar}
+CHAT_JAR=${CHAT_JAR:-chat-server-stub/target/chat-server.jar}
+LOADTEST_JAR=${LOADTEST_JAR:-loadtest/target/loadtest.jar}
 # WARMUP_RATE (default 2000/s) and RATE (default 1000/s): the warm-up's and the measured wave's
 # connect rates; CONNECT_TIMEOUT (default 10s) bounds each client's connect.
 GROUPS_SET=()
@@ -59,23 +70,25 @@ elif [[ "$TRANSPORT" != tcp ]]; then
 fi
 WORK=$(mktemp -d)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() {  # no drain: a presenter or stub told to stop drains for minutes, and nothing is left to drain
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
 echo "k1 = $(head -c 32 /dev/urandom | base64)" > "$WORK/tokens.keys"
 
-java -cp gateway/target/presenter.jar io.presenter.ring.EmbeddedZooKeeper "$ZK_PORT" "$WORK/zk" > "$WORK/zk.log" 2>&1 &
+java -cp "$PRESENTER_JAR" io.presenter.ring.EmbeddedZooKeeper "$ZK_PORT" "$WORK/zk" > "$WORK/zk.log" 2>&1 &
 PIDS+=($!)
-java -jar chat-server-stub/target/chat-server.jar --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
+java -jar "$CHAT_JAR" --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
   --token-keys "$WORK/tokens.keys" --zookeeper 127.0.0.1:"$ZK_PORT" --direct-port 0 --mux-port 0 --admin-port 0 \
   > "$WORK/chat.log" 2>&1 &
 PIDS+=($!)
-java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar gateway/target/presenter.jar run \
+java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar "$PRESENTER_JAR" run \
   --set listen.address=127.0.0.1 --set listen.port="$PORT" --set listen.event-loops=2 --set admin.port="$ADMIN" \
   --set tls.certificates="$WORK/cert.pem:$WORK/key.pem" --set auth.token-key-file="$WORK/tokens.keys" \
-  --set zookeeper.connect=127.0.0.1:"$ZK_PORT" --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" "${QUIC_SET[@]}" \
+  --set zookeeper.connect=127.0.0.1:"$ZK_PORT" --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" "${QUIC_SET[@]}" ${PRESENTER_SETS:-} \
   > "$WORK/presenter.log" 2>&1 &
 PRESENTER=$!
 PIDS+=($PRESENTER)
@@ -115,7 +128,7 @@ thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind (compiler th
 
 # Warm up: waves of connections so code paths are compiled and pools and caches exist before the baseline.
 for ((left = WARMUP; left > 0; left -= 10000)); do
-  java -jar loadtest/target/loadtest.jar connect --quiet --target "$TARGET" "${LOAD_TRANSPORT[@]}" --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" \
+  java -jar "$LOADTEST_JAR" connect --quiet --target "$TARGET" "${LOAD_TRANSPORT[@]}" --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" \
     --connections $((left < 10000 ? left : 10000)) --connect-rate "${WARMUP_RATE:-2000}" --hold PT1S --resumption OFF \
     --out "$WORK/warmup.json" >/dev/null || echo "warm-up wave: some connections failed (not measured)"
 done
@@ -135,19 +148,23 @@ done
 read -r RSS0 HEAP0 < <(snapshot)
 read -r USER0 SYS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS0 JIT0 GC0 < <(thread_cpu)
+jcmd "$PRESENTER" GC.class_histogram > "$WORK/histogram0.txt"
 
-java -jar loadtest/target/loadtest.jar connect --target "$TARGET" "${LOAD_TRANSPORT[@]}" --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" \
-  --connections "$N" --connect-rate "${RATE:-1000}" --hold PT40S --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
+java -jar "$LOADTEST_JAR" connect --target "$TARGET" "${LOAD_TRANSPORT[@]}" --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" \
+  --connections "$N" --connect-rate "${RATE:-1000}" --hold "${HOLD:-PT40S}" --resumption OFF --source-addresses 127.0.0.1-127.0.0.4 \
   --server-pid "$PRESENTER" --out "$WORK/connect.json" > "$WORK/connect.out" 2>&1 &
 LOAD=$!
-for _ in $(seq 1 200); do
+# Until all are in, or the harness has given up on the rest (bounded: a loaded machine ramps slowly).
+for _ in $(seq 1 "${RAMP_WAIT_STEPS:-200}"); do
   ACTIVE=$(active_clients)
   [[ "${ACTIVE:-0}" -ge "$N" ]] && break
+  kill -0 "$LOAD" 2>/dev/null || break
   sleep 0.5
 done
 read -r USER1 SYS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS1 JIT1 GC1 < <(thread_cpu)
 read -r RSS1 HEAP1 < <(snapshot)
+jcmd "$PRESENTER" GC.class_histogram > "$WORK/histogram1.txt"
 INTERNAL=$(curl -fs http://127.0.0.1:$ADMIN/metrics | awk '/^presenter_backend_connections / {print int($2)}')
 wait $LOAD || true
 TICK=$(getconf CLK_TCK)
@@ -167,6 +184,28 @@ awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" \
     (l1-l0)/us, (j1-j0)/us, (g1-g0)/us, (u1-u0+s1-s0-(l1-l0)-(j1-j0)-(g1-g0))/us
 }'
 grep -E "handshakes|full|resumed|failed" "$WORK/connect.out" | head -8 || true
+# What the held connections consist of: live objects per connection by class (histogram after minus
+# before, both after a full GC), the biggest first.
+echo "live heap per connection by class (top ${TOP_CLASSES:-25}):"
+python3 - "$WORK/histogram0.txt" "$WORK/histogram1.txt" "$ACTIVE" "${TOP_CLASSES:-25}" <<'PY'
+import sys
+def read(path):
+    rows = {}
+    for line in open(path):
+        parts = line.split()
+        if len(parts) >= 4 and parts[0].endswith(":"):
+            rows[parts[3]] = (int(parts[1]), int(parts[2]))
+    return rows
+before, after, n, top = read(sys.argv[1]), read(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+diff = []
+for cls, (count, size) in after.items():
+    c0, s0 = before.get(cls, (0, 0))
+    diff.append((size - s0, count - c0, cls))
+diff.sort(reverse=True)
+for size, count, cls in diff[:top]:
+    print("  %7.1f B  %6.2f objects  %s" % (size / n, count / n, cls))
+print("  %7.1f B  in all classes" % (sum(d[0] for d in diff) / n))
+PY
 
 # Full against resumed, same rate, same transport: the presenter's CPU per connect over each wave
 # (from the harness's --server-pid samples: everything the process did during the ramp, so the
@@ -184,7 +223,7 @@ read -r IU1 IS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 IDLE_US_PER_S=$(( (IU1 - IU0 + IS1 - IS0) * 1000000 / $(getconf CLK_TCK) / 10 ))
 echo "presenter idle background: $IDLE_US_PER_S us of CPU per second"
 for mode in OFF SHARED; do
-  java -jar loadtest/target/loadtest.jar connect --quiet --target "$TARGET" "${LOAD_TRANSPORT[@]}" \
+  java -jar "$LOADTEST_JAR" connect --quiet --target "$TARGET" "${LOAD_TRANSPORT[@]}" \
     --token-keys "$WORK/tokens.keys" --connect-timeout "${CONNECT_TIMEOUT:-10s}" --connections "$RESUMED" \
     --connect-rate "$RESUMED_RATE" --hold PT1S \
     --resumption "$mode" --warmup-connections 50 --server-pid "$PRESENTER" --out "$WORK/wave-$mode.json" >/dev/null || true

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -253,14 +254,19 @@ public final class BackendPool implements RingListener, AutoCloseable {
      * open and refilled, handed out round-robin; and, when every base connection carries its
      * stream limit, extra connections opened on demand up to {@code maxConnectionsPerLoop} in all,
      * filled in order and closed when they are empty again.
+     *
+     * <p>A connection is handed out only once it has the chat server's preface: before it, the
+     * stream limit in force is not known (the chat server's may be lower than this side's), so the
+     * acquirers that picked it wait (at most this side's limit of them, and at most
+     * {@code connectTimeout} for the preface) and then choose again, with the real limit.
      */
     private final class MemberBackends {
 
         final EventLoop loop;
         final RingMember member;
-        final ChannelFuture[] slots = new ChannelFuture[connectionsPerLoop];
+        final Backend[] slots = new Backend[connectionsPerLoop];
         /** Bounded by {@code maxConnectionsPerLoop - connectionsPerLoop}. */
-        final List<Extra> extras = new ArrayList<>();
+        final List<Backend> extras = new ArrayList<>();
         int next;
         int failures;
         long retryAtNanos;
@@ -282,24 +288,24 @@ public final class BackendPool implements RingListener, AutoCloseable {
             for (int i = 0; i < slots.length; i++) {
                 int slot = next;
                 next = (next + 1) % slots.length;
-                ChannelFuture connection = slots[slot];
-                if (connection != null && connection.isDone() && !usable(connection)) {
-                    slots[slot] = connection = null;  // closed or draining: it ends by itself, refill the slot
+                Backend backend = slots[slot];
+                if (backend != null && backend.ready.isDone() && !usable(backend.ready)) {
+                    slots[slot] = backend = null;  // closed or draining: it ends by itself, refill the slot
                 }
-                if (connection == null) {
+                if (backend == null) {
                     if (backingOff) {
                         continue;
                     }
-                    connection = connect(slot);
+                    backend = connect(slot);
                 }
-                if (hasRoom(connection, 0)) {
-                    handOut(connection, promise);
+                if (backend.hasRoom()) {
+                    backend.handOut(promise);
                     return;
                 }
             }
-            extras.removeIf(extra -> extra.connection.isDone() && !usable(extra.connection));
-            for (Extra extra : extras) {
-                if (hasRoom(extra.connection, extra.waiting)) {
+            extras.removeIf(extra -> extra.ready.isDone() && !usable(extra.ready));
+            for (Backend extra : extras) {
+                if (extra.hasRoom()) {
                     extra.handOut(promise);
                     return;
                 }
@@ -308,7 +314,7 @@ public final class BackendPool implements RingListener, AutoCloseable {
                 promise.setFailure(new BackendUnavailableException(
                         member.id() + " is backing off after a failed connect", lastFailure));
             } else if (slots.length + extras.size() < maxConnectionsPerLoop) {
-                Extra extra = new Extra(connect(-1));
+                Backend extra = connect(-1);
                 extras.add(extra);
                 extrasOpened.increment();
                 scheduleSweep();
@@ -319,32 +325,6 @@ public final class BackendPool implements RingListener, AutoCloseable {
                         + " connections of this event loop (backend.max-connections-per-loop) carry their"
                         + " stream limit (backend.max-streams-per-connection)"));
             }
-        }
-
-        /**
-         * Whether {@code connection} takes another stream: a connected one below its limit, or one
-         * still connecting that fewer acquirers than the limit wait for.
-         */
-        private boolean hasRoom(ChannelFuture connection, int waiting) {
-            if (!connection.isDone()) {
-                return waiting < maxStreamsPerConnection;
-            }
-            if (!usable(connection)) {
-                return false;
-            }
-            MuxConnection mux = MuxConnection.of(connection.channel());
-            return mux.committedStreams() < mux.maxConcurrentStreams();
-        }
-
-        private void handOut(ChannelFuture chosen, Promise<MuxConnection> promise) {
-            chosen.addListener(done -> {
-                if (usable(chosen)) {
-                    promise.trySuccess(MuxConnection.of(chosen.channel()));
-                } else {
-                    promise.tryFailure(new BackendUnavailableException("no connection to " + member.id(),
-                            done.cause()));
-                }
-            });
         }
 
         /** Sweeps empty extras every {@link #EXTRA_SWEEP_MILLIS} while there are any. */
@@ -358,11 +338,11 @@ public final class BackendPool implements RingListener, AutoCloseable {
         /** Closes the extra connections that carry no stream (and none on its way). */
         void closeEmptyExtras() {
             extras.removeIf(extra -> {
-                if (!extra.connection.isDone()) {
+                if (!extra.ready.isDone()) {
                     return false;
                 }
-                if (usable(extra.connection)) {
-                    MuxConnection mux = MuxConnection.of(extra.connection.channel());
+                if (usable(extra.ready)) {
+                    MuxConnection mux = MuxConnection.of(extra.ready.channel());
                     if (mux.committedStreams() > 0) {
                         return false;
                     }
@@ -378,7 +358,7 @@ public final class BackendPool implements RingListener, AutoCloseable {
         }
 
         /** Connects base slot {@code slot}, or an extra connection when {@code slot} is -1. */
-        private ChannelFuture connect(int slot) {
+        private Backend connect(int slot) {
             ChannelFuture tcp = new Bootstrap().group(loop)
                     .channel(transport.channelClass())
                     .option(ChannelOption.TCP_NODELAY, true)
@@ -392,18 +372,20 @@ public final class BackendPool implements RingListener, AutoCloseable {
                                 member.muxPort(), cause.toString());
                     }))
                     .connect(member.host(), member.muxPort());
-            ChannelFuture connect = tls.ready(tcp);
+            Backend backend = new Backend(prefaced(tls.ready(tcp)));
+            ChannelFuture ready = backend.ready;
             if (slot >= 0) {
-                slots[slot] = connect;
+                slots[slot] = backend;
             }
             // Registered before any acquirer's listener, so the slot state is current when they run.
-            connect.addListener(done -> {
+            ready.addListener(done -> {
+                backend.waiting = 0;
                 if (done.isSuccess()) {
                     failures = 0;
                     opened(member.id());
-                    connect.channel().closeFuture().addListener(closed -> {
+                    ready.channel().closeFuture().addListener(closed -> {
                         closed(member.id());
-                        if (slot >= 0 && slots[slot] == connect) {
+                        if (slot >= 0 && slots[slot] == backend) {
                             slots[slot] = null;
                         }
                     });
@@ -411,14 +393,44 @@ public final class BackendPool implements RingListener, AutoCloseable {
                     failures++;
                     lastFailure = done.cause();
                     retryAtNanos = System.nanoTime() + backoff.delayNanos(failures);
-                    if (slot >= 0 && slots[slot] == connect) {
+                    if (slot >= 0 && slots[slot] == backend) {
                         slots[slot] = null;
                     }
                     log.warn("mux connect to {} at {}:{} failed ({} in a row): {}", member.id(), member.host(),
                             member.muxPort(), failures, done.cause().toString());
                 }
             });
-            return connect;
+            return backend;
+        }
+
+        /**
+         * Completes once {@code connected} did and the chat server's preface arrived on it; fails,
+         * closing the connection, when no preface came within {@code connectTimeout}.
+         */
+        private ChannelFuture prefaced(ChannelFuture connected) {
+            ChannelPromise prefaced = connected.channel().newPromise();
+            connected.addListener(done -> {
+                if (!done.isSuccess()) {
+                    prefaced.tryFailure(done.cause());
+                    return;
+                }
+                Future<Boolean> preface = MuxConnection.of(connected.channel()).handoverNegotiated();
+                ScheduledFuture<?> timeout = loop.schedule(() -> {
+                    if (prefaced.tryFailure(new BackendUnavailableException(member.id() + " sent no mux preface within "
+                            + connectTimeout.toMillis() + " ms", null))) {
+                        connected.channel().close();
+                    }
+                }, connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                preface.addListener(arrived -> {
+                    timeout.cancel(false);
+                    if (arrived.isSuccess()) {
+                        prefaced.trySuccess();
+                    } else {
+                        prefaced.tryFailure(arrived.cause());
+                    }
+                });
+            });
+            return prefaced;
         }
 
         private boolean usable(ChannelFuture connection) {
@@ -459,30 +471,65 @@ public final class BackendPool implements RingListener, AutoCloseable {
 
         private List<ChannelFuture> connections() {
             List<ChannelFuture> all = new ArrayList<>(slots.length + extras.size());
-            for (ChannelFuture connection : slots) {
-                if (connection != null) {
-                    all.add(connection);
+            for (Backend backend : slots) {
+                if (backend != null) {
+                    all.add(backend.ready);
                 }
             }
-            extras.forEach(extra -> all.add(extra.connection));
+            extras.forEach(extra -> all.add(extra.ready));
             return all;
         }
 
-        /** An extra connection, and the acquirers waiting for it to connect. */
-        private final class Extra {
-            final ChannelFuture connection;
+        /** One connection (base slot or extra), and the acquirers waiting for its preface. */
+        private final class Backend {
+            /** Connected (TLS included) and the chat server's preface received. */
+            final ChannelFuture ready;
+            /** Acquirers waiting for {@link #ready}; bounded by this side's stream limit. */
             int waiting;
 
-            Extra(ChannelFuture connection) {
-                this.connection = connection;
-                connection.addListener(done -> waiting = 0);
+            Backend(ChannelFuture ready) {
+                this.ready = ready;
+            }
+
+            /**
+             * Whether this connection takes another stream: a ready one below the limit in force,
+             * or one still waiting for its preface that fewer acquirers than this side's limit wait for.
+             */
+            boolean hasRoom() {
+                if (!ready.isDone()) {
+                    return waiting < maxStreamsPerConnection;
+                }
+                if (!usable(ready)) {
+                    return false;
+                }
+                MuxConnection mux = MuxConnection.of(ready.channel());
+                return mux.committedStreams() < mux.maxConcurrentStreams();
             }
 
             void handOut(Promise<MuxConnection> promise) {
-                if (!connection.isDone()) {
-                    waiting++;
+                if (ready.isDone()) {
+                    succeedOrFail(promise);
+                    return;
                 }
-                MemberBackends.this.handOut(connection, promise);
+                waiting++;
+                // With the preface the limit is known: choose again (this connection if it has
+                // room, else another), so no connection is handed more streams than its peer takes.
+                ready.addListener(done -> {
+                    if (usable(ready)) {
+                        MemberBackends.this.acquire(promise);
+                    } else {
+                        succeedOrFail(promise);
+                    }
+                });
+            }
+
+            private void succeedOrFail(Promise<MuxConnection> promise) {
+                if (usable(ready)) {
+                    promise.trySuccess(MuxConnection.of(ready.channel()));
+                } else {
+                    promise.tryFailure(new BackendUnavailableException("no connection to " + member.id(),
+                            ready.cause()));
+                }
             }
         }
     }

@@ -2,11 +2,14 @@ package io.presenter.gateway.client;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The client path's meters (connections, auth rejections, retries, relayed bytes), beside the TLS,
- * mux, ring and backend ones. Hot-path counters are registered once; tagged counters for rare
- * events (rejections, close reasons) are looked up per event, which Micrometer caches.
+ * mux, ring and backend ones. Hot-path counters are registered once. Close reasons (one per
+ * session, so hot too) are kept per reason once looked up; tagged counters for rare events
+ * (rejections, handovers) are looked up per event, which Micrometer caches.
  */
 public final class ClientMeters {
 
@@ -35,6 +38,13 @@ public final class ClientMeters {
     private final Counter bytesToClient;
     private final Counter framesToStream;
     private final Counter framesToClient;
+    /**
+     * Close counters by reason: a registry lookup builds tags and an id each time (about 0.5 KiB of
+     * garbage per closed client). Reasons are a fixed vocabulary; the bound only guards against a
+     * caller that would make them up.
+     */
+    private final ConcurrentMap<String, Counter> closedByReason = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_REASONS = 256;
 
     /** The meters of TCP (TLS) clients. */
     public ClientMeters(MeterRegistry registry) {
@@ -83,7 +93,14 @@ public final class ClientMeters {
     }
 
     void connectionClosed(String reason) {
-        registry.counter(CONNECTIONS_CLOSED, "reason", reason, TRANSPORT, transport).increment();
+        Counter closed = closedByReason.get(reason);
+        if (closed == null) {
+            closed = registry.counter(CONNECTIONS_CLOSED, "reason", reason, TRANSPORT, transport);
+            if (closedByReason.size() < MAX_CACHED_REASONS) {
+                closedByReason.putIfAbsent(reason, closed);
+            }
+        }
+        closed.increment();
     }
 
     void proxyHealthCheck(String kind) {

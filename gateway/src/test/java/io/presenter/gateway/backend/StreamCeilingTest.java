@@ -42,6 +42,7 @@ class StreamCeilingTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** The chat server's limit, lower than the presenter's own: the lower one must win. */
     private static final int CHAT_LIMIT = 200;
+    private static final int PRESENTER_LIMIT = 1_000;
     private static final int MAX_CONNECTIONS_PER_LOOP = 3;
 
     private final Transport transport = Transport.best();
@@ -57,10 +58,9 @@ class StreamCeilingTest {
                 TestTls.server(), auth -> AuthStatus.OK, new SimpleMeterRegistry());
         member = RingMember.active("chat-1", "127.0.0.1", chatServer.muxAddress().getPort(),
                 chatServer.directAddress().getPort());
-        // Both sides' limits are equal: a connection counts its own limit until the chat server's
-        // preface arrives, and a lower preface limit leaves streams handed out before it waiting
-        // for a slot (a start-up gap the closing note of issue 16 names; not covered here).
-        pool = new BackendPool(transport, MuxSettings.builder().peerId("ceiling-test").maxConcurrentStreams(CHAT_LIMIT)
+        // The presenter's own limit is higher: the chat server's (in its preface) must win, also for
+        // the streams asked for before that preface arrived on a fresh connection.
+        pool = new BackendPool(transport, MuxSettings.builder().peerId("ceiling-test").maxConcurrentStreams(PRESENTER_LIMIT)
                 .build(), 1, MAX_CONNECTIONS_PER_LOOP, Duration.ofSeconds(5),
                 new ConnectBackoff(Duration.ofSeconds(30), Duration.ofSeconds(60)), BackendTls.PLAINTEXT, registry);
     }
@@ -107,6 +107,55 @@ class StreamCeilingTest {
         List<MuxStreamChannel> again = openStreams(loop, CHAT_LIMIT + 1);
         assertThat(pool.openConnections("chat-1")).isEqualTo(2);
         again.forEach(stream -> stream.close().syncUninterruptibly());
+    }
+
+    @Test
+    void streamsAskedForBeforeTheChatServersPrefaceGoWhereItsLowerLimitHasRoom() throws Exception {
+        EventLoop loop = loops.next();
+        int streams = CHAT_LIMIT * MAX_CONNECTIONS_PER_LOOP;
+        // A burst of clients in one loop task, before any connection exists: every acquire is
+        // decided before the chat server's preface (its limit, 200) could arrive.
+        List<Future<MuxStreamChannel>> opening = loop.submit(() -> {
+            List<Future<MuxStreamChannel>> all = new ArrayList<>(streams);
+            for (int i = 0; i < streams; i++) {
+                StreamMetadata metadata = StreamMetadata.of(20_000 + i, 0, null, "ceiling-test");
+                io.netty.util.concurrent.Promise<MuxStreamChannel> opened = loop.newPromise();
+                pool.acquire(loop, member).addListener((Future<MuxConnection> acquired) -> {
+                    if (!acquired.isSuccess()) {
+                        opened.tryFailure(acquired.cause());
+                    } else {
+                        acquired.getNow().openStream(metadata, new ChannelInboundHandlerAdapter())
+                                .addListener((Future<MuxStreamChannel> open) -> {
+                                    if (open.isSuccess()) {
+                                        opened.trySuccess(open.getNow());
+                                    } else {
+                                        opened.tryFailure(open.cause());
+                                    }
+                                });
+                    }
+                });
+                all.add(opened);
+            }
+            return all;
+        }).get();
+        List<MuxStreamChannel> open = new ArrayList<>(streams);
+        for (Future<MuxStreamChannel> future : opening) {
+            assertThat(future.await(WAIT.toMillis())).as("stream opened within %s, none waits for a slot", WAIT)
+                    .isTrue();
+            assertThat(future.cause()).isNull();
+            open.add(future.getNow());
+        }
+        Set<Channel> connections = new HashSet<>();
+        open.forEach(stream -> connections.add(stream.parent()));
+        assertThat(connections).hasSize(MAX_CONNECTIONS_PER_LOOP);
+        for (Channel connection : connections) {
+            MuxConnection mux = MuxConnection.of(connection);
+            assertThat(mux.maxConcurrentStreams()).isEqualTo(CHAT_LIMIT);
+            assertThat(mux.activeStreams()).isEqualTo(CHAT_LIMIT);
+        }
+        assertThat(extra("opened")).isEqualTo(2.0);
+        assertThat(extra("full")).isZero();
+        open.forEach(stream -> stream.close().syncUninterruptibly());
     }
 
     private List<MuxStreamChannel> openStreams(EventLoop loop, int count) throws Exception {

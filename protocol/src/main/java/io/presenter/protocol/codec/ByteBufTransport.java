@@ -11,15 +11,22 @@ import org.apache.thrift.transport.TTransportException;
  * <p>{@link #checkReadBytesAvailable} is what keeps a forged length from allocating: libthrift
  * asks the transport before it allocates a string, binary or container, and this transport
  * answers with the bytes actually left in the frame.
+ *
+ * <p>Retargetable ({@link #target}): {@link ThriftStructs} keeps one per thread with its protocol.
  */
 final class ByteBufTransport extends TTransport {
 
     private static final TConfiguration CONFIGURATION = new TConfiguration();
 
-    private final ByteBuf buf;
+    private ByteBuf buf;
 
     ByteBufTransport(ByteBuf buf) {
         this.buf = buf;
+    }
+
+    /** Points this transport at {@code next} (null: none), so that one protocol object serves many frames. */
+    void target(ByteBuf next) {
+        buf = next;
     }
 
     @Override

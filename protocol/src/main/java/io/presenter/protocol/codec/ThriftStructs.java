@@ -1,6 +1,7 @@
 package io.presenter.protocol.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.presenter.protocol.codec.MalformedFrameException.Reason;
 import org.apache.thrift.TBase;
 import org.apache.thrift.TException;
@@ -9,18 +10,69 @@ import org.apache.thrift.protocol.TCompactProtocol;
 import org.apache.thrift.protocol.TField;
 import org.apache.thrift.protocol.TProtocol;
 
-/** Reads and writes generated Thrift structs with the compact protocol, straight on ByteBufs. */
+/**
+ * Reads and writes generated Thrift structs with the compact protocol, straight on ByteBufs.
+ *
+ * <p>Each thread keeps one protocol for reading and one for writing, pointed at the frame of the
+ * moment: a new {@code TCompactProtocol} costs about 400 bytes (a 256-byte skip buffer, a field
+ * stack), and every mux frame and client packet went through one. Allocation stays bounded without
+ * per-frame length limits: libthrift asks the transport before it allocates a string, binary or
+ * container, and {@link ByteBufTransport} answers with the bytes left in the frame.
+ */
 final class ThriftStructs {
+
+    private static final FastThreadLocal<Codec> READER = new FastThreadLocal<>() {
+        @Override
+        protected Codec initialValue() {
+            return new Codec();
+        }
+    };
+    private static final FastThreadLocal<Codec> WRITER = new FastThreadLocal<>() {
+        @Override
+        protected Codec initialValue() {
+            return new Codec();
+        }
+    };
 
     private ThriftStructs() {}
 
+    /** A protocol on a retargetable transport, and whether a call on this thread is using it. */
+    private static final class Codec {
+        final ByteBufTransport transport = new ByteBufTransport(null);
+        final TCompactProtocol protocol = new TCompactProtocol(transport);
+        boolean busy;
+
+        /** This thread's protocol on {@code buf}, or a fresh one if a call further up uses it. */
+        TCompactProtocol on(ByteBuf buf) {
+            if (busy) {
+                return new TCompactProtocol(new ByteBufTransport(buf));
+            }
+            busy = true;
+            transport.target(buf);
+            protocol.reset();
+            return protocol;
+        }
+
+        void done(TCompactProtocol used) {
+            if (used == protocol) {
+                transport.target(null);  // hold no frame between calls
+                busy = false;
+            }
+        }
+    }
+
     static void write(TBase<?, ?> struct, ByteBuf out) {
+        Codec codec = WRITER.get();
+        TCompactProtocol protocol = codec.on(out);
         try {
-            struct.write(new TCompactProtocol(new ByteBufTransport(out)));
+            struct.write(protocol);
         } catch (TException e) {
+            WRITER.remove();
             // Only a struct missing a required field gets here: a bug in the caller, not input.
             throw new IllegalArgumentException("cannot encode " + struct.getClass().getSimpleName()
                     + ": " + e.getMessage(), e);
+        } finally {
+            codec.done(protocol);
         }
     }
 
@@ -49,14 +101,19 @@ final class ThriftStructs {
      * @throws MalformedFrameException if the bytes are not one valid struct, or leave bytes over
      */
     static void read(TBase<?, ?> struct, ByteBuf frame) {
-        int length = frame.readableBytes();
-        TProtocol protocol = new TCompactProtocol(new ByteBufTransport(frame), length, length);
+        Codec codec = READER.get();
+        TCompactProtocol protocol = codec.on(frame);
         try {
             struct.read(protocol); // generated read() validates required fields itself
         } catch (TException | RuntimeException e) {
+            // A read that failed half-way may leave state behind in the protocol (field stack,
+            // recursion depth): the next frame gets a fresh one.
+            READER.remove();
             // libthrift throws runtime exceptions too (e.g. on unknown enum values in unions).
             throw new MalformedFrameException(Reason.INVALID_STRUCT,
                     struct.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        } finally {
+            codec.done(protocol);
         }
         if (frame.isReadable()) {
             throw new MalformedFrameException(Reason.INVALID_STRUCT,

@@ -37,7 +37,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     private final StreamMetadata metadata;
     private final StreamChannelConfig config;
     private final ReceiveWindow receiveWindow;
-    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
+    /** Starts small (the default holds 16): an idle stream queues nothing, a busy one grows it. */
+    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>(2);
     private int queuedInboundBytes;
     private final StreamSender sender;
     private boolean open = true;
@@ -60,7 +61,9 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     private MuxHandoverEvent handoverReceived;
 
     MuxStream(MuxSession session, int streamId, StreamMetadata metadata) {
-        super(session.channel());
+        // A small id naming the connection and the stream, not a DefaultChannelId (machine id,
+        // pid, random, time: ~80 bytes and a random draw per stream).
+        super(session.channel(), new MuxStreamId(session.channel().id(), streamId));
         this.session = session;
         this.streamId = streamId;
         this.metadata = metadata;

@@ -89,16 +89,7 @@ class CoupleHandoverTest extends ChaosTestBase {
                 + ", presenter " + ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result")
                 + ", closed " + ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason");
         System.out.println("handover counters: " + counts);
-        pump.shutdown();
-        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-        fleet.sendRound(all);
-        fleet.awaitAllDelivered(all, SETTLE);
-
-        assertNobodyNoticed(all);
-        ChaosAssertions.onOwner(cluster, all, after);
-        double sent = Stream.of("chat-1", "chat-2", "chat-3").mapToDouble(id -> handovers(id, "sent")).sum();
-        assertThat(sent).as("handovers sent by the old owners").isEqualTo(2.0 * moved.size());
-        assertThat(handovers("chat-4", "resumed")).as("sessions chat-4 took in").isEqualTo(2.0 * moved.size());
+        double sent = assertJoinHandedOver(all, moved, after);
         assertThat(cluster.counter(ClientMeters.HANDOVERS, "result", "completed")).as("presenter handovers")
                 .isEqualTo(2.0 * moved.size());
 
@@ -199,16 +190,7 @@ class CoupleHandoverTest extends ChaosTestBase {
         assertThat(moved).as("couples the ring moves").isNotEmpty();
         Await.until(MOVED, () -> moved.stream().allMatch(c -> sessionsOn(c, "chat-4") == 2),
                 () -> moved.stream().filter(c -> sessionsOn(c, "chat-4") != 2).count() + " moved couples not on chat-4 yet");
-        pump.shutdown();
-        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-        fleet.sendRound(all);
-        fleet.awaitAllDelivered(all, SETTLE);
-
-        assertNobodyNoticed(all);
-        ChaosAssertions.onOwner(cluster, all, after);
-        double sent = Stream.of("chat-1", "chat-2", "chat-3").mapToDouble(id -> handovers(id, "sent")).sum();
-        assertThat(sent).as("handovers sent by the old owners").isEqualTo(2.0 * moved.size());
-        assertThat(handovers("chat-4", "resumed")).as("sessions chat-4 took in").isEqualTo(2.0 * moved.size());
+        double sent = assertJoinHandedOver(all, moved, after);
         assertThat(cluster.counter(ClientMeters.HANDOVERS, "result", "completed")).as("handovers of the first presenter")
                 .isEqualTo(moved.size());
         Counter secondCompleted = secondMeters.find(ClientMeters.HANDOVERS).tag("result", "completed").counter();
@@ -225,6 +207,25 @@ class CoupleHandoverTest extends ChaosTestBase {
     }
 
     /** Exactly once, in order, without a gap, on the one TLS connection and login each client made. */
+    /**
+     * After chat-4 joined: the last round reaches everyone, nobody noticed, every couple is on its
+     * owner, and each moved couple's two sessions went from the old owners to chat-4 by handover.
+     * Returns the handovers the old owners sent.
+     */
+    private double assertJoinHandedOver(List<Couple> all, List<Couple> moved, RingSnapshot after) throws Exception {
+        pump.shutdown();
+        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        fleet.sendRound(all);
+        fleet.awaitAllDelivered(all, SETTLE);
+
+        assertNobodyNoticed(all);
+        ChaosAssertions.onOwner(cluster, all, after);
+        double sent = Stream.of("chat-1", "chat-2", "chat-3").mapToDouble(id -> handovers(id, "sent")).sum();
+        assertThat(sent).as("handovers sent by the old owners").isEqualTo(2.0 * moved.size());
+        assertThat(handovers("chat-4", "resumed")).as("sessions chat-4 took in").isEqualTo(2.0 * moved.size());
+        return sent;
+    }
+
     private void assertNobodyNoticed(List<Couple> all) {
         assertThat(fleet.violations()).as("wrong-couple, duplicate or reordered deliveries").isEmpty();
         assertThat(ChaosAssertions.disconnectedClients(all)).as("client connections closed").isZero();

@@ -65,7 +65,10 @@ class LoadTestTransportTest {
         assertThat(run.exitCode()).as(run.report().toString()).isZero();
         assertThat(run.text("/client_transport")).isEqualTo("quic");
         assertThat(run.number("/waves/0/succeeded")).as(run.report().toString()).isEqualTo(20);
-        assertThat(run.number("/waves/0/handshakes/full")).isEqualTo(20);
+        // The first client of each client socket has no ticket yet; later ones of the same wave may
+        // find one (the harness shares each socket's session cache, --resumption SHARED).
+        assertThat(run.number("/waves/0/handshakes/full")).isPositive();
+        assertThat(run.number("/waves/0/handshakes/resumed") + run.number("/waves/0/handshakes/full")).isEqualTo(20);
         // The endpoint's session cache keeps the presenter's latest ticket, and a QUIC ticket is
         // used once (it may carry 0-RTT): the second wave resumes, at least its first client.
         assertThat(run.number("/waves/1/succeeded")).isEqualTo(20);

@@ -56,6 +56,10 @@ class MuxLifecycleTest {
         try (MuxPair pair = MuxPair.connect(MuxPair.Transport.LOCAL, MuxSettings.defaults(), EchoHandler.INSTANCE)) {
             StreamProbe probe = new StreamProbe();
             MuxStreamChannel stream = pair.open(probe.on(true));
+            // The open is complete here on the opener's side only; an echo shows the acceptor has
+            // the stream, so its goaway names it (else it rightly resets it: above last stream id).
+            stream.writeAndFlush(Unpooled.copiedBuffer("opened", StandardCharsets.UTF_8));
+            probe.awaitReceived("opened");
 
             pair.acceptor.goAway(true, ResetCode.GOING_AWAY, "deploy").get(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS);
             assertThat(probe.awaitEvent(MuxGoAwayEvent.class))
@@ -65,7 +69,7 @@ class MuxLifecycleTest {
                     .isInstanceOf(MuxStreamRefusedException.class).hasMessageContaining("peer sent goaway");
 
             stream.writeAndFlush(Unpooled.copiedBuffer("finishing", StandardCharsets.UTF_8));
-            probe.awaitReceived("finishing");
+            probe.awaitReceived("openedfinishing");  // everything echoed so far
             stream.shutdownOutput();
             probe.awaitInactive();
             assertThat(pair.acceptor.closeFuture().await(MuxPair.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();

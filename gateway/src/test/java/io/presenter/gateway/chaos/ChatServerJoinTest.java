@@ -53,10 +53,7 @@ class ChatServerJoinTest extends ChaosTestBase {
     @Test
     void onlyTheCouplesTheRingMovesAreResetSpreadOverTheMoveSpread() throws Exception {
         long started = System.nanoTime();
-        List<Couple> all = fleet.connect(LongStream.range(0, COUPLES).map(i -> 200_000 + i).boxed().toList());
-        fleet.awaitAuthenticated(all, SETTLE);
-        fleet.sendRound(all);
-        fleet.awaitAllDelivered(all, SETTLE);
+        List<Couple> all = connectAndChat(200_000, COUPLES);
         RingSnapshot before = cluster.directory.ring();
 
         pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);

@@ -65,10 +65,7 @@ class CoupleHandoverTest extends ChaosTestBase {
         start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(2), HANDOVER,
                 "chat-1", "chat-2", "chat-3");
         long started = System.nanoTime();
-        List<Couple> all = fleet.connect(LongStream.range(0, COUPLES).map(i -> 300_000 + i).boxed().toList());
-        fleet.awaitAuthenticated(all, SETTLE);
-        fleet.sendRound(all);
-        fleet.awaitAllDelivered(all, SETTLE);
+        List<Couple> all = connectAndChat(300_000, COUPLES);
         RingSnapshot before = cluster.directory.ring();
 
         pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
@@ -109,10 +106,7 @@ class CoupleHandoverTest extends ChaosTestBase {
         start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(2), HANDOVER,
                 "chat-1", "chat-2", "chat-3");
         long started = System.nanoTime();
-        List<Couple> all = fleet.connect(LongStream.range(0, DRAIN_COUPLES).map(i -> 400_000 + i).boxed().toList());
-        fleet.awaitAuthenticated(all, SETTLE);
-        fleet.sendRound(all);
-        fleet.awaitAllDelivered(all, SETTLE);
+        List<Couple> all = connectAndChat(400_000, DRAIN_COUPLES);
         RingSnapshot before = cluster.directory.ring();
         List<Couple> leaving = all.stream().filter(c -> owner(before, c).equals("chat-1")).toList();
         assertThat(leaving).isNotEmpty();
@@ -176,10 +170,7 @@ class CoupleHandoverTest extends ChaosTestBase {
         PresenterServer second = cluster.startPresenter(PresenterCluster.settings().withConnectionsPerLoop(2),
                 cluster.newDirectory(ZooKeeperConfig.DEFAULT_BASE_PATH), secondMeters);
         fleet.route(member -> member.side == 0 ? presenter.address() : second.address());
-        List<Couple> all = fleet.connect(LongStream.range(0, TWO_PRESENTER_COUPLES).map(i -> 600_000 + i).boxed().toList());
-        fleet.awaitAuthenticated(all, SETTLE);
-        fleet.sendRound(all);
-        fleet.awaitAllDelivered(all, SETTLE);
+        List<Couple> all = connectAndChat(600_000, TWO_PRESENTER_COUPLES);
         RingSnapshot before = cluster.directory.ring();
 
         pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,10 +40,7 @@ class MuxConnectionCutTest extends ChaosTestBase {
     @Test
     void onlyTheCutConnectionsClientsAreClosedAndTheyComeBack() throws Exception {
         long started = System.nanoTime();
-        List<Couple> all = fleet.connect(LongStream.range(0, COUPLES).map(i -> 300_000 + i).boxed().toList());
-        fleet.awaitAuthenticated(all, SETTLE);
-        fleet.sendRound(all);
-        fleet.awaitAllDelivered(all, SETTLE);
+        List<Couple> all = connectAndChat(300_000, COUPLES);
         ChatServer server = cluster.chatServer("chat-1");
         int connections = PresenterCluster.EVENT_LOOPS * CONNECTIONS_PER_LOOP;
         assertThat(presenter.backends().openConnections("chat-1")).isEqualTo(connections);

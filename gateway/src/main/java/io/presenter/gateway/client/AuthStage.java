@@ -58,6 +58,8 @@ public final class AuthStage extends ByteToMessageDecoder {
     private final TokenVerifier verifier;
     private final StreamOpener opener;
     private final ClientMeters meters;
+    /** What the relay may spend on carrying the session to a new chat server. */
+    private final HandoverLimits handover;
     /** Null until it starts: at the end of the TLS handshake, or at once without one. */
     private ScheduledFuture<?> deadline;
     /** Rejected (and counted) already: no deadline may start and count a second time. */
@@ -72,8 +74,6 @@ public final class AuthStage extends ByteToMessageDecoder {
      * @param verifier checks tokens at the edge, or {@link TokenVerifier#ACCEPT_ALL} to leave that to
      *     the chat servers
      */
-    private final HandoverLimits handover;
-
     AuthStage(Duration authTimeout, int maxAuthPacketBytes, TokenVerifier verifier, StreamOpener opener,
             ClientMeters meters) {
         this(authTimeout, maxAuthPacketBytes, verifier, opener, meters, null, HandoverLimits.DEFAULTS);

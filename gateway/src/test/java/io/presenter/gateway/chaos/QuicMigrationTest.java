@@ -72,13 +72,12 @@ class QuicMigrationTest extends ChaosTestBase {
     }
 
     @Test
-    @Disabled("issue 19, open: with 40 connections moving at once, quiche fails the new path's validation for some "
-            + "(on the quiet machine too: 24 of 40 seen migrating after the first move, 3 of 3 runs; "
-            + "suspected: a loss-detection timeout on the path counts every PATH_CHALLENGE in "
-            + "flight as lost, and a server whose amplification budget on the unvalidated path is under 1200 bytes "
-            + "fails the path at the first such loss, quiche path.rs on_loss_detection_timeout); their next packet "
-            + "then finds no active path (recv_single: get_active_path_id, InvalidState) and quiche closes them "
-            + "with PROTOCOL_VIOLATION. See README, QUIC transport, Migration")
+    @Disabled("issue 19, open: fails about 1 run in 5 here. Netty 4.2.18's QUIC channel sends each packet to a "
+            + "cached peer address, refreshed only when quiche's destination differs from the previous send's, and the "
+            + "send that ends each batch (DONE) leaves that previous record stale; a timer-driven PATH_CHALLENGE for "
+            + "the new path can then go to the old, dead port. Seen: server datagrams to the old port seconds after "
+            + "the move, validation taking 2 s on loopback, FailedValidation then PROTOCOL_VIOLATION for some "
+            + "connections, or every stream stalling. See README, QUIC transport, Migration")
     void clientsRebindToANewPortMidChatAndKeepTheirSessions() {
         rebindMidChat(COUPLES, 2);
     }
@@ -100,7 +99,12 @@ class QuicMigrationTest extends ChaosTestBase {
         Map<InetSocketAddress, Integer> firstPorts = nat.upstreamPorts();
         assertThat(firstPorts).hasSize(1);  // one endpoint socket: all its connections share one NAT mapping
 
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 20, TimeUnit.MILLISECONDS);
+        // Ten rounds a second: 400 messages a second through a QUIC client stack, the NAT, the
+        // presenter and two chat servers, all in this JVM at paranoid leak detection. At fifty
+        // rounds a second the presenter's UDP socket overflowed here (thousands of datagrams
+        // dropped by the kernel), and quiche fails a migration whose path validation is lost:
+        // that is migration under loss, a different test from this one (README, QUIC, Migration).
+        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 100, TimeUnit.MILLISECONDS);
         for (int move = 1; move <= moves; move++) {
             long sentBefore = all.get(0).sides[0].sent;
             Await.until(SETTLE, () -> all.get(0).sides[0].sent >= sentBefore + 5, () -> "traffic stalled");

@@ -36,9 +36,17 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     private final int streamId;
     private final StreamMetadata metadata;
     private final StreamChannelConfig config;
-    private final ReceiveWindow receiveWindow;
-    /** Starts small (the default holds 16): an idle stream queues nothing, a busy one grows it. */
-    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>(2);
+    /**
+     * The receive window, inline rather than a {@link ReceiveWindow} object (24 bytes a stream):
+     * what the peer may still send, and what the pipeline read but was not yet granted back.
+     */
+    private int receiveAvailable;
+    private int receiveConsumed;
+    /**
+     * Bytes received and not yet read; null until the first bytes wait here (an idle stream, the
+     * common case, queues nothing), and dropped again once they are read.
+     */
+    private ArrayDeque<ByteBuf> inbound;
     private int queuedInboundBytes;
     private final StreamSender sender;
     private boolean open = true;
@@ -49,16 +57,32 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     private boolean inputShutdown;
     private boolean outputShutdown;
     private boolean finSent;
-    private ChannelPromise finPromise;
     /** Set when the peer already knows the stream is gone: closing sends no reset. */
     private boolean peerGone;
-    /** The reset to send on close instead of CANCEL. */
-    private Reset closeReset;
-    /** The handover to send once the written bytes are out (this side ends the stream with it). */
-    private io.presenter.protocol.wire.MuxFrame handoverToSend;
-    private ChannelPromise handoverPromise;
-    /** The handover the peer ended the stream with; fired after the queued bytes are read. */
-    private MuxHandoverEvent handoverReceived;
+    /** How the stream ends, once it starts to (a FIN, a reset or a handover); null until then. */
+    private Ending ending;
+
+    /**
+     * The state of a stream's end, apart so that the many streams that are open and idle do not
+     * each carry five empty fields.
+     */
+    private static final class Ending {
+        ChannelPromise finPromise;
+        /** The reset to send on close instead of CANCEL. */
+        Reset closeReset;
+        /** The handover to send once the written bytes are out (this side ends the stream with it). */
+        io.presenter.protocol.wire.MuxFrame handoverToSend;
+        ChannelPromise handoverPromise;
+        /** The handover the peer ended the stream with; fired after the queued bytes are read. */
+        MuxHandoverEvent handoverReceived;
+    }
+
+    private Ending ending() {
+        if (ending == null) {
+            ending = new Ending();
+        }
+        return ending;
+    }
 
     MuxStream(MuxSession session, int streamId, StreamMetadata metadata) {
         // A small id naming the connection and the stream, not a DefaultChannelId (machine id,
@@ -69,8 +93,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         this.metadata = metadata;
         this.config = new StreamChannelConfig(this);
         config.setWriteBufferWaterMark(session.settings().streamWriteBufferWaterMark());
-        this.receiveWindow = new ReceiveWindow(session.settings().initialStreamWindow());
-        this.sender = new StreamSender(this, session, session.peerInitialStreamWindow());
+        this.receiveAvailable = session.settings().initialStreamWindow();
+        this.sender = new StreamSender(this, session.peerInitialStreamWindow());
     }
 
     // ---- MuxStreamChannel ----
@@ -95,7 +119,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         ChannelPromise promise = newPromise();
         eventLoop().execute(() -> {
             if (open && !peerGone) {
-                closeReset = Frames.reset(streamId, code, reason, ownerHint, ringVersion);
+                ending().closeReset = Frames.reset(streamId, code, reason, ownerHint, ringVersion);
             }
             close(promise);
         });
@@ -115,8 +139,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                 return;
             }
             outputShutdown = true;
-            handoverToSend = Frames.handover(streamId, newOwner, ringVersion, consumedBytes, ticket);
-            handoverPromise = promise;
+            ending().handoverToSend = Frames.handover(streamId, newOwner, ringVersion, consumedBytes, ticket);
+            ending.handoverPromise = promise;
             unsafe().flush();
             sendFinIfDrained();
         });
@@ -126,6 +150,10 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     @Override
     public long bytesCreditedByPeer() {
         return sender.granted();
+    }
+
+    MuxSession session() {
+        return session;
     }
 
     /** Bytes received but not yet read by the pipeline; never more than the stream window. */
@@ -184,7 +212,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                 return;
             }
             outputShutdown = true;
-            finPromise = promise;
+            ending().finPromise = promise;
             unsafe().flush();
             sendFinIfDrained();
             pipeline().fireUserEventTriggered(ChannelOutputShutdownEvent.INSTANCE);
@@ -221,11 +249,15 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         if (finReceived) {
             data.release();
             resetLocally(ResetCode.PROTOCOL_ERROR, "data after half-close");
-        } else if (!receiveWindow.tryReceive(bytes)) {
+        } else if (bytes > receiveAvailable) {
             data.release();
             resetLocally(ResetCode.FLOW_CONTROL_ERROR, "stream window exceeded: " + bytes + " bytes with "
-                    + receiveWindow.available() + " left");
+                    + receiveAvailable + " left");
         } else {
+            receiveAvailable -= bytes;
+            if (inbound == null) {
+                inbound = new ArrayDeque<>(2);
+            }
             inbound.add(data);
             queuedInboundBytes += bytes;
             deliver();
@@ -243,7 +275,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
             resetLocally(ResetCode.PROTOCOL_ERROR, "handover after half-close");
             return;
         }
-        handoverReceived = Frames.event(handover);
+        ending().handoverReceived = Frames.event(handover);
         finReceived = true;
         deliver();
     }
@@ -261,13 +293,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         if (!open) {
             return;
         }
-        closeReset = Frames.reset(streamId, code, reason, null, -1);
+        ending().closeReset = Frames.reset(streamId, code, reason, null, -1);
         fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
     }
 
     void connectionClosed(ResetCode code, String reason) {
         peerGone = true;
-        if (handoverReceived != null && !inputShutdown) {
+        if (ending != null && ending.handoverReceived != null && !inputShutdown) {
             // The peer ended the stream with a handover before the connection went (a drained
             // chat server exits right after its last one): the queued bytes and the handover
             // are all here, so the reader still gets them, then the handover, then the close.
@@ -337,19 +369,22 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         }
         delivering = true;
         try {
-            while (open && readRequested && (!inbound.isEmpty() || finReceived && !inputShutdown)) {
+            while (open && readRequested && (inbound != null || finReceived && !inputShutdown)) {
                 if (!config.isAutoRead()) {
                     readRequested = false;
                 }
                 int consumed = 0;
-                for (ByteBuf data; open && (data = inbound.poll()) != null; ) {
+                for (ByteBuf data; open && inbound != null && (data = inbound.poll()) != null; ) {
                     int bytes = data.readableBytes();
                     queuedInboundBytes -= bytes;
                     consumed += bytes;
+                    if (inbound.isEmpty()) {
+                        inbound = null;  // idle again: hold no queue (a busy stream makes a new one)
+                    }
                     pipeline().fireChannelRead(data);
                 }
                 if (consumed > 0 && open) {
-                    session.grantCredit(streamId, receiveWindow.consume(consumed));
+                    session.grantCredit(streamId, creditToGrant(consumed));
                     if (!readCompletePending) {
                         readCompletePending = session.deferReadComplete(this);
                         if (!readCompletePending) {
@@ -357,7 +392,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                         }
                     }
                 }
-                if (open && inbound.isEmpty() && finReceived && !inputShutdown) {
+                if (open && inbound == null && finReceived && !inputShutdown) {
                     endOfInput();
                 }
             }
@@ -366,12 +401,27 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         }
     }
 
+    /**
+     * Records {@code bytes} as read; returns the credit to grant now, or 0 to wait for more: in
+     * batches of at least half the window, as {@link ReceiveWindow#consume} does.
+     */
+    private int creditToGrant(int bytes) {
+        receiveConsumed += bytes;
+        if (receiveConsumed < session.settings().initialStreamWindow() / 2) {
+            return 0;
+        }
+        int increment = receiveConsumed;
+        receiveConsumed = 0;
+        receiveAvailable += increment;
+        return increment;
+    }
+
     private void endOfInput() {
         inputShutdown = true;
-        if (handoverReceived != null) {
+        if (ending != null && ending.handoverReceived != null) {
             // The peer forgot the stream when it sent the handover: close without a reset.
             peerGone = true;
-            pipeline().fireUserEventTriggered(handoverReceived);
+            pipeline().fireUserEventTriggered(ending.handoverReceived);
             close();
             return;
         }
@@ -428,13 +478,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     private void sendFinIfDrained() {
         ChannelOutboundBuffer out = unsafe().outboundBuffer();
-        if (outputShutdown && !finSent && open && out != null && out.isEmpty() && handoverToSend != null) {
+        if (outputShutdown && !finSent && open && out != null && out.isEmpty() && ending.handoverToSend != null) {
             finSent = true;
             peerGone = true;
             // Done (and the stream closed, so its session leaves) only once the frame is written:
             // a drained server that exits when its last session left must not drop it unsent.
-            ChannelPromise promise = handoverPromise;
-            session.sendHandover(handoverToSend).addListener(written -> {
+            ChannelPromise promise = ending.handoverPromise;
+            session.sendHandover(ending.handoverToSend).addListener(written -> {
                 if (written.isSuccess()) {
                     promise.trySuccess();
                 } else {
@@ -445,7 +495,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         } else if (outputShutdown && !finSent && open && out != null && out.isEmpty()) {
             finSent = true;
             session.halfClose(streamId);
-            finPromise.trySuccess();
+            ending.finPromise.trySuccess();
             if (inputShutdown) {
                 close();
             }
@@ -479,23 +529,26 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         }
         open = false;
         if (!peerGone && session.isConnected()) {
-            if (closeReset != null) {
-                session.sendReset(closeReset);
+            if (ending != null && ending.closeReset != null) {
+                session.sendReset(ending.closeReset);
             } else if (!(finSent && finReceived)) {
                 session.sendReset(Frames.reset(streamId, ResetCode.CANCEL, "closed", null, -1));
             }
         }
-        for (ByteBuf data; (data = inbound.poll()) != null; ) {
-            data.release();
+        if (inbound != null) {
+            for (ByteBuf data; (data = inbound.poll()) != null; ) {
+                data.release();
+            }
+            inbound = null;
         }
         queuedInboundBytes = 0;
         // Usually the FIN went out long ago: an exception (and its stack trace) for a promise that
         // is already done was one per stream, a measurable share of CPU per client.
-        if (finPromise != null && !finPromise.isDone()) {
-            finPromise.tryFailure(new ClosedChannelException());
+        if (ending != null && ending.finPromise != null && !ending.finPromise.isDone()) {
+            ending.finPromise.tryFailure(new ClosedChannelException());
         }
-        if (handoverPromise != null && !handoverPromise.isDone()) {
-            handoverPromise.tryFailure(new ClosedChannelException());
+        if (ending != null && ending.handoverPromise != null && !ending.handoverPromise.isDone()) {
+            ending.handoverPromise.tryFailure(new ClosedChannelException());
         }
         session.streamClosed(this);
     }

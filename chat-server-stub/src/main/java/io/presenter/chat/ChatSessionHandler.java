@@ -27,20 +27,38 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
     private static final Logger log = LoggerFactory.getLogger(ChatSessionHandler.class);
 
     private final ChatService service;
-    private final LongPredicate mayJoin;
+    /** The couples a direct client may join; unused on a stream, which is routed to one couple. */
+    private final LongPredicate ownsCouple;
+    /** A stream's: it may join only {@link #coupleId}, the couple it was routed on. */
+    private final boolean routed;
     /** The state of a session handed over by the couple's previous owner, or null for a new one. */
     private final HandoverState handedOver;
     private ChatSession session;
+    /** The couple joined; on a stream, from the start, the only one it may join. */
     private long coupleId;
 
-    ChatSessionHandler(ChatService service, LongPredicate mayJoin) {
-        this(service, mayJoin, null);
+    /** For a direct connection: the client may join any couple {@code ownsCouple} accepts. */
+    ChatSessionHandler(ChatService service, LongPredicate ownsCouple) {
+        this.service = service;
+        this.ownsCouple = ownsCouple;
+        this.routed = false;
+        this.handedOver = null;
     }
 
-    ChatSessionHandler(ChatService service, LongPredicate mayJoin, HandoverState handedOver) {
+    /**
+     * For a mux stream routed on {@code routedCouple}: the client may join that couple only (a
+     * field, not a capturing predicate: 24 bytes less per idle stream).
+     */
+    ChatSessionHandler(ChatService service, long routedCouple, HandoverState handedOver) {
         this.service = service;
-        this.mayJoin = mayJoin;
+        this.ownsCouple = couple -> false;
+        this.routed = true;
+        this.coupleId = routedCouple;
         this.handedOver = handedOver;
+    }
+
+    private boolean mayJoin(long couple) {
+        return routed ? couple == coupleId : ownsCouple.test(couple);
     }
 
     @Override
@@ -69,7 +87,7 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
             return;
         }
         AuthStatus status = service.authenticator().authenticate(auth);
-        if (status == AuthStatus.OK && !mayJoin.test(auth.getCoupleId())) {
+        if (status == AuthStatus.OK && !mayJoin(auth.getCoupleId())) {
             status = AuthStatus.WRONG_SHARD;
         }
         AuthResult result = new AuthResult(status).setServerId(service.serverId());
@@ -98,7 +116,7 @@ public final class ChatSessionHandler extends SimpleChannelInboundHandler<Client
     private void resume(ChannelHandlerContext ctx, AuthPacket auth) {
         String device = auth.isSetDeviceId() ? auth.getDeviceId() : "";
         if (auth.getUserId() != handedOver.userId() || auth.getCoupleId() != handedOver.coupleId()
-                || !device.equals(handedOver.deviceId()) || !mayJoin.test(auth.getCoupleId())) {
+                || !device.equals(handedOver.deviceId()) || !mayJoin(auth.getCoupleId())) {
             service.metrics().handover("refused_mismatch");
             log.info("handover for user {} couple {} refused: the auth packet names user {} couple {}",
                     handedOver.userId(), handedOver.coupleId(), auth.getUserId(), auth.getCoupleId());

@@ -33,40 +33,44 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     private static final int PARENT_WRITABILITY = 2;
 
     private final MuxSession session;
-    private final int streamId;
     private final StreamMetadata metadata;
     private final StreamChannelConfig config;
     /**
      * The receive window, inline rather than a {@link ReceiveWindow} object (24 bytes a stream):
-     * what the peer may still send, and what the pipeline read but was not yet granted back.
+     * the bytes the pipeline read but that were not yet granted back. What the peer may still send
+     * follows: the window less these and the bytes queued ({@link #receiveAvailable()}).
      */
-    private int receiveAvailable;
     private int receiveConsumed;
     /**
      * Bytes received and not yet read; null until the first bytes wait here (an idle stream, the
      * common case, queues nothing), and dropped again once they are read.
      */
     private ArrayDeque<ByteBuf> inbound;
-    private int queuedInboundBytes;
     private final StreamSender sender;
     private boolean open = true;
     private boolean readRequested;
     private boolean delivering;
     private boolean readCompletePending;
-    private boolean finReceived;
-    private boolean inputShutdown;
-    private boolean outputShutdown;
-    private boolean finSent;
-    /** Set when the peer already knows the stream is gone: closing sends no reset. */
-    private boolean peerGone;
-    /** How the stream ends, once it starts to (a FIN, a reset or a handover); null until then. */
-    private Ending ending;
+    /**
+     * How the stream ends, once it starts to (a FIN either way, a reset, a handover); until then
+     * {@link Ending#NOT_YET}, read-only: every write goes through {@link #ending()}.
+     */
+    private Ending ending = Ending.NOT_YET;
 
     /**
      * The state of a stream's end, apart so that the many streams that are open and idle do not
-     * each carry five empty fields.
+     * each carry ten empty fields (8 bytes a stream).
      */
     private static final class Ending {
+        /** Shared by every stream that has not begun to end; never written (see {@link #ending()}). */
+        static final Ending NOT_YET = new Ending();
+
+        boolean finReceived;
+        boolean inputShutdown;
+        boolean outputShutdown;
+        boolean finSent;
+        /** Set when the peer already knows the stream is gone: closing sends no reset. */
+        boolean peerGone;
         ChannelPromise finPromise;
         /** The reset to send on close instead of CANCEL. */
         Reset closeReset;
@@ -77,8 +81,9 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         MuxHandoverEvent handoverReceived;
     }
 
+    /** The stream's own ending state, for writing; made when the stream begins to end. */
     private Ending ending() {
-        if (ending == null) {
+        if (ending == Ending.NOT_YET) {
             ending = new Ending();
         }
         return ending;
@@ -89,11 +94,9 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         // pid, random, time: ~80 bytes and a random draw per stream).
         super(session.channel(), new MuxStreamId(session.channel().id(), streamId));
         this.session = session;
-        this.streamId = streamId;
         this.metadata = metadata;
         this.config = new StreamChannelConfig(this);
         config.setWriteBufferWaterMark(session.settings().streamWriteBufferWaterMark());
-        this.receiveAvailable = session.settings().initialStreamWindow();
         this.sender = new StreamSender(this, session.peerInitialStreamWindow());
     }
 
@@ -101,7 +104,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     @Override
     public int streamId() {
-        return streamId;
+        return ((MuxStreamId) id()).streamId();  // not a field of its own: 4 bytes a stream
     }
 
     @Override
@@ -118,8 +121,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     public ChannelFuture reset(ResetCode code, String reason, String ownerHint, long ringVersion) {
         ChannelPromise promise = newPromise();
         eventLoop().execute(() -> {
-            if (open && !peerGone) {
-                ending().closeReset = Frames.reset(streamId, code, reason, ownerHint, ringVersion);
+            if (open && !ending.peerGone) {
+                ending().closeReset = Frames.reset(streamId(), code, reason, ownerHint, ringVersion);
             }
             close(promise);
         });
@@ -130,17 +133,17 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     public ChannelFuture handover(String newOwner, long ringVersion, long consumedBytes, SessionHandover ticket) {
         ChannelPromise promise = newPromise();
         eventLoop().execute(() -> {
-            if (!open || outputShutdown) {
-                promise.tryFailure(new IllegalStateException("stream " + streamId + " already ended or half-closed"));
+            if (!open || ending.outputShutdown) {
+                promise.tryFailure(new IllegalStateException("stream " + streamId() + " already ended or half-closed"));
                 return;
             }
             if (!session.handoverEnabled()) {
                 promise.tryFailure(new IllegalStateException("handover not negotiated on " + parent()));
                 return;
             }
-            outputShutdown = true;
-            ending().handoverToSend = Frames.handover(streamId, newOwner, ringVersion, consumedBytes, ticket);
-            ending.handoverPromise = promise;
+            ending().outputShutdown = true;
+            ending().handoverToSend = Frames.handover(streamId(), newOwner, ringVersion, consumedBytes, ticket);
+            ending().handoverPromise = promise;
             unsafe().flush();
             sendFinIfDrained();
         });
@@ -158,7 +161,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     /** Bytes received but not yet read by the pipeline; never more than the stream window. */
     int queuedInboundBytes() {
-        return queuedInboundBytes;
+        int bytes = 0;
+        if (inbound != null) {
+            for (ByteBuf data : inbound) {
+                bytes += data.readableBytes();
+            }
+        }
+        return bytes;
     }
 
     @Override
@@ -185,17 +194,17 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     @Override
     public boolean isInputShutdown() {
-        return inputShutdown;
+        return ending.inputShutdown;
     }
 
     @Override
     public boolean isOutputShutdown() {
-        return outputShutdown;
+        return ending.outputShutdown;
     }
 
     @Override
     public boolean isShutdown() {
-        return inputShutdown && outputShutdown;
+        return ending.inputShutdown && ending.outputShutdown;
     }
 
     @Override
@@ -207,11 +216,11 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     @Override
     public ChannelFuture shutdownOutput(ChannelPromise promise) {
         eventLoop().execute(() -> {
-            if (outputShutdown || !open) {
+            if (ending.outputShutdown || !open) {
                 promise.trySuccess();
                 return;
             }
-            outputShutdown = true;
+            ending().outputShutdown = true;
             ending().finPromise = promise;
             unsafe().flush();
             sendFinIfDrained();
@@ -246,43 +255,41 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     void dataReceived(ByteBuf data) {
         int bytes = data.readableBytes();
-        if (finReceived) {
+        if (ending.finReceived) {
             data.release();
             resetLocally(ResetCode.PROTOCOL_ERROR, "data after half-close");
-        } else if (bytes > receiveAvailable) {
+        } else if (bytes > receiveAvailable()) {
             data.release();
             resetLocally(ResetCode.FLOW_CONTROL_ERROR, "stream window exceeded: " + bytes + " bytes with "
-                    + receiveAvailable + " left");
+                    + receiveAvailable() + " left");
         } else {
-            receiveAvailable -= bytes;
             if (inbound == null) {
                 inbound = new ArrayDeque<>(2);
             }
             inbound.add(data);
-            queuedInboundBytes += bytes;
             deliver();
         }
     }
 
     void finReceived() {
-        finReceived = true;
+        ending().finReceived = true;
         deliver();
     }
 
     /** The peer ended the stream with a handover: like a FIN, it waits behind the queued bytes. */
     void handoverReceived(io.presenter.protocol.wire.Handover handover) {
-        if (finReceived) {
+        if (ending.finReceived) {
             resetLocally(ResetCode.PROTOCOL_ERROR, "handover after half-close");
             return;
         }
         ending().handoverReceived = Frames.event(handover);
-        finReceived = true;
+        ending().finReceived = true;
         deliver();
     }
 
     void resetReceived(Reset reset) {
         session.settings().stats().resetReceived(Frames.code(reset));
-        peerGone = true;
+        ending().peerGone = true;
         fireResetAndClose(new MuxStreamResetEvent(Frames.code(reset), reset.isSetReason() ? reset.getReason() : "",
                 reset.isSetOwnerHint() ? reset.getOwnerHint() : "",
                 reset.isSetRingVersion() ? reset.getRingVersion() : -1, true));
@@ -293,13 +300,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         if (!open) {
             return;
         }
-        ending().closeReset = Frames.reset(streamId, code, reason, null, -1);
+        ending().closeReset = Frames.reset(streamId(), code, reason, null, -1);
         fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
     }
 
     void connectionClosed(ResetCode code, String reason) {
-        peerGone = true;
-        if (ending != null && ending.handoverReceived != null && !inputShutdown) {
+        ending().peerGone = true;
+        if (ending.handoverReceived != null && !ending.inputShutdown) {
             // The peer ended the stream with a handover before the connection went (a drained
             // chat server exits right after its last one): the queued bytes and the handover
             // are all here, so the reader still gets them, then the handover, then the close.
@@ -369,22 +376,22 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         }
         delivering = true;
         try {
-            while (open && readRequested && (inbound != null || finReceived && !inputShutdown)) {
+            while (open && readRequested && (inbound != null || ending.finReceived && !ending.inputShutdown)) {
                 if (!config.isAutoRead()) {
                     readRequested = false;
                 }
                 int consumed = 0;
                 for (ByteBuf data; open && inbound != null && (data = inbound.poll()) != null; ) {
                     int bytes = data.readableBytes();
-                    queuedInboundBytes -= bytes;
                     consumed += bytes;
+                    receiveConsumed += bytes;  // out of the queue, still not granted back
                     if (inbound.isEmpty()) {
                         inbound = null;  // idle again: hold no queue (a busy stream makes a new one)
                     }
                     pipeline().fireChannelRead(data);
                 }
                 if (consumed > 0 && open) {
-                    session.grantCredit(streamId, creditToGrant(consumed));
+                    session.grantCredit(streamId(), creditDue());
                     if (!readCompletePending) {
                         readCompletePending = session.deferReadComplete(this);
                         if (!readCompletePending) {
@@ -392,7 +399,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                         }
                     }
                 }
-                if (open && inbound == null && finReceived && !inputShutdown) {
+                if (open && inbound == null && ending.finReceived && !ending.inputShutdown) {
                     endOfInput();
                 }
             }
@@ -402,32 +409,35 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     }
 
     /**
-     * Records {@code bytes} as read; returns the credit to grant now, or 0 to wait for more: in
-     * batches of at least half the window, as {@link ReceiveWindow#consume} does.
+     * The credit to grant now for the bytes read, or 0 to wait for more: in batches of at least
+     * half the window, as {@link ReceiveWindow#consume} does.
      */
-    private int creditToGrant(int bytes) {
-        receiveConsumed += bytes;
+    private int creditDue() {
         if (receiveConsumed < session.settings().initialStreamWindow() / 2) {
             return 0;
         }
         int increment = receiveConsumed;
         receiveConsumed = 0;
-        receiveAvailable += increment;
         return increment;
     }
 
+    /** Bytes the peer may still send: the window less what waits here or was read but not granted back. */
+    private int receiveAvailable() {
+        return session.settings().initialStreamWindow() - queuedInboundBytes() - receiveConsumed;
+    }
+
     private void endOfInput() {
-        inputShutdown = true;
-        if (ending != null && ending.handoverReceived != null) {
+        ending().inputShutdown = true;
+        if (ending.handoverReceived != null) {
             // The peer forgot the stream when it sent the handover: close without a reset.
-            peerGone = true;
+            ending().peerGone = true;
             pipeline().fireUserEventTriggered(ending.handoverReceived);
             close();
             return;
         }
         pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
-        if (!config.isAllowHalfClosure() || finSent) {
+        if (!config.isAllowHalfClosure() || ending.finSent) {
             close();
         }
     }
@@ -439,8 +449,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         if (!(msg instanceof ByteBuf)) {
             throw new UnsupportedOperationException("mux streams carry ByteBuf, not " + msg.getClass().getName());
         }
-        if (outputShutdown) {
-            throw new ChannelOutputShutdownException("stream " + streamId + " output was shut down");
+        if (ending.outputShutdown) {
+            throw new ChannelOutputShutdownException("stream " + streamId() + " output was shut down");
         }
         return msg;
     }
@@ -478,9 +488,9 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     private void sendFinIfDrained() {
         ChannelOutboundBuffer out = unsafe().outboundBuffer();
-        if (outputShutdown && !finSent && open && out != null && out.isEmpty() && ending.handoverToSend != null) {
-            finSent = true;
-            peerGone = true;
+        if (ending.outputShutdown && !ending.finSent && open && out != null && out.isEmpty() && ending.handoverToSend != null) {
+            ending().finSent = true;
+            ending().peerGone = true;
             // Done (and the stream closed, so its session leaves) only once the frame is written:
             // a drained server that exits when its last session left must not drop it unsent.
             ChannelPromise promise = ending.handoverPromise;
@@ -492,11 +502,11 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                 }
                 close();
             });
-        } else if (outputShutdown && !finSent && open && out != null && out.isEmpty()) {
-            finSent = true;
-            session.halfClose(streamId);
+        } else if (ending.outputShutdown && !ending.finSent && open && out != null && out.isEmpty()) {
+            ending().finSent = true;
+            session.halfClose(streamId());
             ending.finPromise.trySuccess();
-            if (inputShutdown) {
+            if (ending.inputShutdown) {
                 close();
             }
         }
@@ -528,11 +538,11 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
             return;
         }
         open = false;
-        if (!peerGone && session.isConnected()) {
-            if (ending != null && ending.closeReset != null) {
+        if (!ending.peerGone && session.isConnected()) {
+            if (ending.closeReset != null) {
                 session.sendReset(ending.closeReset);
-            } else if (!(finSent && finReceived)) {
-                session.sendReset(Frames.reset(streamId, ResetCode.CANCEL, "closed", null, -1));
+            } else if (!(ending.finSent && ending.finReceived)) {
+                session.sendReset(Frames.reset(streamId(), ResetCode.CANCEL, "closed", null, -1));
             }
         }
         if (inbound != null) {
@@ -541,13 +551,12 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
             }
             inbound = null;
         }
-        queuedInboundBytes = 0;
         // Usually the FIN went out long ago: an exception (and its stack trace) for a promise that
         // is already done was one per stream, a measurable share of CPU per client.
-        if (ending != null && ending.finPromise != null && !ending.finPromise.isDone()) {
+        if (ending.finPromise != null && !ending.finPromise.isDone()) {
             ending.finPromise.tryFailure(new ClosedChannelException());
         }
-        if (ending != null && ending.handoverPromise != null && !ending.handoverPromise.isDone()) {
+        if (ending.handoverPromise != null && !ending.handoverPromise.isDone()) {
             ending.handoverPromise.tryFailure(new ClosedChannelException());
         }
         session.streamClosed(this);
@@ -580,7 +589,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     @Override
     public String toString() {
-        return "MuxStream(" + streamId + " on " + parent() + ")";
+        return "MuxStream(" + streamId() + " on " + parent() + ")";
     }
 
     private final class StreamUnsafe extends AbstractUnsafe {

@@ -2,7 +2,7 @@ package io.presenter.chat;
 
 import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.presenter.protocol.codec.ClientPacketCodec;
+import io.presenter.protocol.codec.ClientPacketFramingCodec;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.SessionHandover;
@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li><b>Freeze.</b> Each session stops reading its stream, on its own event loop, so between two
  *     reads: every whole packet it received has been processed, and the count of bytes its
- *     {@link ClientPacketCodec} decoded is a packet boundary. A partner may still send until it is frozen too; that is fine, the
- *     deliveries go out on the frozen session's stream.
+ *     {@link ClientPacketFramingCodec} decoded is a packet boundary. A partner may still send
+ *     until it is frozen too; that is fine, the deliveries go out on the frozen session's stream.
  * <li><b>Seal.</b> Once all are frozen, the couple is marked moved and its sequence read (nothing
  *     can be sequenced any more); each session, on its loop, writes what is queued to it, seals
  *     its state and ends its stream with the handover, which follows those bytes out.
@@ -76,7 +76,7 @@ final class CoupleHandover {
             if (!MuxConnection.of(stream.parent()).handoverEnabled()) {
                 return "not_negotiated";
             }
-            if (stream.pipeline().get(ClientPacketCodec.class) == null) {
+            if (stream.pipeline().get(ClientPacketFramingCodec.class) == null) {
                 return "not_counted";
             }
         }
@@ -112,7 +112,7 @@ final class CoupleHandover {
             session.moveTo(newOwner, ringVersion);
             return;
         }
-        ClientPacketCodec consumed = stream.pipeline().get(ClientPacketCodec.class);
+        ClientPacketFramingCodec consumed = stream.pipeline().get(ClientPacketFramingCodec.class);
         session.flushOutbox();
         ChannelFuture handedOver = stream.handover(newOwner, ringVersion, consumed.decodedBytes(), ticket);
         ScheduledFuture<?> timeout = stream.eventLoop().schedule(() -> {

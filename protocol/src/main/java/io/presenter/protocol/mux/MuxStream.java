@@ -45,7 +45,18 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
      * Bytes received and not yet read; null until the first bytes wait here (an idle stream, the
      * common case, queues nothing), and dropped again once they are read.
      */
-    private ArrayDeque<ByteBuf> inbound;
+    private InboundQueue inbound;
+
+    /** The queued buffers and their total: the count lives (and costs) only while bytes wait. */
+    private static final class InboundQueue extends ArrayDeque<ByteBuf> {
+        private static final long serialVersionUID = 1L;
+
+        int bytes;
+
+        InboundQueue() {
+            super(2);
+        }
+    }
     private final StreamSender sender;
     private boolean open = true;
     private boolean readRequested;
@@ -161,13 +172,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     /** Bytes received but not yet read by the pipeline; never more than the stream window. */
     int queuedInboundBytes() {
-        int bytes = 0;
-        if (inbound != null) {
-            for (ByteBuf data : inbound) {
-                bytes += data.readableBytes();
-            }
-        }
-        return bytes;
+        return inbound == null ? 0 : inbound.bytes;
     }
 
     @Override
@@ -264,9 +269,10 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                     + receiveAvailable() + " left");
         } else {
             if (inbound == null) {
-                inbound = new ArrayDeque<>(2);
+                inbound = new InboundQueue();
             }
             inbound.add(data);
+            inbound.bytes += bytes;
             deliver();
         }
     }
@@ -384,6 +390,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                 for (ByteBuf data; open && inbound != null && (data = inbound.poll()) != null; ) {
                     int bytes = data.readableBytes();
                     consumed += bytes;
+                    inbound.bytes -= bytes;
                     receiveConsumed += bytes;  // out of the queue, still not granted back
                     if (inbound.isEmpty()) {
                         inbound = null;  // idle again: hold no queue (a busy stream makes a new one)

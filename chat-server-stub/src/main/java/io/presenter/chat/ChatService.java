@@ -53,7 +53,7 @@ public final class ChatService {
      * client from authenticating for one couple on a stream the presenter routed for another.
      */
     public ChatSessionHandler newStreamSessionHandler(long shardKey) {
-        return new ChatSessionHandler(this, coupleId -> coupleId == shardKey);
+        return new ChatSessionHandler(this, shardKey, null);
     }
 
     /**
@@ -73,7 +73,7 @@ public final class ChatService {
             metrics.handover("refused_mismatch");
             return null;
         }
-        return new ChatSessionHandler(this, coupleId -> coupleId == shardKey, state);
+        return new ChatSessionHandler(this, shardKey, state);
     }
 
     public int sessionCount() {

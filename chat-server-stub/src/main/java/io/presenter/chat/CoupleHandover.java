@@ -2,6 +2,7 @@ package io.presenter.chat;
 
 import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.presenter.protocol.codec.ClientPacketFramingCodec;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.SessionHandover;
@@ -21,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>Two phases, because the couple's sessions may live on different event loops:
  * <ol>
  * <li><b>Freeze.</b> Each session stops reading its stream, on its own event loop, so between two
- *     reads: every whole packet it received has been processed, and {@link ConsumedBytes} is a
- *     packet boundary. A partner may still send until it is frozen too; that is fine, the
- *     deliveries go out on the frozen session's stream.
+ *     reads: every whole packet it received has been processed, and the count of bytes its
+ *     {@link ClientPacketFramingCodec} decoded is a packet boundary. A partner may still send
+ *     until it is frozen too; that is fine, the deliveries go out on the frozen session's stream.
  * <li><b>Seal.</b> Once all are frozen, the couple is marked moved and its sequence read (nothing
  *     can be sequenced any more); each session, on its loop, writes what is queued to it, seals
  *     its state and ends its stream with the handover, which follows those bytes out.
@@ -75,7 +76,7 @@ final class CoupleHandover {
             if (!MuxConnection.of(stream.parent()).handoverEnabled()) {
                 return "not_negotiated";
             }
-            if (stream.pipeline().get(ConsumedBytes.class) == null) {
+            if (stream.pipeline().get(ClientPacketFramingCodec.class) == null) {
                 return "not_counted";
             }
         }
@@ -111,9 +112,9 @@ final class CoupleHandover {
             session.moveTo(newOwner, ringVersion);
             return;
         }
-        ConsumedBytes consumed = stream.pipeline().get(ConsumedBytes.class);
+        ClientPacketFramingCodec consumed = stream.pipeline().get(ClientPacketFramingCodec.class);
         session.flushOutbox();
-        ChannelFuture handedOver = stream.handover(newOwner, ringVersion, consumed.consumed(), ticket);
+        ChannelFuture handedOver = stream.handover(newOwner, ringVersion, consumed.decodedBytes(), ticket);
         ScheduledFuture<?> timeout = stream.eventLoop().schedule(() -> {
             if (!handedOver.isDone()) {
                 service.metrics().handover("fallback_timeout");

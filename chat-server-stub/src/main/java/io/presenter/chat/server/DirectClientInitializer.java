@@ -6,8 +6,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.presenter.chat.ChatService;
 import io.presenter.chat.ChatSessionHandler;
-import io.presenter.protocol.codec.ClientPacketCodec;
-import io.presenter.protocol.codec.ClientPacketFrameDecoder;
+import io.presenter.protocol.codec.ClientPacketFramingCodec;
 
 /**
  * The direct front door: a client's TLS connection straight to this chat server, the way it was
@@ -34,10 +33,12 @@ final class DirectClientInitializer extends ChannelInitializer<SocketChannel> {
         addChatStages(channel.pipeline(), service.newSessionHandler(), maxPacketLength);
     }
 
-    /** The chat stages every client byte stream gets, direct or mux: framing, codec, session. */
+    /**
+     * The chat stages every client byte stream gets, direct or mux: framing and codec in one stage
+     * (one handler context less per idle stream), then the session.
+     */
     static void addChatStages(ChannelPipeline pipeline, ChatSessionHandler session, int maxPacketLength) {
-        pipeline.addLast(ClientPacketFrameDecoder.NAME, new ClientPacketFrameDecoder(maxPacketLength));
-        pipeline.addLast(ClientPacketCodec.NAME, new ClientPacketCodec());
+        pipeline.addLast(ClientPacketFramingCodec.NAME, new ClientPacketFramingCodec(maxPacketLength));
         pipeline.addLast(ChatSessionHandler.NAME, session);
     }
 }

@@ -4,8 +4,6 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.presenter.chat.ChatService;
 import io.presenter.chat.ChatSessionHandler;
-import io.presenter.chat.ConsumedBytes;
-import io.presenter.protocol.codec.ClientPacketFrameDecoder;
 import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.wire.ResetCode;
@@ -48,8 +46,8 @@ final class StreamAdmission extends ChannelInitializer<MuxStreamChannel> {
             stream.reset(ResetCode.REFUSED, "handover refused");
             return;
         }
+        // The codec counts the bytes of the whole packets consumed, for the handover if this
+        // couple moves on again.
         DirectClientInitializer.addChatStages(stream.pipeline(), session, maxPacketLength);
-        // Counts whole packets consumed, for the handover if this couple moves on again.
-        stream.pipeline().addAfter(ClientPacketFrameDecoder.NAME, ConsumedBytes.NAME, new ConsumedBytes());
     }
 }

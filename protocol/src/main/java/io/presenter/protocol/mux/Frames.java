@@ -55,7 +55,7 @@ final class Frames {
 
     static StreamMetadata metadata(OpenStream open) {
         return new StreamMetadata(open.getShardKey(), open.getRingVersion(),
-                open.isSetClientAddress() ? open.getClientAddress() : "",
+                open.isSetClientAddress() && !open.getClientAddress().isEmpty() ? open.getClientAddress() : "",
                 open.isSetPresenterId() ? open.getPresenterId() : "",
                 open.isSetAttempt() ? open.getAttempt() : 0,
                 open.isSetHandover() ? ticket(open.getHandover()) : SessionHandover.NONE);

@@ -33,51 +33,89 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     private static final int PARENT_WRITABILITY = 2;
 
     private final MuxSession session;
-    private final int streamId;
     private final StreamMetadata metadata;
     private final StreamChannelConfig config;
-    private final ReceiveWindow receiveWindow;
-    /** Starts small (the default holds 16): an idle stream queues nothing, a busy one grows it. */
-    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>(2);
-    private int queuedInboundBytes;
+    /**
+     * The receive window, inline rather than a {@link ReceiveWindow} object (24 bytes a stream):
+     * the bytes the pipeline read but that were not yet granted back. What the peer may still send
+     * follows: the window less these and the bytes queued ({@link #receiveAvailable()}).
+     */
+    private int receiveConsumed;
+    /**
+     * Bytes received and not yet read; null until the first bytes wait here (an idle stream, the
+     * common case, queues nothing), and dropped again once they are read.
+     */
+    private InboundQueue inbound;
+
+    /** The queued buffers and their total: the count lives (and costs) only while bytes wait. */
+    private static final class InboundQueue extends ArrayDeque<ByteBuf> {
+        private static final long serialVersionUID = 1L;
+
+        int bytes;
+
+        InboundQueue() {
+            super(2);
+        }
+    }
     private final StreamSender sender;
     private boolean open = true;
     private boolean readRequested;
     private boolean delivering;
     private boolean readCompletePending;
-    private boolean finReceived;
-    private boolean inputShutdown;
-    private boolean outputShutdown;
-    private boolean finSent;
-    private ChannelPromise finPromise;
-    /** Set when the peer already knows the stream is gone: closing sends no reset. */
-    private boolean peerGone;
-    /** The reset to send on close instead of CANCEL. */
-    private Reset closeReset;
-    /** The handover to send once the written bytes are out (this side ends the stream with it). */
-    private io.presenter.protocol.wire.MuxFrame handoverToSend;
-    private ChannelPromise handoverPromise;
-    /** The handover the peer ended the stream with; fired after the queued bytes are read. */
-    private MuxHandoverEvent handoverReceived;
+    /**
+     * How the stream ends, once it starts to (a FIN either way, a reset, a handover); until then
+     * {@link Ending#NOT_YET}, read-only: every write goes through {@link #ending()}.
+     */
+    private Ending ending = Ending.NOT_YET;
+
+    /**
+     * The state of a stream's end, apart so that the many streams that are open and idle do not
+     * each carry ten empty fields (8 bytes a stream).
+     */
+    private static final class Ending {
+        /** Shared by every stream that has not begun to end; never written (see {@link #ending()}). */
+        static final Ending NOT_YET = new Ending();
+
+        boolean finReceived;
+        boolean inputShutdown;
+        boolean outputShutdown;
+        boolean finSent;
+        /** Set when the peer already knows the stream is gone: closing sends no reset. */
+        boolean peerGone;
+        ChannelPromise finPromise;
+        /** The reset to send on close instead of CANCEL. */
+        Reset closeReset;
+        /** The handover to send once the written bytes are out (this side ends the stream with it). */
+        io.presenter.protocol.wire.MuxFrame handoverToSend;
+        ChannelPromise handoverPromise;
+        /** The handover the peer ended the stream with; fired after the queued bytes are read. */
+        MuxHandoverEvent handoverReceived;
+    }
+
+    /** The stream's own ending state, for writing; made when the stream begins to end. */
+    private Ending ending() {
+        if (ending == Ending.NOT_YET) {
+            ending = new Ending();
+        }
+        return ending;
+    }
 
     MuxStream(MuxSession session, int streamId, StreamMetadata metadata) {
         // A small id naming the connection and the stream, not a DefaultChannelId (machine id,
         // pid, random, time: ~80 bytes and a random draw per stream).
         super(session.channel(), new MuxStreamId(session.channel().id(), streamId));
         this.session = session;
-        this.streamId = streamId;
         this.metadata = metadata;
         this.config = new StreamChannelConfig(this);
         config.setWriteBufferWaterMark(session.settings().streamWriteBufferWaterMark());
-        this.receiveWindow = new ReceiveWindow(session.settings().initialStreamWindow());
-        this.sender = new StreamSender(this, session, session.peerInitialStreamWindow());
+        this.sender = new StreamSender(this, session.peerInitialStreamWindow());
     }
 
     // ---- MuxStreamChannel ----
 
     @Override
     public int streamId() {
-        return streamId;
+        return ((MuxStreamId) id()).streamId();  // not a field of its own: 4 bytes a stream
     }
 
     @Override
@@ -94,8 +132,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     public ChannelFuture reset(ResetCode code, String reason, String ownerHint, long ringVersion) {
         ChannelPromise promise = newPromise();
         eventLoop().execute(() -> {
-            if (open && !peerGone) {
-                closeReset = Frames.reset(streamId, code, reason, ownerHint, ringVersion);
+            if (open && !ending.peerGone) {
+                ending().closeReset = Frames.reset(streamId(), code, reason, ownerHint, ringVersion);
             }
             close(promise);
         });
@@ -106,17 +144,17 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     public ChannelFuture handover(String newOwner, long ringVersion, long consumedBytes, SessionHandover ticket) {
         ChannelPromise promise = newPromise();
         eventLoop().execute(() -> {
-            if (!open || outputShutdown) {
-                promise.tryFailure(new IllegalStateException("stream " + streamId + " already ended or half-closed"));
+            if (!open || ending.outputShutdown) {
+                promise.tryFailure(new IllegalStateException("stream " + streamId() + " already ended or half-closed"));
                 return;
             }
             if (!session.handoverEnabled()) {
                 promise.tryFailure(new IllegalStateException("handover not negotiated on " + parent()));
                 return;
             }
-            outputShutdown = true;
-            handoverToSend = Frames.handover(streamId, newOwner, ringVersion, consumedBytes, ticket);
-            handoverPromise = promise;
+            ending().outputShutdown = true;
+            ending().handoverToSend = Frames.handover(streamId(), newOwner, ringVersion, consumedBytes, ticket);
+            ending().handoverPromise = promise;
             unsafe().flush();
             sendFinIfDrained();
         });
@@ -128,9 +166,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         return sender.granted();
     }
 
+    MuxSession session() {
+        return session;
+    }
+
     /** Bytes received but not yet read by the pipeline; never more than the stream window. */
     int queuedInboundBytes() {
-        return queuedInboundBytes;
+        return inbound == null ? 0 : inbound.bytes;
     }
 
     @Override
@@ -157,17 +199,17 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     @Override
     public boolean isInputShutdown() {
-        return inputShutdown;
+        return ending.inputShutdown;
     }
 
     @Override
     public boolean isOutputShutdown() {
-        return outputShutdown;
+        return ending.outputShutdown;
     }
 
     @Override
     public boolean isShutdown() {
-        return inputShutdown && outputShutdown;
+        return ending.inputShutdown && ending.outputShutdown;
     }
 
     @Override
@@ -179,12 +221,12 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     @Override
     public ChannelFuture shutdownOutput(ChannelPromise promise) {
         eventLoop().execute(() -> {
-            if (outputShutdown || !open) {
+            if (ending.outputShutdown || !open) {
                 promise.trySuccess();
                 return;
             }
-            outputShutdown = true;
-            finPromise = promise;
+            ending().outputShutdown = true;
+            ending().finPromise = promise;
             unsafe().flush();
             sendFinIfDrained();
             pipeline().fireUserEventTriggered(ChannelOutputShutdownEvent.INSTANCE);
@@ -218,39 +260,42 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     void dataReceived(ByteBuf data) {
         int bytes = data.readableBytes();
-        if (finReceived) {
+        if (ending.finReceived) {
             data.release();
             resetLocally(ResetCode.PROTOCOL_ERROR, "data after half-close");
-        } else if (!receiveWindow.tryReceive(bytes)) {
+        } else if (bytes > receiveAvailable()) {
             data.release();
             resetLocally(ResetCode.FLOW_CONTROL_ERROR, "stream window exceeded: " + bytes + " bytes with "
-                    + receiveWindow.available() + " left");
+                    + receiveAvailable() + " left");
         } else {
+            if (inbound == null) {
+                inbound = new InboundQueue();
+            }
             inbound.add(data);
-            queuedInboundBytes += bytes;
+            inbound.bytes += bytes;
             deliver();
         }
     }
 
     void finReceived() {
-        finReceived = true;
+        ending().finReceived = true;
         deliver();
     }
 
     /** The peer ended the stream with a handover: like a FIN, it waits behind the queued bytes. */
     void handoverReceived(io.presenter.protocol.wire.Handover handover) {
-        if (finReceived) {
+        if (ending.finReceived) {
             resetLocally(ResetCode.PROTOCOL_ERROR, "handover after half-close");
             return;
         }
-        handoverReceived = Frames.event(handover);
-        finReceived = true;
+        ending().handoverReceived = Frames.event(handover);
+        ending().finReceived = true;
         deliver();
     }
 
     void resetReceived(Reset reset) {
         session.settings().stats().resetReceived(Frames.code(reset));
-        peerGone = true;
+        ending().peerGone = true;
         fireResetAndClose(new MuxStreamResetEvent(Frames.code(reset), reset.isSetReason() ? reset.getReason() : "",
                 reset.isSetOwnerHint() ? reset.getOwnerHint() : "",
                 reset.isSetRingVersion() ? reset.getRingVersion() : -1, true));
@@ -261,13 +306,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         if (!open) {
             return;
         }
-        closeReset = Frames.reset(streamId, code, reason, null, -1);
+        ending().closeReset = Frames.reset(streamId(), code, reason, null, -1);
         fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
     }
 
     void connectionClosed(ResetCode code, String reason) {
-        peerGone = true;
-        if (handoverReceived != null && !inputShutdown) {
+        ending().peerGone = true;
+        if (ending.handoverReceived != null && !ending.inputShutdown) {
             // The peer ended the stream with a handover before the connection went (a drained
             // chat server exits right after its last one): the queued bytes and the handover
             // are all here, so the reader still gets them, then the handover, then the close.
@@ -337,19 +382,23 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         }
         delivering = true;
         try {
-            while (open && readRequested && (!inbound.isEmpty() || finReceived && !inputShutdown)) {
+            while (open && readRequested && (inbound != null || ending.finReceived && !ending.inputShutdown)) {
                 if (!config.isAutoRead()) {
                     readRequested = false;
                 }
                 int consumed = 0;
-                for (ByteBuf data; open && (data = inbound.poll()) != null; ) {
+                for (ByteBuf data; open && inbound != null && (data = inbound.poll()) != null; ) {
                     int bytes = data.readableBytes();
-                    queuedInboundBytes -= bytes;
                     consumed += bytes;
+                    inbound.bytes -= bytes;
+                    receiveConsumed += bytes;  // out of the queue, still not granted back
+                    if (inbound.isEmpty()) {
+                        inbound = null;  // idle again: hold no queue (a busy stream makes a new one)
+                    }
                     pipeline().fireChannelRead(data);
                 }
                 if (consumed > 0 && open) {
-                    session.grantCredit(streamId, receiveWindow.consume(consumed));
+                    session.grantCredit(streamId(), creditDue());
                     if (!readCompletePending) {
                         readCompletePending = session.deferReadComplete(this);
                         if (!readCompletePending) {
@@ -357,7 +406,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                         }
                     }
                 }
-                if (open && inbound.isEmpty() && finReceived && !inputShutdown) {
+                if (open && inbound == null && ending.finReceived && !ending.inputShutdown) {
                     endOfInput();
                 }
             }
@@ -366,18 +415,36 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         }
     }
 
+    /**
+     * The credit to grant now for the bytes read, or 0 to wait for more: in batches of at least
+     * half the window, as {@link ReceiveWindow#consume} does.
+     */
+    private int creditDue() {
+        if (receiveConsumed < session.settings().initialStreamWindow() / 2) {
+            return 0;
+        }
+        int increment = receiveConsumed;
+        receiveConsumed = 0;
+        return increment;
+    }
+
+    /** Bytes the peer may still send: the window less what waits here or was read but not granted back. */
+    private int receiveAvailable() {
+        return session.settings().initialStreamWindow() - queuedInboundBytes() - receiveConsumed;
+    }
+
     private void endOfInput() {
-        inputShutdown = true;
-        if (handoverReceived != null) {
+        ending().inputShutdown = true;
+        if (ending.handoverReceived != null) {
             // The peer forgot the stream when it sent the handover: close without a reset.
-            peerGone = true;
-            pipeline().fireUserEventTriggered(handoverReceived);
+            ending().peerGone = true;
+            pipeline().fireUserEventTriggered(ending.handoverReceived);
             close();
             return;
         }
         pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
-        if (!config.isAllowHalfClosure() || finSent) {
+        if (!config.isAllowHalfClosure() || ending.finSent) {
             close();
         }
     }
@@ -389,8 +456,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         if (!(msg instanceof ByteBuf)) {
             throw new UnsupportedOperationException("mux streams carry ByteBuf, not " + msg.getClass().getName());
         }
-        if (outputShutdown) {
-            throw new ChannelOutputShutdownException("stream " + streamId + " output was shut down");
+        if (ending.outputShutdown) {
+            throw new ChannelOutputShutdownException("stream " + streamId() + " output was shut down");
         }
         return msg;
     }
@@ -428,13 +495,13 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     private void sendFinIfDrained() {
         ChannelOutboundBuffer out = unsafe().outboundBuffer();
-        if (outputShutdown && !finSent && open && out != null && out.isEmpty() && handoverToSend != null) {
-            finSent = true;
-            peerGone = true;
+        if (ending.outputShutdown && !ending.finSent && open && out != null && out.isEmpty() && ending.handoverToSend != null) {
+            ending().finSent = true;
+            ending().peerGone = true;
             // Done (and the stream closed, so its session leaves) only once the frame is written:
             // a drained server that exits when its last session left must not drop it unsent.
-            ChannelPromise promise = handoverPromise;
-            session.sendHandover(handoverToSend).addListener(written -> {
+            ChannelPromise promise = ending.handoverPromise;
+            session.sendHandover(ending.handoverToSend).addListener(written -> {
                 if (written.isSuccess()) {
                     promise.trySuccess();
                 } else {
@@ -442,11 +509,11 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                 }
                 close();
             });
-        } else if (outputShutdown && !finSent && open && out != null && out.isEmpty()) {
-            finSent = true;
-            session.halfClose(streamId);
-            finPromise.trySuccess();
-            if (inputShutdown) {
+        } else if (ending.outputShutdown && !ending.finSent && open && out != null && out.isEmpty()) {
+            ending().finSent = true;
+            session.halfClose(streamId());
+            ending.finPromise.trySuccess();
+            if (ending.inputShutdown) {
                 close();
             }
         }
@@ -478,24 +545,26 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
             return;
         }
         open = false;
-        if (!peerGone && session.isConnected()) {
-            if (closeReset != null) {
-                session.sendReset(closeReset);
-            } else if (!(finSent && finReceived)) {
-                session.sendReset(Frames.reset(streamId, ResetCode.CANCEL, "closed", null, -1));
+        if (!ending.peerGone && session.isConnected()) {
+            if (ending.closeReset != null) {
+                session.sendReset(ending.closeReset);
+            } else if (!(ending.finSent && ending.finReceived)) {
+                session.sendReset(Frames.reset(streamId(), ResetCode.CANCEL, "closed", null, -1));
             }
         }
-        for (ByteBuf data; (data = inbound.poll()) != null; ) {
-            data.release();
+        if (inbound != null) {
+            for (ByteBuf data; (data = inbound.poll()) != null; ) {
+                data.release();
+            }
+            inbound = null;
         }
-        queuedInboundBytes = 0;
         // Usually the FIN went out long ago: an exception (and its stack trace) for a promise that
         // is already done was one per stream, a measurable share of CPU per client.
-        if (finPromise != null && !finPromise.isDone()) {
-            finPromise.tryFailure(new ClosedChannelException());
+        if (ending.finPromise != null && !ending.finPromise.isDone()) {
+            ending.finPromise.tryFailure(new ClosedChannelException());
         }
-        if (handoverPromise != null && !handoverPromise.isDone()) {
-            handoverPromise.tryFailure(new ClosedChannelException());
+        if (ending.handoverPromise != null && !ending.handoverPromise.isDone()) {
+            ending.handoverPromise.tryFailure(new ClosedChannelException());
         }
         session.streamClosed(this);
     }
@@ -527,7 +596,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     @Override
     public String toString() {
-        return "MuxStream(" + streamId + " on " + parent() + ")";
+        return "MuxStream(" + streamId() + " on " + parent() + ")";
     }
 
     private final class StreamUnsafe extends AbstractUnsafe {

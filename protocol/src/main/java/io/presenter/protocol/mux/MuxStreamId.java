@@ -19,6 +19,11 @@ final class MuxStreamId implements ChannelId {
         this.streamId = streamId;
     }
 
+    /** The stream's id within its connection (its channel keeps no copy). */
+    int streamId() {
+        return streamId;
+    }
+
     @Override
     public String asShortText() {
         return connection.asShortText() + '/' + streamId;

@@ -14,8 +14,7 @@ import io.presenter.protocol.codec.DataFrame;
  */
 final class StreamSender {
 
-    private final MuxSession session;
-    private final int streamId;
+    /** The session and the stream id are the stream's: not copied here, 8 bytes a stream. */
     private final MuxStream stream;
     private int window;
     private long granted;
@@ -31,10 +30,8 @@ final class StreamSender {
     /** The parent write carrying the last byte of the newest message in flight. */
     private ChannelFuture lastWrite;
 
-    StreamSender(MuxStream stream, MuxSession session, int initialWindow) {
+    StreamSender(MuxStream stream, int initialWindow) {
         this.stream = stream;
-        this.session = session;
-        this.streamId = stream.streamId();
         this.window = initialWindow;
     }
 
@@ -72,7 +69,7 @@ final class StreamSender {
             if (wrote) {
                 // May complete writes at once, and the pipeline may then flush more; the
                 // channel's flush is busy (it called us), so this loop picks those messages up.
-                session.flushData();
+                stream.session().flushData();
             }
         } while (wrote && in.size() > messagesInFlight);
     }
@@ -84,6 +81,7 @@ final class StreamSender {
             return true;
         }
         ByteBuf buf = (ByteBuf) msg;
+        MuxSession session = stream.session();
         if (!buf.isReadable()) {
             emptyMessages++;
             return true;
@@ -100,7 +98,7 @@ final class StreamSender {
             }
             stalled = false;
             window -= chunk;
-            ChannelFuture written = session.writeData(new DataFrame(streamId, buf.readRetainedSlice(chunk)));
+            ChannelFuture written = session.writeData(new DataFrame(stream.streamId(), buf.readRetainedSlice(chunk)));
             wrote = true;
             if (buf.isReadable()) {
                 written.addListener(new Written(0));

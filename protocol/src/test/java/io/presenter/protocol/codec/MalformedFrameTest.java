@@ -43,6 +43,9 @@ class MalformedFrameTest {
         MUX(() -> new EmbeddedChannel(new MuxFrameDecoder(MAX_LENGTH)),
                 framed(MuxFrame.ping(new Ping(1L, false)))),
         CLIENT(() -> new EmbeddedChannel(new ClientPacketFrameDecoder(MAX_LENGTH), new ClientPacketCodec()),
+                framed(ClientPacket.ping(new Heartbeat(1L)))),
+        /** The same wire through the one-stage {@link ClientPacketFramingCodec}. */
+        CLIENT_ONE_STAGE(() -> new EmbeddedChannel(new ClientPacketFramingCodec(MAX_LENGTH)),
                 framed(ClientPacket.ping(new Heartbeat(1L))));
 
         private final Supplier<EmbeddedChannel> channel;
@@ -124,6 +127,13 @@ class MalformedFrameTest {
     void badClientPacketIsRejectedAndTheRestDiscarded(
             String description, byte[] bytes, Reason reason, String message) {
         assertRejectedThenDiscarding(Wire.CLIENT, bytes, reason, message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badClientPackets")
+    void badClientPacketIsRejectedAndTheRestDiscardedInOneStage(
+            String description, byte[] bytes, Reason reason, String message) {
+        assertRejectedThenDiscarding(Wire.CLIENT_ONE_STAGE, bytes, reason, message);
     }
 
     /** The cap holds before any of the frame arrives: only the prefix is ever looked at. */

@@ -84,6 +84,11 @@ public final class ClientPacketCodec extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        encodeAndWrite(ctx, msg, promise);
+    }
+
+    /** Writes a {@link ClientPacket} encoded, anything else as it is; shared with {@link ClientPacketFramingCodec}. */
+    static void encodeAndWrite(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (!(msg instanceof ClientPacket packet)) {
             ctx.write(msg, promise);
             return;

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.EncoderException;
 import io.presenter.protocol.wire.ClientPacket;
 import java.net.SocketAddress;
 
@@ -47,19 +46,7 @@ public final class ClientPacketFramingCodec extends LengthPrefixedDecoder implem
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!(msg instanceof ClientPacket packet)) {
-            ctx.write(msg, promise);
-            return;
-        }
-        ByteBuf encoded;
-        try {
-            encoded = ClientPackets.encode(ctx.alloc(), packet);
-        } catch (EncoderException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new EncoderException(e);
-        }
-        ctx.write(encoded, promise);
+        ClientPacketCodec.encodeAndWrite(ctx, msg, promise);
     }
 
     // ---- the rest of the outbound side passes through ----

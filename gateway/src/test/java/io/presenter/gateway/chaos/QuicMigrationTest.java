@@ -75,8 +75,9 @@ class QuicMigrationTest extends ChaosTestBase {
     @Disabled("issue 19, open: fails about 1 run in 5 here, two ways. Some connections fail the new path's "
             + "validation (FailedValidation, then PROTOCOL_VIOLATION); suspect: Netty 4.2.18's QUIC channel sends to a "
             + "cached peer address refreshed only when quiche's destination differs from the previous send's, which "
-            + "the last send of each batch leaves stale. Or every stream stalls while both QUIC ends are idle with "
-            + "everything acknowledged (bytes waiting above QUIC, not found). See README, QUIC transport, Migration")
+            + "the last send of each batch leaves stale. Or the chat stalls with both QUIC ends idle and every "
+            + "presenter relay waiting to read; once, one session had ended on the presenter while its client still "
+            + "held it open. See README, QUIC transport, Migration")
     void clientsRebindToANewPortMidChatAndKeepTheirSessions() {
         rebindMidChat(COUPLES, 2);
     }

@@ -5,9 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
@@ -100,7 +97,7 @@ public final class QuicListener implements AutoCloseable {
                 .build();
         DatagramScreen screen = new DatagramScreen(meters);
         socket = new Bootstrap().group(loops.next())
-                .channel(datagramChannelClass(transport))
+                .channel(transport.datagramChannelClass())
                 .option(io.netty.channel.ChannelOption.SO_RCVBUF, UDP_BUFFER_BYTES)
                 .option(io.netty.channel.ChannelOption.SO_SNDBUF, UDP_BUFFER_BYTES)
                 .handler(new ChannelInitializer<Channel>() {
@@ -128,10 +125,6 @@ public final class QuicListener implements AutoCloseable {
     private static long idleBackstopMillis(ClientSessions sessions) {
         long idle = sessions.limits().idleTimeout().toMillis();
         return idle == 0 ? TimeUnit.HOURS.toMillis(1) : idle + TimeUnit.SECONDS.toMillis(30);
-    }
-
-    private static Class<? extends DatagramChannel> datagramChannelClass(Transport transport) {
-        return "epoll".equals(transport.name()) ? EpollDatagramChannel.class : NioDatagramChannel.class;
     }
 
     private static QuicSslContext sslContext(QuicSettings settings) throws IOException {

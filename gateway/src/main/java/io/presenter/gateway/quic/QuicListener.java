@@ -152,6 +152,11 @@ public final class QuicListener implements AutoCloseable {
         return (InetSocketAddress) socket.localAddress();
     }
 
+    /** The UDP socket's channel (its class follows the transport: epoll, io_uring or NIO). */
+    Channel socket() {
+        return socket;
+    }
+
     /** The TLS context: its session context takes the fleet's ticket keys once they exist. */
     public QuicSslContext sslContext() {
         return sslContext;

@@ -188,6 +188,11 @@ public final class PresenterServer implements AutoCloseable {
         return listener instanceof EpollServerSocketChannel epoll ? epoll.fd() : null;
     }
 
+    /** The client listener's channel (tests read its options). */
+    Channel listener() {
+        return listener;
+    }
+
     /** The socket transport of the listener and the backend pool ({@code listen.transport}, resolved). */
     public Transport transport() {
         return transport;

@@ -3,6 +3,8 @@ package io.presenter.gateway;
 import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.ChannelOption;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.tls.TlsMeters;
@@ -38,7 +40,9 @@ class IoUringTransportTest extends OnePresenterTestBase {
     @Test
     void clientsAuthenticateAndChatThroughAPresenterOnIoUring() throws Exception {
         assertThat(presenter.transport().name()).isEqualTo("io_uring");
-        assertThat(presenter.transport().serverChannelClass().getSimpleName()).isEqualTo("IoUringServerSocketChannel");
+        assertThat(presenter.listener()).isInstanceOf(IoUringServerSocketChannel.class);
+        assertThat(presenter.listener().config().getOption(ChannelOption.TCP_FASTOPEN)).as("listen.tcp-fast-open")
+                .isEqualTo(GatewaySettings.DEFAULT_TCP_FAST_OPEN_QUEUE);
 
         List<TestChatClient[]> couples = new ArrayList<>();
         for (int c = 0; c < COUPLES; c++) {

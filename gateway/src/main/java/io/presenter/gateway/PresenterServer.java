@@ -73,6 +73,10 @@ public final class PresenterServer implements AutoCloseable {
         this.tls = tls;
         this.connectionsPerLoop = settings.connectionsPerLoop();
         Transport transport = Transport.of(settings.transport());
+        if (adoptedListenerFd >= 0 && !transport.handsOverListeners()) {
+            // Checked before any event loop or pool exists, so the refusal leaves nothing running.
+            throw new IllegalStateException("a handed-over listener needs the epoll transport, not " + transport);
+        }
         this.transport = transport;
         this.registry = registry;
         ClientMeters meters = new ClientMeters(registry);
@@ -111,9 +115,6 @@ public final class PresenterServer implements AutoCloseable {
             // A listener handed over by the process before this one: already bound and listening
             // (with the socket options its first owner set), with connections maybe queued;
             // registering it starts accepting them.
-            if (!transport.handsOverListeners()) {
-                throw new IllegalStateException("a handed-over listener needs the epoll transport, not " + transport);
-            }
             // It is active from the start: accepting must wait until the ServerBootstrap has put its
             // acceptor in the pipeline (a task queued on the listener's loop at registration), or a
             // child accepted before that would be dropped unregistered. A task queued after it

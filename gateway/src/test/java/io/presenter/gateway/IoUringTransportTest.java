@@ -2,11 +2,14 @@ package io.presenter.gateway;
 
 import static io.presenter.gateway.PresenterCluster.assertChat;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.channel.ChannelOption;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.presenter.gateway.backend.BackendTls;
 import io.presenter.gateway.client.ClientMeters;
+import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.transport.TransportChoice;
 import io.presenter.testing.Await;
@@ -75,9 +78,16 @@ class IoUringTransportTest extends OnePresenterTestBase {
     }
 
     @Test
-    void theListenerCannotBeHandedOverFromIoUring() {
+    void theListenerCannotBeHandedOverFromOrToIoUring() throws Exception {
         assertThat(presenter.listenerFd()).as("io_uring's listener is not passed to a successor").isNull();
-        assertThat(presenter.transport().handsOverListeners()).isFalse();
         assertThat(presenter.transport().channelClass()).isEqualTo(IoUringSocketChannel.class);
+        // A successor on io_uring refuses a listener handed to it, before it starts anything.
+        ServerTls tls = cluster.newServerTls(Duration.ofSeconds(10));
+        assertThatThrownBy(() -> PresenterServer.adopt(
+                PresenterCluster.settings().toBuilder().transport(TransportChoice.IO_URING).build(),
+                tls, cluster.directory, cluster.verifier(),
+                BackendTls.PLAINTEXT, cluster.registry, 0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("a handed-over listener needs the epoll transport, not io_uring");
     }
 }

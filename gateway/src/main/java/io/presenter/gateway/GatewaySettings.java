@@ -7,6 +7,7 @@ import io.presenter.gateway.client.ClientLimits;
 import io.presenter.gateway.client.EdgeSettings;
 import io.presenter.gateway.client.HandoverLimits;
 import io.presenter.protocol.mux.MuxSettings;
+import io.presenter.protocol.transport.TransportChoice;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -36,12 +37,14 @@ import java.util.Objects;
  *     the others are full included; beyond it new clients are refused ({@code backend_full})
  * @param tcpFastOpenQueue TCP Fast Open queue of the client listener (pending TFO requests); 0 disables TFO
  * @param handover what carrying a client's session to its couple's new chat server may cost (issue 18)
+ * @param transport the socket transport of the listener and the backend pool; auto: epoll, else NIO
  */
 public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int maxConnections,
         int maxConnectionsPerAddress, Duration authTimeout, int maxAuthPacketBytes, Duration idleTimeout,
         int wrongShardRetries, Duration ringCatchUp, int connectionsPerLoop, int eventLoops,
         Duration backendConnectTimeout, ConnectBackoff backendBackoff, String presenterId, EdgeSettings edge,
-        int maxStreamsPerConnection, int maxConnectionsPerLoop, int tcpFastOpenQueue, HandoverLimits handover) {
+        int maxStreamsPerConnection, int maxConnectionsPerLoop, int tcpFastOpenQueue, HandoverLimits handover,
+        TransportChoice transport) {
 
     public static final int DEFAULT_BACKLOG = 4096;
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
@@ -64,6 +67,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         Objects.requireNonNull(backendBackoff, "backendBackoff");
         Objects.requireNonNull(edge, "edge");
         Objects.requireNonNull(handover, "handover");
+        Objects.requireNonNull(transport, "transport");
         positive("backlog", backlog);
         positive("maxConnections", maxConnections);
         positive("connectionsPerLoop", connectionsPerLoop);
@@ -119,7 +123,8 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
                 .ringCatchUp(ringCatchUp).connectionsPerLoop(connectionsPerLoop).eventLoops(eventLoops)
                 .backendConnectTimeout(backendConnectTimeout).backendBackoff(backendBackoff).edge(edge)
                 .maxStreamsPerConnection(maxStreamsPerConnection).maxConnectionsPerLoop(maxConnectionsPerLoop)
-                .tcpFastOpenQueue(tcpFastOpenQueue).handover(handover);
+                .tcpFastOpenQueue(tcpFastOpenQueue).handover(handover)
+                .transport(transport);
     }
 
     public GatewaySettings withListenAddress(InetSocketAddress value) {
@@ -163,6 +168,7 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         private int maxConnectionsPerLoop = DEFAULT_MAX_CONNECTIONS_PER_LOOP;
         private int tcpFastOpenQueue = DEFAULT_TCP_FAST_OPEN_QUEUE;
         private HandoverLimits handover = HandoverLimits.DEFAULTS;
+        private TransportChoice transport = TransportChoice.AUTO;
 
         private Builder(String presenterId) {
             this.presenterId = presenterId;
@@ -186,12 +192,13 @@ public record GatewaySettings(InetSocketAddress listenAddress, int backlog, int 
         public Builder maxConnectionsPerLoop(int value) { maxConnectionsPerLoop = value; return this; }
         public Builder tcpFastOpenQueue(int value) { tcpFastOpenQueue = value; return this; }
         public Builder handover(HandoverLimits value) { handover = value; return this; }
+        public Builder transport(TransportChoice value) { transport = value; return this; }
 
         public GatewaySettings build() {
             return new GatewaySettings(listenAddress, backlog, maxConnections, maxConnectionsPerAddress, authTimeout,
                     maxAuthPacketBytes, idleTimeout, wrongShardRetries, ringCatchUp, connectionsPerLoop, eventLoops,
                     backendConnectTimeout, backendBackoff, presenterId, edge, maxStreamsPerConnection,
-                    Math.max(maxConnectionsPerLoop, connectionsPerLoop), tcpFastOpenQueue, handover);
+                    Math.max(maxConnectionsPerLoop, connectionsPerLoop), tcpFastOpenQueue, handover, transport);
         }
     }
 }

@@ -22,7 +22,6 @@ import io.presenter.gateway.client.ClientSessions;
 import io.presenter.gateway.quic.QuicListener;
 import io.presenter.gateway.quic.QuicMeters;
 import io.presenter.gateway.quic.QuicSettings;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.presenter.gateway.tls.ServerTls;
 import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.protocol.auth.TokenVerifier;
@@ -73,7 +72,11 @@ public final class PresenterServer implements AutoCloseable {
         this.directory = directory;
         this.tls = tls;
         this.connectionsPerLoop = settings.connectionsPerLoop();
-        Transport transport = Transport.best();
+        Transport transport = Transport.of(settings.transport());
+        if (adoptedListenerFd >= 0 && !transport.handsOverListeners()) {
+            // Checked before any event loop or pool exists, so the refusal leaves nothing running.
+            throw new IllegalStateException("a handed-over listener needs the epoll transport, not " + transport);
+        }
         this.transport = transport;
         this.registry = registry;
         ClientMeters meters = new ClientMeters(registry);
@@ -102,19 +105,16 @@ public final class PresenterServer implements AutoCloseable {
                 .handler(clients.acceptGate())
                 .childHandler(clients);
         if (adoptedListenerFd < 0) {
-            if (settings.tcpFastOpenQueue() > 0 && "epoll".equals(transport.name())) {
-                // TFO: a returning client's first flight (its TLS ClientHello) rides in the SYN; the
-                // kernel must allow it too (net.ipv4.tcp_fastopen bit 2, deploy/sysctl).
-                bootstrap.option(EpollChannelOption.TCP_FASTOPEN, settings.tcpFastOpenQueue());
+            if (settings.tcpFastOpenQueue() > 0 && transport.tcpFastOpen().isPresent()) {
+                // TFO (epoll, io_uring): a returning client's first flight (its TLS ClientHello) rides
+                // in the SYN; the kernel must allow it too (net.ipv4.tcp_fastopen bit 2, deploy/sysctl).
+                bootstrap.option(transport.tcpFastOpen().get(), settings.tcpFastOpenQueue());
             }
             listener = bootstrap.channel(transport.serverChannelClass()).bind(settings.listenAddress()).sync().channel();
         } else {
             // A listener handed over by the process before this one: already bound and listening
             // (with the socket options its first owner set), with connections maybe queued;
             // registering it starts accepting them.
-            if (!"epoll".equals(transport.name())) {
-                throw new IllegalStateException("a handed-over listener needs the epoll transport, not " + transport);
-            }
             // It is active from the start: accepting must wait until the ServerBootstrap has put its
             // acceptor in the pipeline (a task queued on the listener's loop at registration), or a
             // child accepted before that would be dropped unregistered. A task queued after it
@@ -189,7 +189,17 @@ public final class PresenterServer implements AutoCloseable {
         return listener instanceof EpollServerSocketChannel epoll ? epoll.fd() : null;
     }
 
-    /** The event loops of the listener (epoll or NIO, as the transport). */
+    /** The client listener's channel (tests read its options). */
+    Channel listener() {
+        return listener;
+    }
+
+    /** The socket transport of the listener and the backend pool ({@code listen.transport}, resolved). */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** The event loops of the listener (epoll, io_uring or NIO, as the transport). */
     public EventLoopGroup acceptorGroup() {
         return acceptor;
     }

@@ -64,6 +64,7 @@ public final class ChatServer implements AutoCloseable {
     static final java.time.Duration MUX_CLOSE_WAIT = java.time.Duration.ofSeconds(10);
 
     private final ChatServerConfig config;
+    private final Transport transport;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -79,9 +80,9 @@ public final class ChatServer implements AutoCloseable {
     private Channel plaintextListener;
 
     private ChatServer(ChatServerConfig config, SslContext sslContext, Authenticator authenticator,
-            MeterRegistry registry) throws InterruptedException {
+            MeterRegistry registry, Transport transport) throws InterruptedException {
         this.config = config;
-        Transport transport = Transport.best();
+        this.transport = transport;
         bossGroup = transport.newGroup(1);
         workerGroup = transport.newGroup(config.eventLoopThreads());
         try {
@@ -169,7 +170,18 @@ public final class ChatServer implements AutoCloseable {
      */
     public static ChatServer start(ChatServerConfig config, SslContext sslContext,
             Authenticator authenticator, MeterRegistry registry) throws InterruptedException {
-        return new ChatServer(config, sslContext, authenticator, registry);
+        return new ChatServer(config, sslContext, authenticator, registry, Transport.best());
+    }
+
+    /** As {@link #start(ChatServerConfig, SslContext, Authenticator, MeterRegistry)}, on {@code transport}. */
+    public static ChatServer start(ChatServerConfig config, SslContext sslContext, Authenticator authenticator,
+            MeterRegistry registry, Transport transport) throws InterruptedException {
+        return new ChatServer(config, sslContext, authenticator, registry, transport);
+    }
+
+    /** The socket transport of every listener and client socket (epoll, io_uring or NIO). */
+    public Transport transport() {
+        return transport;
     }
 
     private Channel listen(Transport transport, int port, ChannelGroup accepted,

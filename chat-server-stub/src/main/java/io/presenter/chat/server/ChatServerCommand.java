@@ -1,5 +1,7 @@
 package io.presenter.chat.server;
 
+import io.presenter.protocol.transport.Transport;
+import io.presenter.protocol.transport.TransportChoice;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -116,6 +118,10 @@ public final class ChatServerCommand implements Callable<Integer> {
 
     @Option(names = "--event-loops", description = "Worker event loops (default: number of cores).")
     int eventLoops = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--transport", defaultValue = "auto", description = "Socket transport: auto (epoll, else NIO), "
+            + "epoll, io_uring or nio; one that cannot run here stops the start (default: ${DEFAULT-VALUE}).")
+    String transport;
 
     @Option(names = "--max-sessions", defaultValue = "100000", description = "Sessions beyond this get SERVER_BUSY (default: ${DEFAULT-VALUE}).")
     int maxSessions;
@@ -260,7 +266,8 @@ public final class ChatServerCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        ChatServer server = ChatServer.start(config, tls, auth -> verifier.verify(auth).toAuthStatus(), registry);
+        ChatServer server = ChatServer.start(config, tls, auth -> verifier.verify(auth).toAuthStatus(), registry,
+                Transport.of(TransportChoice.fromConfig(transport)));
         KeyReloader.every(Duration.ofSeconds(30), keys);
         if (adminPort != null) {
             admin = AdminEndpoint.start(new InetSocketAddress(adminBind, adminPort), registry, () -> drain(server));

@@ -1,6 +1,7 @@
 package io.presenter.chat.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -109,6 +110,33 @@ class ChatServerCommandTest {
         } finally {
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    @Test
+    void theTransportOptionRunsTheServerOnIoUring() throws Exception {
+        Path keyFile = dir.resolve("tokens.keys");
+        Files.writeString(keyFile, "k1 = " + Base64.getEncoder().encodeToString(SECRET) + "\n");
+        TokenSigner signer = new TokenSigner(TokenKeys.of("k1", Map.of("k1", SECRET)), Clock.systemUTC());
+        ChatServerCommand command = new ChatServerCommand();
+        new CommandLine(command).parseArgs("--id", "chat-uring", "--direct-port", "0", "--mux-port", "0",
+                "--cert", TestTls.certificatePem().getPath(), "--key", TestTls.privateKeyPem().getPath(),
+                "--token-keys", keyFile.toString(), "--transport", "io_uring");
+
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (ChatServer server = command.start();
+                TestChatClient client = TestChatClient.connect(loops, server.directAddress(), TestTls.client())) {
+            assertThat(server.transport().name()).isEqualTo("io_uring");
+            assertThat(client.authenticate(TestChatClient.authPacket(7, 99, signer.sign(7, 99, Duration.ofMinutes(5)))))
+                    .isEqualTo(AuthStatus.OK);
+        } finally {
+            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+
+        ChatServerCommand unknown = new ChatServerCommand();
+        new CommandLine(unknown).parseArgs("--id", "chat-x", "--cert", TestTls.certificatePem().getPath(),
+                "--key", TestTls.privateKeyPem().getPath(), "--token-keys", keyFile.toString(), "--transport", "kqueue");
+        assertThatThrownBy(unknown::start).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown transport 'kqueue'");
     }
 
     @Test

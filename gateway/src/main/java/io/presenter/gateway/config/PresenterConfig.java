@@ -17,6 +17,7 @@ import io.presenter.gateway.weight.WeightSettings;
 import io.presenter.ring.FleetAcl;
 import io.presenter.ring.ZooKeeperAuth;
 import io.presenter.ring.ZooKeeperConfig;
+import io.presenter.protocol.transport.TransportChoice;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -70,6 +71,7 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                     .backlog(v.get(LISTEN_BACKLOG))
                     .tcpFastOpenQueue(v.get(LISTEN_TCP_FAST_OPEN))
                     .eventLoops(loops)
+                    .transport(v.get(LISTEN_TRANSPORT))
                     .maxConnections(v.get(MAX_CONNECTIONS))
                     .maxConnectionsPerAddress(v.get(MAX_CONNECTIONS_PER_IP))
                     .authTimeout(v.get(AUTH_TIMEOUT))
@@ -117,6 +119,12 @@ public record PresenterConfig(GatewaySettings gateway, TlsSettings tls, Path tok
                 // The handover passes the TCP listener only: the successor could not bind the UDP port.
                 throw new ConfigException("quic.enabled and handover.socket cannot be used together yet: the listener"
                         + " handover passes the TCP listener only");
+            }
+            if (handover.enabled() && (gateway.transport() == TransportChoice.IO_URING
+                    || gateway.transport() == TransportChoice.NIO)) {
+                // Only epoll's server channel can be built on a descriptor received from the predecessor.
+                throw new ConfigException("handover.socket needs the epoll transport, but listen.transport is "
+                        + gateway.transport().configValue() + ": use auto or epoll, or leave handover.socket unset");
             }
             return new PresenterConfig(gateway, tls, v.get(AUTH_TOKEN_KEY_FILE), v.get(AUTH_TOKEN_KEY_RELOAD_INTERVAL),
                     v.get(AUTH_ALLOWED_SKEW), zooKeeper, v.get(ZK_FIRST_RING_TIMEOUT), admin, drain, weight,

@@ -19,6 +19,7 @@ import io.presenter.gateway.quic.QuicSettings;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.protocol.auth.TokenVerifier;
+import io.presenter.protocol.transport.TransportChoice;
 import io.presenter.ring.ZooKeeperConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,10 +47,16 @@ public final class PresenterSettings {
             "Accept queue length (SO_BACKLOG). The kernel silently caps it at net.core.somaxconn: raise both.");
     public static final Setting<Integer> LISTEN_TCP_FAST_OPEN = integer("listen.tcp-fast-open",
             GatewaySettings.DEFAULT_TCP_FAST_OPEN_QUEUE, 0, 1 << 20,
-            "TCP Fast Open queue of the client listener (epoll only); 0 disables TFO. The kernel must allow "
+            "TCP Fast Open queue of the client listener (epoll and io_uring, not nio); 0 disables TFO. The kernel must allow "
                     + "server TFO too: net.ipv4.tcp_fastopen = 3 (deploy/sysctl).");
     public static final Setting<Integer> EVENT_LOOPS = integer("listen.event-loops", 0, 0, 1024,
             "Event loop threads shared by clients and chat-server connections; 0 means one per core.");
+    public static final Setting<TransportChoice> LISTEN_TRANSPORT = Setting.custom("listen.transport",
+            TransportChoice.AUTO, TransportChoice.AUTO.configValue(),
+            value -> TransportChoice.fromConfig(Setting.text(value)),
+            "Socket transport of the client listener and the chat-server connections: auto (native epoll, else "
+                    + "NIO), epoll, io_uring or nio. One that cannot run here stops the start. io_uring does "
+                    + "everything epoll does except handover.socket (BENCHMARKS.md compares the two).");
     public static final Setting<ProxyProtocol> LISTEN_PROXY_PROTOCOL = Setting.custom("listen.proxy-protocol",
             ProxyProtocol.OFF, ProxyProtocol.OFF.configValue(), value -> ProxyProtocol.fromConfig(Setting.text(value)),
             "off, required or optional: a PROXY protocol v1/v2 header before TLS names the end client (behind "
@@ -265,7 +272,7 @@ public final class PresenterSettings {
             "A Unix socket path, e.g. /run/presenter/handover.sock. A presenter passes its client listener "
                     + "over it to a successor started on the same host with the same setting, then drains its "
                     + "clients over handover.drain-window and exits; a starting presenter that finds a "
-                    + "predecessor there takes its listener instead of binding. None: no handover (needs epoll).");
+                    + "predecessor there takes its listener instead of binding. None: no handover (needs the epoll transport).");
     public static final Setting<Duration> HANDOVER_DRAIN_WINDOW = duration("handover.drain-window",
             Duration.ofHours(4), "After handing its listener over, the old process closes its clients spread "
                     + "evenly over this window (never all at once), then exits 0 when the last is gone.");
@@ -328,7 +335,8 @@ public final class PresenterSettings {
 
     /** Every setting, in file order. */
     public static final List<Setting<?>> ALL = List.of(ID,
-            LISTEN_ADDRESS, LISTEN_PORT, LISTEN_BACKLOG, LISTEN_TCP_FAST_OPEN, EVENT_LOOPS, LISTEN_PROXY_PROTOCOL,
+            LISTEN_ADDRESS, LISTEN_PORT, LISTEN_BACKLOG, LISTEN_TCP_FAST_OPEN, EVENT_LOOPS, LISTEN_TRANSPORT,
+            LISTEN_PROXY_PROTOCOL,
             QUIC_ENABLED, QUIC_PORT, QUIC_EARLY_DATA, QUIC_RETRY, QUIC_RETRY_ABOVE_HANDSHAKES, QUIC_STREAM_WINDOW,
             QUIC_CONNECTION_WINDOW,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, AUTH_TIMEOUT, MAX_AUTH_PACKET_BYTES, IDLE_TIMEOUT,

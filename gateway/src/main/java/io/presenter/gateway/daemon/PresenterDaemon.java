@@ -222,7 +222,8 @@ public final class PresenterDaemon implements AutoCloseable {
 
         if (config.handover().enabled()) {
             if (server.listenerFd() == null) {
-                throw new IllegalStateException("handover.socket needs the epoll transport, which is not available here");
+                throw new IllegalStateException("handover.socket needs the epoll transport; this presenter runs on "
+                        + server.transport());
             }
             handover = ListenerHandover.offer(config.handover().socket(), server.acceptorGroup(), server::listenerFd,
                     () -> !drain.isDraining(), this::stepDown, housekeeping);

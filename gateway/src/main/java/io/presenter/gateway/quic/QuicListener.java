@@ -5,9 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
@@ -100,7 +97,7 @@ public final class QuicListener implements AutoCloseable {
                 .build();
         DatagramScreen screen = new DatagramScreen(meters);
         socket = new Bootstrap().group(loops.next())
-                .channel(datagramChannelClass(transport))
+                .channel(transport.datagramChannelClass())
                 .option(io.netty.channel.ChannelOption.SO_RCVBUF, UDP_BUFFER_BYTES)
                 .option(io.netty.channel.ChannelOption.SO_SNDBUF, UDP_BUFFER_BYTES)
                 .handler(new ChannelInitializer<Channel>() {
@@ -130,10 +127,6 @@ public final class QuicListener implements AutoCloseable {
         return idle == 0 ? TimeUnit.HOURS.toMillis(1) : idle + TimeUnit.SECONDS.toMillis(30);
     }
 
-    private static Class<? extends DatagramChannel> datagramChannelClass(Transport transport) {
-        return "epoll".equals(transport.name()) ? EpollDatagramChannel.class : NioDatagramChannel.class;
-    }
-
     private static QuicSslContext sslContext(QuicSettings settings) throws IOException {
         QuicSslContext context = QuicSslContextBuilder.forServer(PemFiles.readPrivateKey(settings.certificate().key()),
                         null, PemFiles.readChain(settings.certificate().chain()))
@@ -157,6 +150,11 @@ public final class QuicListener implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) socket.localAddress();
+    }
+
+    /** The UDP socket's channel (its class follows the transport: epoll, io_uring or NIO). */
+    Channel socket() {
+        return socket;
     }
 
     /** The TLS context: its session context takes the fleet's ticket keys once they exist. */

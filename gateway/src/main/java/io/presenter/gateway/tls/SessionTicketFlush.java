@@ -9,6 +9,8 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -103,13 +105,15 @@ public final class SessionTicketFlush extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Sends the ACK the kernel holds back for the client's Finished. Linux only (epoll, or the JDK's
-     * extended option on NIO); elsewhere the option is refused and the client waits as before.
+     * Sends the ACK the kernel holds back for the client's Finished. Linux only (epoll, io_uring, or the
+     * JDK's extended option on NIO); elsewhere the option is refused and the client waits as before.
      */
     private static void acknowledgeNow(Channel channel) {
         try {
             if (channel instanceof EpollSocketChannel) {
                 channel.config().setOption(EpollChannelOption.TCP_QUICKACK, true);
+            } else if (channel instanceof IoUringSocketChannel) {
+                channel.config().setOption(IoUringChannelOption.TCP_QUICKACK, true);
             } else if (channel instanceof NioSocketChannel) {
                 channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_QUICKACK), true);
             }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.presenter.gateway.client.EdgeSettings;
 import io.presenter.gateway.client.HandoverLimits;
 import io.presenter.gateway.client.ProxyProtocol;
+import io.presenter.protocol.transport.TransportChoice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -177,6 +178,34 @@ class PresenterConfigTest {
                 .isEqualTo(new HandoverLimits(32768, 262144, Duration.ofSeconds(5), 2048));
         assertThatThrownBy(() -> PresenterConfig.load(file, Map.of(), List.of("backend.handover-replay-max-bytes=1024")))
                 .as("the maximum below the slack").isInstanceOf(ConfigException.class).hasMessageContaining("replay");
+    }
+
+    @Test
+    void theTransportIsASettingAndOnlyEpollHandsItsListenerOver() throws Exception {
+        assertThat(PresenterConfig.load(null, Map.of(), REQUIRED).gateway().transport()).as("default")
+                .isEqualTo(TransportChoice.AUTO);
+        assertThat(PresenterConfig.load(write("listen:\n  transport: io_uring\n"), Map.of(), REQUIRED).gateway()
+                .transport()).isEqualTo(TransportChoice.IO_URING);
+        assertThat(PresenterConfig.load(null, Map.of("PRESENTER_LISTEN_TRANSPORT", "nio"), REQUIRED).gateway()
+                .transport()).isEqualTo(TransportChoice.NIO);
+        assertThatThrownBy(() -> PresenterConfig.load(null, Map.of(), with("listen.transport=kqueue")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("listen.transport")
+                .hasMessageContaining("io_uring");
+        for (String refused : List.of("io_uring", "nio")) {
+            assertThatThrownBy(() -> PresenterConfig.load(null, Map.of(),
+                    with("listen.transport=" + refused, "handover.socket=/tmp/presenter-handover.sock")))
+                    .as("handover on %s", refused).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("handover.socket needs the epoll transport");
+        }
+        assertThat(PresenterConfig.load(null, Map.of(),
+                with("listen.transport=epoll", "handover.socket=/tmp/presenter-handover.sock")).handover().enabled())
+                .isTrue();
+    }
+
+    private static List<String> with(String... overrides) {
+        List<String> all = new java.util.ArrayList<>(REQUIRED);
+        all.addAll(List.of(overrides));
+        return all;
     }
 
     private Path write(String yaml) throws IOException {

@@ -8,6 +8,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.presenter.gateway.OnePresenterTestBase;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.protocol.codec.ClientPackets;
+import io.presenter.protocol.transport.TransportChoice;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.protocol.wire.ClientPacket;
 import java.io.ByteArrayOutputStream;
@@ -50,8 +51,13 @@ class PostHandshakeFlightTest extends OnePresenterTestBase {
     @Override
     protected void startOnePresenter() throws Exception {
         cluster = PresenterCluster.withOneChatServer();
-        presenter = cluster.startPresenter(PresenterCluster.settings().withAuthTimeout(Duration.ofMinutes(2)),
-                cluster.directory);
+        presenter = cluster.startPresenter(PresenterCluster.settings().withAuthTimeout(Duration.ofMinutes(2))
+                .toBuilder().transport(transport()).build(), cluster.directory);
+    }
+
+    /** The presenter's transport: the default here; {@link PostHandshakeFlightOnIoUringTest} runs all of it on io_uring. */
+    protected TransportChoice transport() {
+        return TransportChoice.AUTO;
     }
 
     @BeforeEach

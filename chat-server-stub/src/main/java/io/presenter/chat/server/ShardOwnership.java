@@ -41,4 +41,18 @@ final class ShardOwnership {
         }
         return ring.owner(coupleId).filter(owner -> !owner.id().equals(selfId));
     }
+
+    /**
+     * For a handed-over session: the member that owns {@code coupleId} when this server's ring is
+     * at least as new as the one the stream names and it is someone else. A handover is routed to
+     * the member the old owner named, possibly under a ring that moved again since: taking the
+     * session here would leave it on a server whose sweep for the newer ring has already run.
+     */
+    Optional<RingMember> ownerElsewhereForHandover(long coupleId, long streamRingVersion) {
+        RingSnapshot ring = directory.ring();
+        if (ring.version() < streamRingVersion) {
+            return Optional.empty();
+        }
+        return ring.owner(coupleId).filter(owner -> !owner.id().equals(selfId));
+    }
 }

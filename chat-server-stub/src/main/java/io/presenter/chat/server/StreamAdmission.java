@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * The mux front door's per-stream gate: a stream for a couple this server does not own under a
  * ring newer than the presenter's is reset {@code WRONG_SHARD}, naming the owner, so the presenter
- * refreshes and retries before its client notices; every other stream gets the chat stages.
+ * refreshes and retries before its client notices (a handed-over session: under a ring at least as
+ * new, as the handover's target may be stale); every other stream gets the chat stages.
  */
 @Sharable
 final class StreamAdmission extends ChannelInitializer<MuxStreamChannel> {
@@ -31,7 +32,9 @@ final class StreamAdmission extends ChannelInitializer<MuxStreamChannel> {
     @Override
     protected void initChannel(MuxStreamChannel stream) {
         StreamMetadata metadata = stream.streamMetadata();
-        Optional<RingMember> owner = ownership.newerOwnerElsewhere(metadata.shardKey(), metadata.ringVersion());
+        Optional<RingMember> owner = metadata.handover().isPresent()
+                ? ownership.ownerElsewhereForHandover(metadata.shardKey(), metadata.ringVersion())
+                : ownership.newerOwnerElsewhere(metadata.shardKey(), metadata.ringVersion());
         if (owner.isPresent()) {
             stream.reset(ResetCode.WRONG_SHARD, "couple " + metadata.shardKey() + " is owned by "
                     + owner.get().id(), owner.get().id(), ownership.ring().version());

@@ -44,4 +44,16 @@ class ShardOwnershipTest {
         assertThat(ownership.newerOwnerElsewhere(bCouple, 43)).as("presenter is ahead").isEmpty();
         assertThat(ownership.newerOwnerElsewhere(aCouple, 41)).as("ours").isEmpty();
     }
+
+    @Test
+    void aHandedOverSessionIsNamedAwayOnTheSameRingToo() {
+        ShardOwnership ownership = new ShardOwnership(fixed(RING), A.id());
+        long bCouple = aCoupleOwnedBy(B);
+        long aCouple = aCoupleOwnedBy(A);
+
+        assertThat(ownership.ownerElsewhereForHandover(bCouple, 41)).contains(B);
+        assertThat(ownership.ownerElsewhereForHandover(bCouple, 42)).as("same ring: the target was stale").contains(B);
+        assertThat(ownership.ownerElsewhereForHandover(bCouple, 43)).as("presenter is ahead").isEmpty();
+        assertThat(ownership.ownerElsewhereForHandover(aCouple, 42)).as("ours").isEmpty();
+    }
 }

@@ -39,6 +39,7 @@ class CoupleHandoverTest extends ChaosTestBase {
     static final int DRAIN_COUPLES = 100;
     static final int FAULT_COUPLES = 60;
     static final int TWO_PRESENTER_COUPLES = 150;
+    static final int TWO_JOIN_COUPLES = 150;
     static final Duration MOVE_SPREAD = Duration.ofSeconds(1);
     static final byte[] KEY = "handover-key-shared-by-chat-servers-only".getBytes(StandardCharsets.US_ASCII);
     /**
@@ -48,7 +49,7 @@ class CoupleHandoverTest extends ChaosTestBase {
      */
     static final Duration PARTNER_WAIT = Duration.ofMinutes(3);
     /** How long every moved couple may take to be served by its new owner, on a loaded machine. */
-    static final Duration MOVED = Duration.ofMinutes(3);
+    static final Duration MOVED = Duration.ofMinutes(Long.getLong("chaos.moved.minutes", 3));
     static final UnaryOperator<ChatServerConfig> HANDOVER = config -> config.withMoveSpread(MOVE_SPREAD)
             .withHandover(HandoverConfig.withKey(KEY).withPartnerWait(PARTNER_WAIT));
 
@@ -197,7 +198,64 @@ class CoupleHandoverTest extends ChaosTestBase {
                 "seconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
     }
 
-    /** Exactly once, in order, without a gap, on the one TLS connection and login each client made. */
+    /**
+     * The ring moves again while the first move's handovers are still under way: chat-4 joins and,
+     * as soon as everyone sees it, chat-5 joins too (chat-4's moves are spread over a second, so
+     * some of its couples are between their old owner and chat-4 when chat-5 takes them). A
+     * session handed over to chat-4 after chat-4 saw the newer ring is refused there
+     * ({@code WRONG_SHARD}): taken in, it would sit on a server whose sweep for that ring had
+     * already run, its couple split across two servers for good. Each couple ends on its last
+     * owner, by two handovers or by a counted fallback and one reconnect; nothing is delivered
+     * twice, out of order or to a stranger, and a couple whose clients kept their connections
+     * lost nothing.
+     */
+    @Test
+    void theRingMovingAgainMidHandoverEndsWithEveryCoupleOnItsLastOwner() throws Exception {
+        start(new PresenterCluster(), PresenterCluster.settings().withConnectionsPerLoop(2), HANDOVER,
+                "chat-1", "chat-2", "chat-3");
+        List<Couple> all = connectAndChat(700_000, TWO_JOIN_COUPLES);
+        RingSnapshot before = cluster.directory.ring();
+
+        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
+        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        cluster.startChatServer("chat-4", HANDOVER);
+        RingSnapshot middle = cluster.converged(4);
+        cluster.startChatServer("chat-5", HANDOVER);
+        RingSnapshot last = cluster.converged(5);
+        List<Couple> moved = all.stream().filter(c -> !owner(before, c).equals(owner(last, c))).toList();
+        long movedTwice = all.stream().filter(c -> !owner(before, c).equals(owner(middle, c))
+                && !owner(middle, c).equals(owner(last, c))).count();
+        assertThat(moved).as("couples the two joins move").isNotEmpty();
+
+        Await.until(MOVED, () -> all.stream().allMatch(c -> sessionsOn(c, owner(last, c)) == 2),
+                () -> all.stream().filter(c -> sessionsOn(c, owner(last, c)) != 2).count()
+                        + " couples not on their last owner yet, e.g. " + all.stream()
+                                .filter(c -> sessionsOn(c, owner(last, c)) != 2).limit(3)
+                                .map(c -> c + " " + owner(before, c) + "->" + owner(middle, c) + "->" + owner(last, c)
+                                        + " sessions " + Stream.of("chat-1", "chat-2", "chat-3", "chat-4", "chat-5")
+                                                .map(id -> id + "=" + sessionsOn(c, id)).toList()).toList()
+                        + "; presenter " + ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result"));
+        pump.shutdown();
+        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        fleet.sendRound(all);
+        List<Couple> kept = all.stream().filter(c -> c.closes() == 0).toList();
+        fleet.awaitAllDelivered(kept, SETTLE);
+
+        assertThat(fleet.violations()).as("wrong-couple, duplicate or reordered deliveries").isEmpty();
+        ChaosAssertions.onOwner(cluster, all, last);
+        ChaosAssertions.untouched(kept);
+        double fallbacks = cluster.registry.find(ClientMeters.HANDOVERS).counters().stream()
+                .filter(counter -> counter.getId().getTag("result").startsWith("fallback_"))
+                .mapToDouble(Counter::count).sum();
+        assertThat((double) ChaosAssertions.disconnectedClients(all)).as("closed clients, each a counted fallback")
+                .isLessThanOrEqualTo(fallbacks);
+        ChaosReport.print("CoupleHandoverTest.twoJoins", "clients", 2 * all.size(), "couplesMoved", moved.size(),
+                "movedTwice", movedTwice, "clientsClosed", ChaosAssertions.disconnectedClients(all),
+                "presenterHandovers", ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result"),
+                "presenterClosed", ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"),
+                "violations", fleet.violations().size());
+    }
+
     /**
      * After chat-4 joined: the last round reaches everyone, nobody noticed, every couple is on its
      * owner, and each moved couple's two sessions went from the old owners to chat-4 by handover.

@@ -17,7 +17,6 @@ import io.presenter.testing.TestChatClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,12 +31,9 @@ class IoUringTransportTest extends OnePresenterTestBase {
     private static final int MESSAGES = 5;
     private static final long FIRST_COUPLE = 16_000;
 
-    @BeforeEach
     @Override
-    protected void startOnePresenter() throws Exception {
-        cluster = PresenterCluster.withOneChatServer();
-        presenter = cluster.startPresenter(
-                PresenterCluster.settings().toBuilder().transport(TransportChoice.IO_URING).build(), cluster.directory);
+    protected GatewaySettings settings() {
+        return PresenterCluster.settings().toBuilder().transport(TransportChoice.IO_URING).build();
     }
 
     @Test

@@ -12,7 +12,12 @@ public abstract class OnePresenterTestBase {
     @BeforeEach
     protected void startOnePresenter() throws Exception {
         cluster = PresenterCluster.withOneChatServer();
-        presenter = cluster.startPresenter(PresenterCluster.settings(), cluster.directory);
+        presenter = cluster.startPresenter(settings(), cluster.directory);
+    }
+
+    /** The presenter's settings: the cluster's defaults, unless a test needs others. */
+    protected GatewaySettings settings() {
+        return PresenterCluster.settings();
     }
 
     @AfterEach

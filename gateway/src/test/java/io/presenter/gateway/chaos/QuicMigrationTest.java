@@ -36,6 +36,26 @@ import org.junit.jupiter.api.Test;
 class QuicMigrationTest extends ChaosTestBase {
 
     static final int COUPLES = 20;
+    /**
+     * The {@code max_ack_delay} this test's clients announce (quiche's default is 25 ms); they
+     * acknowledge without delay whatever they announce. Why more: the presenter's quiche (0.29 in
+     * Netty 4.2.18) abandons a client's new path at the first probe timeout (PTO) that fires while
+     * one of its PATH_CHALLENGEs is unanswered, because then its anti-amplification check
+     * ({@code max_send_bytes < 25}, path.rs {@code on_loss_detection_timeout}) holds: each packet on
+     * an unvalidated path is padded to the whole remaining budget, and the budget is not refilled
+     * once the address is verified. The second challenge (1200 bytes, the MTU check) times out
+     * after about three times the first answer's round trip plus the client's max_ack_delay. Here
+     * 40 clients, their stack and the NAT share one event-loop thread on a loaded machine at
+     * paranoid leak detection, and their answers take 35-130 ms, sometimes longer than that PTO:
+     * then quiche reports FailedValidation, falls back to the connection's first validated path
+     * (the port that died at the first move) and closes the connection with PROTOCOL_VIOLATION
+     * (INVALID_STATE) at the client's next packet, its CONNECTION_CLOSE going to the dead port
+     * (qlog captures in README, QUIC transport, Migration). The PTO adds the peer's
+     * max_ack_delay, so 500 ms gives this slow client stack half a second of slack; the presenter
+     * has no setting that would (Netty exposes neither quiche's initial RTT nor its amplification
+     * factor).
+     */
+    static final Duration CLIENT_MAX_ACK_DELAY = Duration.ofMillis(500);
 
     private final EventLoopGroup quicLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
@@ -49,7 +69,8 @@ class QuicMigrationTest extends ChaosTestBase {
                 .maxConnectionsPerAddress(2 * COUPLES).build(), UnaryOperator.identity(), "chat-1", "chat-2");
         InetSocketAddress quic = presenter.startQuic(QuicEdgeTest.quicSettings()).address();
         nat = new UdpRelay(quicLoops, quic, Duration.ZERO);
-        endpoint = new QuicClientEndpoint(quicLoops, new InetSocketAddress("127.0.0.1", 0), false, 60_000);
+        endpoint = new QuicClientEndpoint(quicLoops, new InetSocketAddress("127.0.0.1", 0), false, 60_000, true, null,
+                CLIENT_MAX_ACK_DELAY);
         fleet.quic(endpoint, nat.address(), member -> true);
         fleet.reconnect(false);  // a closed session would show as a close, not be hidden by a reconnect
     }
@@ -72,12 +93,11 @@ class QuicMigrationTest extends ChaosTestBase {
     }
 
     @Test
-    @Disabled("issue 19, open: fails about 1 run in 5 here, two ways. Some connections fail the new path's "
-            + "validation (FailedValidation, then PROTOCOL_VIOLATION); suspect: Netty 4.2.18's QUIC channel sends to a "
-            + "cached peer address refreshed only when quiche's destination differs from the previous send's, which "
-            + "the last send of each batch leaves stale. Or the chat stalls with both QUIC ends idle and every "
-            + "presenter relay waiting to read; once, one session had ended on the presenter while its client still "
-            + "held it open. See README, QUIC transport, Migration")
+    @Disabled("issue 19, open: the failed validations are explained and avoided (CLIENT_MAX_ACK_DELAY); left is a "
+            + "delivery stall in about 1 run in 10 (more often with pauses injected into the client loop): no session "
+            + "closes, but some members' deliveries stop at one message, in groups (17, 22 or all 40 members; once at "
+            + "message 2, before the first move), while the clients' QUIC stacks and decoders hold nothing unread. Not "
+            + "located yet. See README, QUIC transport, Migration")
     void clientsRebindToANewPortMidChatAndKeepTheirSessions() {
         rebindMidChat(COUPLES, 2);
     }

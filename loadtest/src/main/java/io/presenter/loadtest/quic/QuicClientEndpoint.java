@@ -16,6 +16,7 @@ import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.handler.codec.quic.SslEarlyDataReadyEvent;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -31,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 public final class QuicClientEndpoint implements AutoCloseable {
 
     public static final String ALPN = "presenter/1";
+    /** The {@code max_ack_delay} quiche announces unless told otherwise (RFC 9000's default as well). */
+    public static final Duration DEFAULT_MAX_ACK_DELAY = Duration.ofMillis(25);
 
     private final QuicSslContext tls;
     private final Channel socket;
@@ -48,6 +51,19 @@ public final class QuicClientEndpoint implements AutoCloseable {
      */
     public QuicClientEndpoint(EventLoopGroup group, InetSocketAddress localAddress, boolean earlyData,
             long idleTimeoutMillis, boolean resume, java.io.File trustedCertificates) throws InterruptedException {
+        this(group, localAddress, earlyData, idleTimeoutMillis, resume, trustedCertificates, DEFAULT_MAX_ACK_DELAY);
+    }
+
+    /**
+     * As above, and: {@code maxAckDelay} is the {@code max_ack_delay} transport parameter this
+     * client announces (quiche's default is {@link #DEFAULT_MAX_ACK_DELAY}). quiche acknowledges
+     * without delay whatever it announces; the server adds the announced value to every
+     * probe timeout (PTO) it runs towards this client. See {@code QuicMigrationTest} for why a
+     * test whose client stack is slow announces more.
+     */
+    public QuicClientEndpoint(EventLoopGroup group, InetSocketAddress localAddress, boolean earlyData,
+            long idleTimeoutMillis, boolean resume, java.io.File trustedCertificates, Duration maxAckDelay)
+            throws InterruptedException {
         QuicSslContextBuilder builder = QuicSslContextBuilder.forClient();
         tls = (trustedCertificates == null ? builder.trustManager(InsecureTrustManagerFactory.INSTANCE)
                 : builder.trustManager(trustedCertificates))
@@ -61,6 +77,7 @@ public final class QuicClientEndpoint implements AutoCloseable {
                         ((InetSocketAddress) q.remoteSocketAddress()).getHostString(),
                         ((InetSocketAddress) q.remoteSocketAddress()).getPort()) : tls.newEngine(q.alloc()))
                 .maxIdleTimeout(idleTimeoutMillis, TimeUnit.MILLISECONDS)
+                .maxAckDelay(maxAckDelay.toMillis(), TimeUnit.MILLISECONDS)
                 .initialMaxData(1 << 20)
                 .initialMaxStreamDataBidirectionalLocal(256 * 1024)
                 .initialMaxStreamDataBidirectionalRemote(256 * 1024)

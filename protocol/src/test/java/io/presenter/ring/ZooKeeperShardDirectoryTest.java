@@ -72,7 +72,15 @@ class ZooKeeperShardDirectoryTest {
 
         assertThat(left).isGreaterThan(joined);
         assertThat(presenter.directory().firstRing().toCompletableFuture().getNow(null)).isSameAs(seen.get(0));
-        assertThat(seen).extracting(RingSnapshot::version).isSorted().doesNotHaveDuplicates();
+        assertThat(seen).extracting(RingSnapshot::version).isSorted();
+        // A version is published twice only to repair a read that raced the member cache (class
+        // javadoc): then with other members, never the same ring again.
+        for (int i = 1; i < seen.size(); i++) {
+            if (seen.get(i).version() == seen.get(i - 1).version()) {
+                assertThat(seen.get(i).members()).as("ring %s published twice", seen.get(i).version())
+                        .isNotEqualTo(seen.get(i - 1).members());
+            }
+        }
         assertThat(listenerThreads).isNotEmpty().allMatch(name -> name.startsWith("presenter-ring-"));
         assertSameOwners(presenter.ring(), chatSide.ring(), 10_000);
         assertThat(presenter.registry().get(ZooKeeperShardDirectory.VERSION_GAUGE).gauge().value())

@@ -417,10 +417,10 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     /**
      * The credit to grant now for the bytes read, or 0 to wait for more: in batches of at least
-     * half the window, as {@link ReceiveWindow#consume} does.
+     * half the window, the rule {@link ReceiveWindow} applies to the connection.
      */
     private int creditDue() {
-        if (receiveConsumed < session.settings().initialStreamWindow() / 2) {
+        if (!ReceiveWindow.isCreditDue(receiveConsumed, session.settings().initialStreamWindow())) {
             return 0;
         }
         int increment = receiveConsumed;

@@ -29,13 +29,18 @@ final class ReceiveWindow {
     /** Records {@code bytes} as consumed; returns the credit to grant now, or 0 to wait for more. */
     int consume(int bytes) {
         consumed += bytes;
-        if (consumed < initial / 2) {
+        if (!isCreditDue(consumed, initial)) {
             return 0;
         }
         int increment = consumed;
         consumed = 0;
         available += increment;
         return increment;
+    }
+
+    /** Whether {@code consumed} bytes make a batch worth granting back, for a window of {@code initial}. */
+    static boolean isCreditDue(int consumed, int initial) {
+        return consumed >= initial / 2;
     }
 
     int available() {

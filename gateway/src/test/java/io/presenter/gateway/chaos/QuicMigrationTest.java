@@ -95,7 +95,7 @@ class QuicMigrationTest extends ChaosTestBase {
      * 40 connections behind one NAT mapping move at once, twice. The NAT keeps each old mapping for
      * {@link UdpRelay#OLD_MAPPING_LINGER}, so what the presenter sent before it saw a new port still
      * arrives: with one second, on a loaded machine whose client loop ran seconds behind, about 1 run
-     * in 6 lost packets on the old path, and quiche 0.29 never re-sends all of such a loss, leaving
+     * in 3 lost packets on the old path, and quiche 0.29 never re-sends all of such a loss, leaving
      * the clients' streams with a gap for good (README, QUIC transport, Migration).
      */
     @Test

@@ -114,6 +114,9 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
         } else if (event instanceof QuicPathEvent.PeerMigrated migrated) {
             meters.migrated();
             log.debug("QUIC client {} moved to {}", clientAddress, migrated.remote());
+        } else if (event instanceof QuicPathEvent.FailedValidation failed) {
+            meters.pathValidationFailed();
+            log.debug("QUIC client {}: its new path to {} failed validation", clientAddress, failed.remote());
         }
         ctx.fireUserEventTriggered(event);
     }

@@ -19,8 +19,16 @@ public final class QuicMeters {
     public static final String STREAMS_REFUSED = "presenter.quic.streams.refused";
     /** 0-RTT sessions: {@code outcome} auth_in_early_data / held_until_handshake / too_large. */
     public static final String EARLY_DATA = "presenter.quic.early_data";
-    /** Connections whose client address changed under them (QUIC path migration, NAT rebinding). */
+    /**
+     * Connections whose client address changed under them (QUIC path migration, NAT rebinding),
+     * including quiche's fall back to an older path after a failed validation.
+     */
     public static final String MIGRATIONS = "presenter.quic.migrations";
+    /**
+     * New client paths that quiche gave up validating (a PATH_CHALLENGE unanswered in time): the
+     * connection falls back to an older path and usually ends (README, QUIC transport, Migration).
+     */
+    public static final String PATH_VALIDATION_FAILURES = "presenter.quic.path_validation_failures";
     /** Connections closed because their handshake did not finish within {@code tls.handshake-timeout}. */
     public static final String HANDSHAKE_TIMEOUTS = "presenter.quic.handshake.timeouts";
 
@@ -28,6 +36,7 @@ public final class QuicMeters {
     private final ClientMeters clients;
     private final Counter retries;
     private final Counter migrations;
+    private final Counter pathValidationFailures;
     private final Counter handshakeTimeouts;
 
     public QuicMeters(MeterRegistry registry) {
@@ -37,6 +46,8 @@ public final class QuicMeters {
                 .register(registry);
         migrations = Counter.builder(MIGRATIONS).description("QUIC connections that moved to a new client address")
                 .register(registry);
+        pathValidationFailures = Counter.builder(PATH_VALIDATION_FAILURES)
+                .description("New QUIC client paths whose validation failed").register(registry);
         handshakeTimeouts = Counter.builder(HANDSHAKE_TIMEOUTS)
                 .description("QUIC connections closed because their handshake did not finish in time")
                 .register(registry);
@@ -65,6 +76,10 @@ public final class QuicMeters {
 
     void migrated() {
         migrations.increment();
+    }
+
+    void pathValidationFailed() {
+        pathValidationFailures.increment();
     }
 
     void handshakeTimedOut() {

@@ -114,6 +114,27 @@ class QuicMigrationTest extends ChaosTestBase {
         rebindMidChat(1, 3);
     }
 
+    /**
+     * A move to a network that lets the client send but not receive: quiche cannot validate the
+     * new path, and the presenter counts it ({@code presenter.quic.path_validation_failures}) so
+     * that operators see the failures README's QUIC Migration limits describe. What becomes of the
+     * connection then is quiche's (it falls back to the old path, which it reports as a migration
+     * too); not asserted here.
+     */
+    @Test
+    void aNewPathThatCannotAnswerFailsValidationAndIsCounted() {
+        List<Couple> couple = fleet.connect(List.of(500_000L));
+        fleet.awaitAuthenticated(couple, SETTLE);
+        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(couple), 0, 100, TimeUnit.MILLISECONDS);
+        long sentBefore = couple.get(0).sides[0].sent;
+        Await.until(SETTLE, () -> couple.get(0).sides[0].sent >= sentBefore + 3, () -> "traffic stalled");
+
+        nat.rebindWithoutReturnPath();
+
+        Await.until(SETTLE, () -> counter(QuicMeters.PATH_VALIDATION_FAILURES) >= 1,
+                () -> "path validation failures " + counter(QuicMeters.PATH_VALIDATION_FAILURES));
+    }
+
     private void rebindMidChat(int couples, int moves) {
         List<Couple> all = fleet.connect(LongStream.range(0, couples).map(i -> 400_000 + i).boxed().toList());
         fleet.awaitAuthenticated(all, SETTLE);

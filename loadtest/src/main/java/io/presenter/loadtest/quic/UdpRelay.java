@@ -94,7 +94,7 @@ public final class UdpRelay implements AutoCloseable {
             if (mappings.size() >= MAX_MAPPINGS) {
                 return;
             }
-            out = newUpstream(client);
+            out = newUpstream(client, true);
             mappings.put(client, out);
         }
         DatagramPacket copy = new DatagramPacket(packet.content().retain(), upstream);
@@ -106,12 +106,14 @@ public final class UdpRelay implements AutoCloseable {
         }
     }
 
-    private ChannelFuture newUpstream(InetSocketAddress client) {
+    private ChannelFuture newUpstream(InetSocketAddress client, boolean returnPath) {
         return socket()
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                        forward(front, new DatagramPacket(packet.content().retain(), client));
+                        if (returnPath) {
+                            forward(front, new DatagramPacket(packet.content().retain(), client));
+                        }  // else dropped: released by SimpleChannelInboundHandler
                     }
                 })
                 .bind(new InetSocketAddress(upstream.getAddress(), 0));
@@ -141,11 +143,24 @@ public final class UdpRelay implements AutoCloseable {
      * {@link #OLD_MAPPING_LINGER} to pass on what the server still sends to the old address, then close.
      */
     public void rebind() {
+        rebind(true);
+    }
+
+    /**
+     * As {@link #rebind()}, but the new mappings only work outwards: what the server sends to a
+     * client's new port is dropped (a network that lets the client send and not receive), so the
+     * server's validation of the new path cannot succeed.
+     */
+    public void rebindWithoutReturnPath() {
+        rebind(false);
+    }
+
+    private void rebind(boolean returnPath) {
         loop.submit(() -> {
             List<Channel> old = new ArrayList<>();
             for (Map.Entry<InetSocketAddress, ChannelFuture> mapping : mappings.entrySet()) {
                 old.add(mapping.getValue().channel());
-                mapping.setValue(newUpstream(mapping.getKey()));
+                mapping.setValue(newUpstream(mapping.getKey(), returnPath));
             }
             lingering.addAll(old);
             loop.schedule(() -> old.forEach(this::closeLingering), OLD_MAPPING_LINGER.toMillis(), TimeUnit.MILLISECONDS);

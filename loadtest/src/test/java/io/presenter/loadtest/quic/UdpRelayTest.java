@@ -66,6 +66,18 @@ class UdpRelayTest {
     }
 
     @Test
+    void aRebindWithoutReturnPathCarriesTheClientOutwardsOnly() throws IOException {
+        InetSocketAddress firstPort = sendFromClientAndReceiveAtServer("before");
+        nat.rebindWithoutReturnPath();
+        InetSocketAddress secondPort = sendFromClientAndReceiveAtServer("after");
+        assertThat(secondPort).isNotEqualTo(firstPort);
+
+        send(server, "to the new port", secondPort);
+        send(server, "to the old port", firstPort);
+        assertThat(receiveAtClient()).as("the new port drops, the old one still delivers").isEqualTo("to the old port");
+    }
+
+    @Test
     void closingTheRelayClosesTheMappingsARebindLeftOpen() throws IOException {
         InetSocketAddress firstPort = sendFromClientAndReceiveAtServer("before");
         nat.rebind();

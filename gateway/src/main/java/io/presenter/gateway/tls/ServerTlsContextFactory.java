@@ -97,7 +97,7 @@ public final class ServerTlsContextFactory {
      * record whole (at most ~30 bytes; a handshake alert that does not fit can be lost, netty#6385);
      * BoringSSL's two TLS 1.3 session tickets (one ~430-byte record) leave in two rounds of
      * {@link SessionTicketFlush}; and the server's first flight (~760 bytes with an ECDSA
-     * certificate, ~1.9 KiB when the client offers the hybrid post-quantum group, which exceeded
+     * certificate, ~1.8 KiB when the client offers the hybrid post-quantum group, which exceeded
      * even 1 KiB) spills past it at no measurable CPU cost (BENCHMARKS.md, "The TLS engine's
      * non-application buffer"). A smaller one would save at most 192 bytes more and split alerts
      * and tickets further. Must be at least 1: with 0 a handshake written during unwrap stalls.

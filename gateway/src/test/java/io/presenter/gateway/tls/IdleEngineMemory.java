@@ -25,7 +25,7 @@ import javax.net.ssl.SSLEngine;
  * </pre>
  *
  * <p>{@code -Xint} keeps the JIT out of the RSS figure: without it, code compiled while the
- * engines are made lands in the same growth and the per-engine figure moved by +-0.7 KiB between
+ * engines are made lands in the same growth and the per-engine figure moved by up to 1.1 KiB between
  * runs of one build; with it, repeated runs agree to 0.1 KiB (the engines' native memory is
  * BoringSSL's and does not depend on the JIT).
  */

@@ -33,6 +33,13 @@
 # figures until the cache is full: the default warm-up (30,000) fills it first; with a shorter one,
 # give a smaller cache (PRESENTER_SETS="--set tls.session-cache-size=1000").
 #
+# NMT=1 runs the presenter with Native Memory Tracking and also prints the JVM's own native growth
+# per connection (code cache, compiler arenas, metaspace, thread stacks: NMT's committed total less
+# the heap) and the RSS growth left after it, i.e. memory the JVM does not account for (BoringSSL's
+# malloc, glibc's overhead). At a few thousand clients the JIT still compiles during the measured
+# wave and its code lands in the plain RSS figure (BENCHMARKS.md, "The TLS engine's non-application
+# buffer"); NMT costs a little CPU, so compare CPU figures only between runs alike.
+#
 # Needs the jars: mvn -B -q -DskipTests package. Ports: free ones picked at start (loopback).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -85,7 +92,9 @@ java -jar "$CHAT_JAR" --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" 
   --token-keys "$WORK/tokens.keys" --zookeeper 127.0.0.1:"$ZK_PORT" --direct-port 0 --mux-port 0 --admin-port 0 \
   > "$WORK/chat.log" 2>&1 &
 PIDS+=($!)
-java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} -jar "$PRESENTER_JAR" run \
+NMT_OPTS=()
+[[ "${NMT:-0}" == 1 ]] && NMT_OPTS=(-XX:NativeMemoryTracking=summary)
+java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads "${NMT_OPTS[@]}" ${PRESENTER_JAVA_OPTS:-} -jar "$PRESENTER_JAR" run \
   --set listen.address=127.0.0.1 --set listen.port="$PORT" --set listen.event-loops=2 --set admin.port="$ADMIN" \
   --set tls.certificates="$WORK/cert.pem:$WORK/key.pem" --set auth.token-key-file="$WORK/tokens.keys" \
   --set zookeeper.connect=127.0.0.1:"$ZK_PORT" --set limits.max-connections-per-ip=0 "${GROUPS_SET[@]}" "${QUIC_SET[@]}" ${PRESENTER_SETS:-} \
@@ -107,7 +116,14 @@ snapshot() {  # rss_kib heap_live_kib
   local rss heap
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$PRESENTER/status")
   heap=$(jcmd "$PRESENTER" GC.heap_info | awk '/used/ {for (i=1;i<=NF;i++) if ($i=="used") {gsub("K","",$(i+1)); print $(i+1); exit}}')
-  echo "$rss $heap"
+  local jvm=0  # NMT: committed native memory of the JVM itself, the heap left out
+  if [[ "${NMT:-0}" == 1 ]]; then
+    jvm=$(jcmd "$PRESENTER" VM.native_memory summary | awk '
+      /^Total:/ {match($0, /committed=[0-9]+/); total = substr($0, RSTART + 10, RLENGTH - 10)}
+      /Java Heap \(/ {match($0, /committed=[0-9]+/); heap = substr($0, RSTART + 10, RLENGTH - 10)}
+      END {print total - heap}')
+  fi
+  echo "$rss $heap $jvm"
 }
 
 active_clients() {  # the presenter's count, or empty while /metrics does not answer
@@ -145,7 +161,7 @@ for _ in $(seq 1 40); do
   sleep 3
   [[ "$(jstat -compiler "$PRESENTER" | awk 'NR == 2 {print $1}')" == "$before" ]] && break
 done
-read -r RSS0 HEAP0 < <(snapshot)
+read -r RSS0 HEAP0 JVM0 < <(snapshot)
 read -r USER0 SYS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS0 JIT0 GC0 < <(thread_cpu)
 jcmd "$PRESENTER" GC.class_histogram > "$WORK/histogram0.txt"
@@ -163,7 +179,7 @@ for _ in $(seq 1 "${RAMP_WAIT_STEPS:-200}"); do
 done
 read -r USER1 SYS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
 read -r LOOPS1 JIT1 GC1 < <(thread_cpu)
-read -r RSS1 HEAP1 < <(snapshot)
+read -r RSS1 HEAP1 JVM1 < <(snapshot)
 jcmd "$PRESENTER" GC.class_histogram > "$WORK/histogram1.txt"
 INTERNAL=$(curl -fs http://127.0.0.1:$ADMIN/metrics | awk '/^presenter_backend_connections / {print int($2)}')
 wait $LOAD || true
@@ -171,12 +187,16 @@ TICK=$(getconf CLK_TCK)
 
 echo "connections held:          $ACTIVE"
 echo "internal mux connections:  $INTERNAL"
-awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" \
+awk -v n="$ACTIVE" -v r0="$RSS0" -v r1="$RSS1" -v h0="$HEAP0" -v h1="$HEAP1" -v v0="$JVM0" -v v1="$JVM1" -v nmt="${NMT:-0}" \
     -v u0="$USER0" -v u1="$USER1" -v s0="$SYS0" -v s1="$SYS1" -v tick="$TICK" \
     -v l0="$LOOPS0" -v l1="$LOOPS1" -v j0="$JIT0" -v j1="$JIT1" -v g0="$GC0" -v g1="$GC1" 'BEGIN {
   us = tick * n / 1e6
   printf "live heap per connection:  %.2f KiB (%d -> %d KiB, after full GC)\n", (h1-h0)/n, h0, h1
   printf "native per connection:     %.2f KiB (RSS %d -> %d KiB; the heap is pre-touched)\n", (r1-r0)/n, r0, r1
+  if (nmt == 1) {
+    printf "  of it the JVM itself:     %.2f KiB (NMT committed less the heap, %d -> %d KiB)\n", (v1-v0)/n, v0, v1
+    printf "  outside the JVM:          %.2f KiB (BoringSSL, glibc: RSS growth less the above)\n", (r1-r0-(v1-v0))/n
+  }
   printf "memory per connection:     %.2f KiB (live heap + native)\n", (h1-h0+r1-r0)/n
   printf "presenter CPU per connect: %.0f us = user %.0f + kernel %.0f (accept + full TLS handshake + auth + stream open)\n", \
     (u1-u0+s1-s0)/us, (u1-u0)/us, (s1-s0)/us

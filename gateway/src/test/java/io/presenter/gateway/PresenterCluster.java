@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.SslContext;
 import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
 import io.presenter.gateway.tls.ServerTls;
@@ -101,9 +102,14 @@ public final class PresenterCluster implements AutoCloseable {
 
     /** The presenters' TLS with another handshake timeout; closed with the cluster. */
     public ServerTls newServerTls(Duration handshakeTimeout) throws Exception {
-        ServerTls created = new ServerTlsContextFactory().create(TlsSettings.defaults(List.of(new CertificateFiles(
+        return newServerTls(TlsSettings.defaults(List.of(new CertificateFiles(
                 TestTls.certificatePem().toPath(), TestTls.privateKeyPem().toPath())))
-                .withHandshakeTimeout(handshakeTimeout), registry);
+                .withHandshakeTimeout(handshakeTimeout));
+    }
+
+    /** The presenters' TLS from {@code settings} (other certificates, say); closed with the cluster. */
+    public ServerTls newServerTls(TlsSettings settings) throws Exception {
+        ServerTls created = new ServerTlsContextFactory().create(settings, registry);
         if (tls != null) {
             closeables.add(0, created::close);  // closed after every presenter
         }
@@ -232,7 +238,12 @@ public final class PresenterCluster implements AutoCloseable {
 
     /** A TLS client of {@code presenter} that has not sent anything yet. */
     public TestChatClient connect(PresenterServer presenter) throws Exception {
-        TestChatClient client = TestChatClient.connect(clientLoops, presenter.address(), TestTls.client());
+        return connect(presenter, TestTls.client());
+    }
+
+    /** As {@link #connect(PresenterServer)}, with the client's own TLS context (protocols, groups...). */
+    public TestChatClient connect(PresenterServer presenter, SslContext clientTls) throws Exception {
+        TestChatClient client = TestChatClient.connect(clientLoops, presenter.address(), clientTls);
         closeables.add(client);
         return client;
     }

@@ -56,21 +56,24 @@ import org.slf4j.LoggerFactory;
  * process, but not elsewhere nor after a restart. TLS 1.2 clients without ticket support resume from the bounded server session
  * cache.
  *
- * <p>Per-connection memory (idle target: 10 KiB per TLS connection). What we rely on and why:
+ * <p>Per-connection memory (target: 6 KiB per idle authenticated client, heap and native, of which
+ * the TLS engine is the larger part). What we rely on and why:
  * <ul>
  *   <li>Record buffers: BoringSSL frees its read and write buffers whenever they are empty
  *       (it always behaves as if {@code SSL_MODE_RELEASE_BUFFERS} were set), so an idle engine
  *       holds no 16 KiB record buffer. Netty's {@code SslHandler} releases its cumulation buffer when
  *       it has been consumed and queues no plaintext while idle. Nothing to set.</li>
  *   <li>The network BIO: since netty-tcnative PR #205 the engine reads and writes straight into
- *       Netty's buffers; only data BoringSSL produces outside a wrap call (TLS 1.3 session tickets
- *       after the handshake, alerts) goes to a per-connection native buffer, allocated with the
- *       engine and held for the connection's life: 2 KiB by default
- *       ({@code io.netty.handler.ssl.openssl.bioNonApplicationBufferSize}). We set
- *       {@value #BIO_NON_APPLICATION_BUFFER_SIZE} bytes on our context: room for the usual ticket
- *       flight, and about 1 KiB less per idle connection (measured with {@code IdleEngineMemory}:
- *       an idle server engine holds ~6 KiB native + ~1 KiB heap). Larger bursts still go out,
- *       over more wrap calls; the whole test suite also passes with 256 bytes.</li>
+ *       Netty's buffers; only data BoringSSL produces outside a wrap call (the server's first
+ *       flight, written while the ClientHello is unwrapped; TLS 1.3 session tickets; alerts;
+ *       KeyUpdate) goes to a per-connection native buffer, malloc'ed with the engine and held for
+ *       the connection's life although an idle connection never has anything in it: 2 KiB by
+ *       default ({@code io.netty.handler.ssl.openssl.bioNonApplicationBufferSize}). We set
+ *       {@value #BIO_NON_APPLICATION_BUFFER_SIZE} bytes on our context (see the constant for
+ *       why that size); what does not fit is written partially, and the engine asks for a wrap
+ *       ({@code NEED_WRAP}) that flushes it and lets BoringSSL write the rest straight into
+ *       Netty's buffer, so a larger flight only costs one more call into BoringSSL within the same
+ *       wrap ({@code LargeServerFlightTest}: a 3 KiB certificate chain).</li>
  *   <li>Wrap size: {@code SslHandler}'s wrap data size (16 KiB) only bounds a transient buffer while
  *       writing; it is not held by an idle connection. Left at the default, which produces full
  *       records for bulk relays.</li>
@@ -87,8 +90,19 @@ public final class ServerTlsContextFactory {
 
     private static final Logger log = LoggerFactory.getLogger(ServerTlsContextFactory.class);
 
-    /** Per-connection native buffer for TLS data made outside wrap calls; see the class comment. */
-    static final int BIO_NON_APPLICATION_BUFFER_SIZE = 1024;
+    /**
+     * Per-connection native buffer for TLS data made outside wrap calls (see the class comment),
+     * held by every idle connection: Netty's default is 2 KiB, this saves 1,792 bytes of native
+     * memory per connection. Why 256 and not less: it holds any alert, close_notify or KeyUpdate
+     * record whole (at most ~30 bytes; a handshake alert that does not fit can be lost, netty#6385);
+     * BoringSSL's two TLS 1.3 session tickets (one ~430-byte record) leave in two rounds of
+     * {@link SessionTicketFlush}; and the server's first flight (~760 bytes with an ECDSA
+     * certificate, ~1.8 KiB when the client offers the hybrid post-quantum group, which exceeded
+     * even 1 KiB) spills past it at no measurable CPU cost (BENCHMARKS.md, "The TLS engine's
+     * non-application buffer"). A smaller one would save at most 192 bytes more and split alerts
+     * and tickets further. Must be at least 1: with 0 a handshake written during unwrap stalls.
+     */
+    static final int BIO_NON_APPLICATION_BUFFER_SIZE = 256;
 
     /** Only in this process's memory; the PKCS#12 container API requires some password. */
     private static final char[] KEY_STORE_PASSWORD = "presenter-in-memory".toCharArray();

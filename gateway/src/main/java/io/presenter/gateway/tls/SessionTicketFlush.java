@@ -70,10 +70,13 @@ public final class SessionTicketFlush extends ChannelInboundHandlerAdapter {
     /** Room for BoringSSL's usual two tickets in one buffer (about 500 bytes with our sessions). */
     static final int FLIGHT_BUFFER_BYTES = 2048;
     /**
-     * Rounds of write-then-drain: the engine's non-application buffer (1 KiB) may hold less than
-     * the flight; what is still queued after this many goes out with the first answer, as before.
+     * Rounds of write-then-drain: the engine's non-application buffer
+     * ({@value ServerTlsContextFactory#BIO_NON_APPLICATION_BUFFER_SIZE} bytes) holds less than the
+     * flight (two tickets: about 430 bytes, two rounds), so as many rounds as fill the flight
+     * buffer; what is still queued after them goes out with the first answer, as before.
      */
-    private static final int MAX_ROUNDS = 4;
+    private static final int MAX_ROUNDS =
+            FLIGHT_BUFFER_BYTES / ServerTlsContextFactory.BIO_NON_APPLICATION_BUFFER_SIZE + 1;
 
     /** Stateless: one instance serves every connection. */
     public static final SessionTicketFlush INSTANCE = new SessionTicketFlush();

@@ -2,6 +2,7 @@ package io.presenter.gateway.tls;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
@@ -27,7 +28,10 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
  * </pre>
  *
  * <p>{@code -Dgroups=X25519,P-256} sets the server's {@code tls.groups} (default: BoringSSL's,
- * post-quantum hybrid first).
+ * post-quantum hybrid first). {@code -Dbio=1024,256} measures each of these non-application BIO
+ * buffer sizes in turn on the same context (default: the factory's
+ * {@link ServerTlsContextFactory#BIO_NON_APPLICATION_BUFFER_SIZE} only), {@code -Drounds=3} repeats
+ * the whole comparison, interleaved, so that a loaded machine's drift falls on every size alike.
  */
 public final class EngineHandshakeCpu {
 
@@ -40,6 +44,9 @@ public final class EngineHandshakeCpu {
     private static final boolean DEBUG = Boolean.getBoolean("debug");
     private static final List<String> GROUPS = System.getProperty("groups", "").isEmpty() ? List.of()
             : List.of(System.getProperty("groups").split(","));
+    private static final List<Integer> BIO_SIZES = System.getProperty("bio", "").isEmpty()
+            ? List.of(ServerTlsContextFactory.BIO_NON_APPLICATION_BUFFER_SIZE)
+            : java.util.Arrays.stream(System.getProperty("bio").split(",")).map(Integer::valueOf).toList();
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
@@ -50,12 +57,17 @@ public final class EngineHandshakeCpu {
                 TlsSettings settings = TlsSettings.defaults(List.of(cert)).withProtocols(List.of(protocol))
                         .withTicketKeyFile(files.ticketKeys()).withGroups(GROUPS);
                 try (ServerTls tls = new ServerTlsContextFactory().create(settings, new SimpleMeterRegistry())) {
-                    run(tls.sslContext(), cert, protocol, false, n / 2);
-                    double full = run(tls.sslContext(), cert, protocol, false, n);
-                    run(tls.sslContext(), cert, protocol, true, n / 2);
-                    double resumed = run(tls.sslContext(), cert, protocol, true, n);
-                    System.out.printf("%s %-5s full %6.1f us   resumed %6.1f us%n", protocol,
-                            files.kind(cert), full, resumed);
+                    for (int round = 0; round < Integer.getInteger("rounds", 1); round++) {
+                        for (int bio : BIO_SIZES) {
+                            ((ReferenceCountedOpenSslContext) tls.sslContext()).setBioNonApplicationBufferSize(bio);
+                            run(tls.sslContext(), cert, protocol, false, n / 2);
+                            double full = run(tls.sslContext(), cert, protocol, false, n);
+                            run(tls.sslContext(), cert, protocol, true, n / 2);
+                            double resumed = run(tls.sslContext(), cert, protocol, true, n);
+                            System.out.printf("%s %-5s BIO buffer %5d: full %6.1f us   resumed %6.1f us%n", protocol,
+                                    files.kind(cert), bio, full, resumed);
+                        }
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.presenter.gateway.tls;
 
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import java.lang.management.ManagementFactory;
@@ -22,9 +23,14 @@ import java.util.List;
  *
  * <p>Add {@code -Djdk.tls.namedGroups=x25519,secp256r1} to both to see the cost of the default
  * hybrid post-quantum key exchange (X25519MLKEM768) that Netty puts first with BoringSSL.
- * </pre>
+ * {@code -Dbio=1024,256 -Drounds=3} compares non-application BIO buffer sizes on the same server,
+ * interleaved (as {@link EngineHandshakeCpu} does).
  */
 public final class HandshakeCpuMeasurement {
+
+    private static final List<Integer> BIO_SIZES = System.getProperty("bio", "").isEmpty()
+            ? List.of(ServerTlsContextFactory.BIO_NON_APPLICATION_BUFFER_SIZE)
+            : java.util.Arrays.stream(System.getProperty("bio").split(",")).map(Integer::valueOf).toList();
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
@@ -41,12 +47,19 @@ public final class HandshakeCpuMeasurement {
                             .withTicketKeyFile(files.ticketKeys());
                     try (TlsTestServer server = new TlsTestServer(settings)) {
                         long thread = serverThread(server);
-                        measure(client, server, thread, cert, protocol, false, n / 2);
-                        double full = measure(client, server, thread, cert, protocol, false, n);
-                        measure(client, server, thread, cert, protocol, true, n / 2);
-                        double resumed = measure(client, server, thread, cert, protocol, true, n);
-                        System.out.printf("%s %-11s full %6.1f us   resumed %6.1f us   (server counted full=%.0f resumed=%.0f)%n",
-                                protocol, kind, full, resumed, server.handshakes("full"), server.handshakes("resumed"));
+                        for (int round = 0; round < Integer.getInteger("rounds", 1); round++) {
+                            for (int bio : BIO_SIZES) {
+                                ((ReferenceCountedOpenSslContext) server.tls.sslContext())
+                                        .setBioNonApplicationBufferSize(bio);
+                                measure(client, server, thread, cert, protocol, false, n / 2);
+                                double full = measure(client, server, thread, cert, protocol, false, n);
+                                measure(client, server, thread, cert, protocol, true, n / 2);
+                                double resumed = measure(client, server, thread, cert, protocol, true, n);
+                                System.out.printf("%s %-11s BIO buffer %5d: full %6.1f us   resumed %6.1f us"
+                                        + "   (server counted full=%.0f resumed=%.0f)%n", protocol, kind, bio, full,
+                                        resumed, server.handshakes("full"), server.handshakes("resumed"));
+                            }
+                        }
                     }
                 }
             }

@@ -52,10 +52,9 @@ class UdpRelayTest {
 
     @Test
     void aRebindMovesTheClientToANewPortAndTheOldOneStillDeliversToIt() throws IOException {
-        InetSocketAddress firstPort = sendFromClientAndReceiveAtServer("before");
-        nat.rebind();
-        InetSocketAddress secondPort = sendFromClientAndReceiveAtServer("after");
-        assertThat(secondPort).isNotEqualTo(firstPort);
+        InetSocketAddress[] ports = portsAround(nat::rebind);
+        InetSocketAddress firstPort = ports[0];
+        InetSocketAddress secondPort = ports[1];
         assertThat(nat.upstreamPorts().values()).containsExactly(secondPort.getPort());
 
         // What the server sent to the old port before it learned the new one still arrives.
@@ -67,13 +66,10 @@ class UdpRelayTest {
 
     @Test
     void aRebindWithoutReturnPathCarriesTheClientOutwardsOnly() throws IOException {
-        InetSocketAddress firstPort = sendFromClientAndReceiveAtServer("before");
-        nat.rebindWithoutReturnPath();
-        InetSocketAddress secondPort = sendFromClientAndReceiveAtServer("after");
-        assertThat(secondPort).isNotEqualTo(firstPort);
+        InetSocketAddress[] ports = portsAround(nat::rebindWithoutReturnPath);
 
-        send(server, "to the new port", secondPort);
-        send(server, "to the old port", firstPort);
+        send(server, "to the new port", ports[1]);
+        send(server, "to the old port", ports[0]);
         assertThat(receiveAtClient()).as("the new port drops, the old one still delivers").isEqualTo("to the old port");
     }
 
@@ -85,6 +81,15 @@ class UdpRelayTest {
         send(server, "to a closed mapping", firstPort);
         client.setSoTimeout(200);  // a wait for something that must not come: bounded, not a sync point
         assertThat(receiveAtClient()).startsWith("nothing within");
+    }
+
+    /** The client's public port before and after {@code move}, as the server saw them; they differ. */
+    private InetSocketAddress[] portsAround(Runnable move) throws IOException {
+        InetSocketAddress before = sendFromClientAndReceiveAtServer("before");
+        move.run();
+        InetSocketAddress after = sendFromClientAndReceiveAtServer("after");
+        assertThat(after).isNotEqualTo(before);
+        return new InetSocketAddress[] {before, after};
     }
 
     private InetSocketAddress sendFromClientAndReceiveAtServer(String text) throws IOException {

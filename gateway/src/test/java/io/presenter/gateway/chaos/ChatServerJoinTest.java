@@ -6,13 +6,10 @@ import io.presenter.gateway.client.ClientMeters;
 import io.presenter.gateway.PresenterCluster;
 import io.presenter.gateway.chaos.ChatFleet.Couple;
 import io.presenter.ring.RingSnapshot;
-import io.presenter.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.LongSummaryStatistics;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
@@ -36,7 +33,7 @@ class ChatServerJoinTest extends ChaosTestBase {
     /** CoupleMover's tick: a sweep ends ceil(moving / (spread / tick)) couples per tick. */
     static final long MOVER_TICK_MILLIS = 10;
 
-    private final ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
+    private final TrafficPump pump = new TrafficPump();
 
     @BeforeEach
     void start() throws Exception {
@@ -46,8 +43,7 @@ class ChatServerJoinTest extends ChaosTestBase {
 
     @AfterEach
     void stopPump() throws Exception {
-        pump.shutdownNow();
-        pump.awaitTermination(10, TimeUnit.SECONDS);
+        pump.close();
     }
 
     @Test
@@ -56,8 +52,7 @@ class ChatServerJoinTest extends ChaosTestBase {
         List<Couple> all = connectAndChat(200_000, COUPLES);
         RingSnapshot before = cluster.directory.ring();
 
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
-        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        pump.start(fleet, all, 50, 5, SETTLE);
         cluster.startChatServer("chat-4", config -> config.withMoveSpread(MOVE_SPREAD));
         RingSnapshot after = cluster.converged(4);
 
@@ -73,8 +68,7 @@ class ChatServerJoinTest extends ChaosTestBase {
                 expected + tolerance);
 
         ChaosAssertions.back(moved, 2, SETTLE, fleet);
-        pump.shutdown();
-        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        pump.stop();
         fleet.sendRound(all);
         fleet.awaitAllDelivered(all, SETTLE);
 

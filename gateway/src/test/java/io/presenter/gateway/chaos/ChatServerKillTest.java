@@ -11,8 +11,6 @@ import io.presenter.ring.RingSnapshot;
 import io.presenter.testing.Await;
 import java.util.List;
 import java.util.LongSummaryStatistics;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
@@ -33,7 +31,7 @@ class ChatServerKillTest extends ChaosTestBase {
     static final int COUPLES = Integer.getInteger("chaos.couples", 500);
     static final long TRAFFIC_PERIOD_MILLIS = 50;
 
-    private final ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
+    private final TrafficPump pump = new TrafficPump();
 
     @BeforeEach
     void start() throws Exception {
@@ -43,8 +41,7 @@ class ChatServerKillTest extends ChaosTestBase {
 
     @AfterEach
     void stopPump() throws Exception {
-        pump.shutdownNow();
-        pump.awaitTermination(10, TimeUnit.SECONDS);
+        pump.close();
     }
 
     @Test
@@ -68,8 +65,7 @@ class ChatServerKillTest extends ChaosTestBase {
         assertThat(victim.service().sessionCount()).isEqualTo(2 * orphans.size());
 
         // Traffic on every couple, continuously, while the server dies.
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, TRAFFIC_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
-        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        pump.start(fleet, all, TRAFFIC_PERIOD_MILLIS, 5, SETTLE);
         long killed = System.nanoTime();
         victim.close();
 
@@ -82,8 +78,7 @@ class ChatServerKillTest extends ChaosTestBase {
                         .flatMap(c -> Stream.of(c.sides)).toList() + "; violations " + fleet.violations()
                         + "; presenter closes " + ChaosReport.byTag(cluster.registry, ClientMeters.CONNECTIONS_CLOSED, "reason"));
         long backMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
-        pump.shutdown();
-        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        pump.stop();
         fleet.sendRound(all);
         fleet.awaitAllDelivered(all, SETTLE);
 

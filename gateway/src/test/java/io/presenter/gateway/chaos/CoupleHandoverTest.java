@@ -18,8 +18,6 @@ import io.presenter.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
@@ -53,12 +51,11 @@ class CoupleHandoverTest extends ChaosTestBase {
     static final UnaryOperator<ChatServerConfig> HANDOVER = config -> config.withMoveSpread(MOVE_SPREAD)
             .withHandover(HandoverConfig.withKey(KEY).withPartnerWait(PARTNER_WAIT));
 
-    private final ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
+    private final TrafficPump pump = new TrafficPump();
 
     @AfterEach
     void stopPump() throws Exception {
-        pump.shutdownNow();
-        pump.awaitTermination(10, TimeUnit.SECONDS);
+        pump.close();
     }
 
     @Test
@@ -69,8 +66,7 @@ class CoupleHandoverTest extends ChaosTestBase {
         List<Couple> all = connectAndChat(300_000, COUPLES);
         RingSnapshot before = cluster.directory.ring();
 
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
-        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        pump.start(fleet, all, 50, 5, SETTLE);
         long joinedAt = System.nanoTime();
         cluster.startChatServer("chat-4", HANDOVER);
         RingSnapshot after = cluster.converged(4);
@@ -112,16 +108,14 @@ class CoupleHandoverTest extends ChaosTestBase {
         List<Couple> leaving = all.stream().filter(c -> owner(before, c).equals("chat-1")).toList();
         assertThat(leaving).isNotEmpty();
 
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
-        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        pump.start(fleet, all, 50, 5, SETTLE);
         var drained = cluster.chatServer("chat-1").drain();
         assertThat(drained.get(MOVED.toSeconds(), TimeUnit.SECONDS)).as("sessions left on chat-1").isZero();
         cluster.chatServer("chat-1").close();
         RingSnapshot after = cluster.directory.ring();
         Await.until(MOVED, () -> leaving.stream().allMatch(c -> sessionsOn(c, owner(cluster.directory.ring(), c)) == 2),
                 () -> "moved couples not on their new owners yet");
-        pump.shutdown();
-        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        pump.stop();
         fleet.sendRound(all);
         try {
             fleet.awaitAllDelivered(all, SETTLE);
@@ -174,8 +168,7 @@ class CoupleHandoverTest extends ChaosTestBase {
         List<Couple> all = connectAndChat(600_000, TWO_PRESENTER_COUPLES);
         RingSnapshot before = cluster.directory.ring();
 
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
-        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        pump.start(fleet, all, 50, 5, SETTLE);
         cluster.startChatServer("chat-4", HANDOVER);
         RingSnapshot after = cluster.converged(4);
         List<Couple> moved = all.stream().filter(c -> !owner(before, c).equals(owner(after, c))).toList();
@@ -216,8 +209,7 @@ class CoupleHandoverTest extends ChaosTestBase {
         List<Couple> all = connectAndChat(700_000, TWO_JOIN_COUPLES);
         RingSnapshot before = cluster.directory.ring();
 
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 50, TimeUnit.MILLISECONDS);
-        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= 5, () -> "traffic did not start");
+        pump.start(fleet, all, 50, 5, SETTLE);
         cluster.startChatServer("chat-4", HANDOVER);
         RingSnapshot middle = cluster.converged(4);
         cluster.startChatServer("chat-5", HANDOVER);
@@ -235,8 +227,7 @@ class CoupleHandoverTest extends ChaosTestBase {
                                         + " sessions " + Stream.of("chat-1", "chat-2", "chat-3", "chat-4", "chat-5")
                                                 .map(id -> id + "=" + sessionsOn(c, id)).toList()).toList()
                         + "; presenter " + ChaosReport.byTag(cluster.registry, ClientMeters.HANDOVERS, "result"));
-        pump.shutdown();
-        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        pump.stop();
         fleet.sendRound(all);
         List<Couple> kept = all.stream().filter(c -> c.closes() == 0).toList();
         fleet.awaitAllDelivered(kept, SETTLE);
@@ -262,8 +253,7 @@ class CoupleHandoverTest extends ChaosTestBase {
      * Returns the handovers the old owners sent.
      */
     private double assertJoinHandedOver(List<Couple> all, List<Couple> moved, RingSnapshot after) throws Exception {
-        pump.shutdown();
-        assertThat(pump.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        pump.stop();
         fleet.sendRound(all);
         fleet.awaitAllDelivered(all, SETTLE);
 

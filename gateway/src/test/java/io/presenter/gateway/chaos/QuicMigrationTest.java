@@ -16,8 +16,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
@@ -57,7 +55,7 @@ class QuicMigrationTest extends ChaosTestBase {
     static final Duration CLIENT_MAX_ACK_DELAY = Duration.ofMillis(500);
 
     private final EventLoopGroup quicLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final ScheduledExecutorService pump = Executors.newSingleThreadScheduledExecutor();
+    private final TrafficPump pump = new TrafficPump();
     private QuicClientEndpoint endpoint;
     private UdpRelay nat;
 
@@ -76,8 +74,7 @@ class QuicMigrationTest extends ChaosTestBase {
 
     @AfterEach
     void stopQuicClients() throws InterruptedException {
-        pump.shutdownNow();
-        pump.awaitTermination(10, TimeUnit.SECONDS);
+        pump.close();
         if (fleet != null) {
             fleet.close();
             fleet = null;
@@ -99,7 +96,7 @@ class QuicMigrationTest extends ChaosTestBase {
      * the clients' streams with a gap for good (README, QUIC transport, Migration).
      */
     @Test
-    void clientsRebindToANewPortMidChatAndKeepTheirSessions() {
+    void clientsRebindToANewPortMidChatAndKeepTheirSessions() throws InterruptedException {
         rebindMidChat(COUPLES, 2);
     }
 
@@ -110,7 +107,7 @@ class QuicMigrationTest extends ChaosTestBase {
      * the connection's packets from the second move on).
      */
     @Test
-    void oneCoupleRebindsThreeTimesAndKeepsItsSession() {
+    void oneCoupleRebindsThreeTimesAndKeepsItsSession() throws InterruptedException {
         rebindMidChat(1, 3);
     }
 
@@ -125,9 +122,7 @@ class QuicMigrationTest extends ChaosTestBase {
     void aNewPathThatCannotAnswerFailsValidationAndIsCounted() {
         List<Couple> couple = fleet.connect(List.of(500_000L));
         fleet.awaitAuthenticated(couple, SETTLE);
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(couple), 0, 100, TimeUnit.MILLISECONDS);
-        long sentBefore = couple.get(0).sides[0].sent;
-        Await.until(SETTLE, () -> couple.get(0).sides[0].sent >= sentBefore + 3, () -> "traffic stalled");
+        pump.start(fleet, couple, 100, 3, SETTLE);
 
         nat.rebindWithoutReturnPath();
 
@@ -135,7 +130,7 @@ class QuicMigrationTest extends ChaosTestBase {
                 () -> "path validation failures " + counter(QuicMeters.PATH_VALIDATION_FAILURES));
     }
 
-    private void rebindMidChat(int couples, int moves) {
+    private void rebindMidChat(int couples, int moves) throws InterruptedException {
         List<Couple> all = fleet.connect(LongStream.range(0, couples).map(i -> 400_000 + i).boxed().toList());
         fleet.awaitAuthenticated(all, SETTLE);
         Map<InetSocketAddress, Integer> firstPorts = nat.upstreamPorts();
@@ -146,19 +141,17 @@ class QuicMigrationTest extends ChaosTestBase {
         // rounds a second the presenter's UDP socket overflowed here (thousands of datagrams
         // dropped by the kernel), and quiche fails a migration whose path validation is lost:
         // that is migration under loss, a different test from this one (README, QUIC, Migration).
-        pump.scheduleAtFixedRate(() -> fleet.sendRoundIfIdle(all), 0, 100, TimeUnit.MILLISECONDS);
+        pump.start(fleet, all, 100, 5, SETTLE);
         for (int move = 1; move <= moves; move++) {
-            long sentBefore = all.get(0).sides[0].sent;
-            Await.until(SETTLE, () -> all.get(0).sides[0].sent >= sentBefore + 5, () -> "traffic stalled");
             nat.rebind();
             int done = move;
             Await.until(SETTLE, () -> counter(QuicMeters.MIGRATIONS) >= done * 2.0 * couples,
                     () -> "migrations seen " + counter(QuicMeters.MIGRATIONS) + " after move " + done);
+            long sentBefore = all.get(0).sides[0].sent;
+            Await.until(SETTLE, () -> all.get(0).sides[0].sent >= sentBefore + 5, () -> "traffic stalled after move " + done);
         }
         assertThat(nat.upstreamPorts()).doesNotContainValue(firstPorts.values().iterator().next());
-        long sentAfter = all.get(0).sides[0].sent;
-        Await.until(SETTLE, () -> all.get(0).sides[0].sent >= sentAfter + 5, () -> "traffic stalled after the moves");
-        pump.shutdownNow();
+        pump.stop();
         fleet.awaitAllDelivered(all, SETTLE);
 
         assertThat(fleet.violations()).as("duplicates, reorders, strangers").isEmpty();

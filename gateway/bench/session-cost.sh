@@ -4,19 +4,24 @@
 # jdk.ThreadAllocationStatistics), syscalls per session (strace -c, optional), and, as a noisy
 # extra, CPU per session (from /proc, by thread kind). A session = TCP connect + full TLS 1.3
 # handshake + auth packet + stream open + the chat server's answer + close (the harness's
-# `connect --hold PT0S`). Also writes a JFR recording of the measured wave (execution and
-# allocation samples) and prints its top frames.
+# `connect --hold PT0S`). Optionally profiles a second wave with async-profiler.
 #
 #   gateway/bench/session-cost.sh [sessions] [outdir]
 #
 # SESSIONS (arg 1, default 5000) are measured after WARMUP (default 20000) sessions of churn, at
-# RATE per second (default 500). STRACE=1 also counts the presenter's syscalls over the measured
-# wave (strace slows the presenter down: CPU figures of that run are then meaningless). A second
-# wave of as many sessions is recorded with JFR's profile settings (PROFILE=0: not).
-# PERF=1 samples the presenter's CPU with perf over the measured wave (native, kernel and JIT'ed code
-# alike: BoringSSL's share shows by library). PRESENTER_JAVA_OPTS adds JVM options; PRESENTER_SETS adds presenter --set options
-# (e.g. PRESENTER_SETS="--set listen.transport=io_uring"). PRESENTER_JAR, CHAT_JAR, LOADTEST_JAR
-# choose the jars (default: this checkout's target/ jars). Binds only free ephemeral ports.
+# RATE per second (default 500); each warm-up run of up to 10,000 prints its CPU per session, so
+# the JIT's share can be seen to settle. STRACE=1 also counts the presenter's syscalls over the
+# measured wave (strace slows the presenter down: CPU figures of that run are then meaningless).
+# PROFILE=1 profiles a second wave of as many sessions with async-profiler (fetched from Maven
+# Central into gateway/target/bench; CPU samples of native, kernel and JIT'ed code alike) and
+# prints the event loops' samples by library and their top frames (gateway/bench/stacks-top.sh).
+# PERF=1 samples the presenter's CPU with perf over the measured wave (by thread and library).
+# The JFR recording runs from the presenter's start: starting one later retransforms JDK classes
+# and throws away compiled code, so the next wave would measure the JIT compiling again (it did:
+# 34 -> 1,256 us of JIT per session). PRESENTER_JAVA_OPTS adds JVM options; PRESENTER_SETS adds
+# presenter --set options (e.g. PRESENTER_SETS="--set listen.transport=io_uring"). PRESENTER_JAR,
+# CHAT_JAR, LOADTEST_JAR choose the jars (default: this checkout's target/ jars). Binds only free
+# ephemeral ports.
 #
 # Needs the jars: mvn -B -q -DskipTests package.
 set -euo pipefail
@@ -44,6 +49,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
 echo "k1 = $(head -c 32 /dev/urandom | base64)" > "$WORK/tokens.keys"
 
+# Allocation counters every second from the start (see above), read around the measured wave.
+cat > "$WORK/alloc.jfc" <<'JFC'
+<?xml version="1.0" encoding="UTF-8"?>
+<configuration version="2.0">
+  <event name="jdk.ThreadAllocationStatistics"><setting name="enabled">true</setting><setting name="period">1 s</setting></event>
+</configuration>
+JFC
+
 java -cp "$PRESENTER_JAR" io.presenter.ring.EmbeddedZooKeeper "$ZK_PORT" "$WORK/zk" > "$OUT/zk.log" 2>&1 &
 PIDS+=($!)
 java -jar "$CHAT_JAR" --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
@@ -51,7 +64,8 @@ java -jar "$CHAT_JAR" --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" 
   --mux-port "$MUX_PORT" > "$OUT/chat.log" 2>&1 &
 PIDS+=($!)
 # shellcheck disable=SC2086
-java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads ${PRESENTER_JAVA_OPTS:-} \
+java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads \
+  -XX:StartFlightRecording=name=alloc,settings="$WORK/alloc.jfc" ${PRESENTER_JAVA_OPTS:-} \
   -jar "$PRESENTER_JAR" run \
   --set listen.address=127.0.0.1 --set listen.port="$CLIENT_PORT" --set admin.port="$ADMIN_PORT" \
   --set listen.event-loops=2 --set tls.certificates="$WORK/cert.pem:$WORK/key.pem" \
@@ -86,10 +100,32 @@ thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind
               END {print l + 0, j + 0, g + 0}'
 }
 
+TICK=$(getconf CLK_TCK)
+cpu_mark() {  # "user kernel loops jit gc" clock ticks so far
+  echo "$(awk '{print $14, $15}' "/proc/$PRESENTER/stat") $(thread_cpu)"
+}
+cpu_report() {  # label sessions mark-before mark-after: CPU per session, by thread kind
+  # shellcheck disable=SC2086
+  awk -v label="$1" -v n="$2" -v tick="$TICK" -v a="$3" -v b="$4" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); us = tick * n / 1e6
+    printf "%s %.0f us = user %.0f + kernel %.0f; event loops %.0f, JIT %.0f, GC %.0f\n", label, \
+      (y[1]-x[1]+y[2]-x[2])/us, (y[1]-x[1])/us, (y[2]-x[2])/us, (y[3]-x[3])/us, (y[4]-x[4])/us, (y[5]-x[5])/us
+  }'
+}
+wait_idle() {
+  for _ in $(seq 1 120); do
+    [[ "$(active_clients)" == 0 ]] && return
+    sleep 0.5
+  done
+}
+
+run=0
 for ((left = WARMUP; left > 0; left -= 10000)); do
   # A warm-up run with some failures (timeouts on a loaded machine) still warms: say so, go on.
-  churn $((left < 10000 ? left : 10000)) $((RATE * 2)) "$OUT/warmup.json" \
-    || echo "warm-up run had failures: $(tail -n 3 "$OUT/warmup.json.out")"
+  n=$((left < 10000 ? left : 10000)); run=$((run + 1)); before=$(cpu_mark)
+  churn $n $((RATE * 2)) "$OUT/warmup.json" || echo "warm-up run had failures: $(tail -n 3 "$OUT/warmup.json.out")"
+  wait_idle
+  cpu_report "warm-up run $run, $n sessions: CPU per session" $n "$before" "$(cpu_mark)"
 done
 for _ in $(seq 1 40); do  # JIT quiet for 3 s (bounded)
   before=$(jstat -compiler "$PRESENTER" | awk 'NR == 2 {print $1}')
@@ -97,15 +133,6 @@ for _ in $(seq 1 40); do  # JIT quiet for 3 s (bounded)
   [[ "$(jstat -compiler "$PRESENTER" | awk 'NR == 2 {print $1}')" == "$before" ]] && break
 done
 
-# Wave 1, the figures: only the per-thread allocation counters are recorded (no sampling, whose own
-# allocations would count), plus CPU from /proc and, with STRACE=1, the syscalls.
-cat > "$WORK/alloc.jfc" <<'JFC'
-<?xml version="1.0" encoding="UTF-8"?>
-<configuration version="2.0">
-  <event name="jdk.ThreadAllocationStatistics"><setting name="enabled">true</setting><setting name="period">everyChunk</setting></event>
-</configuration>
-JFC
-jcmd "$PRESENTER" JFR.start name=alloc settings="$WORK/alloc.jfc" filename="$OUT/alloc.jfr" > /dev/null
 if [[ "${STRACE:-0}" == 1 ]]; then
   strace -c -f -p "$PRESENTER" -o "$OUT/strace.txt" &
   STRACE_PID=$!
@@ -115,54 +142,57 @@ if [[ "${PERF:-0}" == 1 ]]; then
   perf record -q -e cpu-clock -F 999 -g -p "$PRESENTER" -o "$OUT/perf.data" > /dev/null 2>&1 &
   PERF_PID=$!
 fi
-read -r USER0 SYS0 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
-read -r LOOPS0 JIT0 GC0 < <(thread_cpu)
+sleep 1.2  # an allocation sample of the idle presenter before the wave (JFR samples every second)
+WAVE_START=$(date -u +%s.%N); BEFORE=$(cpu_mark)
 churn "$SESSIONS" "$RATE" "$OUT/measured.json"
-for _ in $(seq 1 120); do
-  [[ "$(active_clients)" == 0 ]] && break
-  sleep 0.5
-done
-read -r USER1 SYS1 < <(awk '{print $14, $15}' "/proc/$PRESENTER/stat")
-read -r LOOPS1 JIT1 GC1 < <(thread_cpu)
+wait_idle
+AFTER=$(cpu_mark); WAVE_END=$(date -u +%s.%N)
 if [[ "${STRACE:-0}" == 1 ]]; then
   kill -INT "$STRACE_PID"; wait "$STRACE_PID" 2>/dev/null || true
 fi
-jcmd "$PRESENTER" JFR.stop name=alloc > /dev/null
 if [[ "${PERF:-0}" == 1 ]]; then
   kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true
 fi
+sleep 1.2  # and one after it
+jcmd "$PRESENTER" JFR.dump name=alloc filename="$OUT/alloc.jfr" > /dev/null
 OK=$(python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["waves"][0]; print("%d of %d" % (w["succeeded"], w["attempted"]))' "$OUT/measured.json")
 
-# Wave 2, the profile: execution and allocation samples of as many sessions again.
-if [[ "${PROFILE:-1}" == 1 ]]; then
-  jcmd "$PRESENTER" JFR.start name=profile settings=profile filename="$OUT/session.jfr" > /dev/null
+# Wave 2, the profile: async-profiler's CPU samples of as many sessions again.
+if [[ "${PROFILE:-0}" == 1 ]]; then
+  AP_DIR=gateway/target/bench/async-profiler
+  if [[ ! -f "$AP_DIR/linux-x64/libasyncProfiler.so" ]]; then
+    mvn -q dependency:copy -Dartifact=tools.profiler:async-profiler:4.2 -DoutputDirectory="$AP_DIR" > /dev/null
+    (cd "$AP_DIR" && unzip -q -o async-profiler-4.2.jar 'linux-x64/*')
+  fi
+  AP_LIB=$(realpath "$AP_DIR/linux-x64/libasyncProfiler.so")
+  # jcmd splits an argument at '=' unless it is quoted inside
+  jcmd "$PRESENTER" JVMTI.agent_load "$AP_LIB" "\"start,event=cpu,interval=1ms,threads\"" > /dev/null
   churn "$SESSIONS" "$RATE" "$OUT/profiled.json" || echo "profiled wave had failures"
-  jcmd "$PRESENTER" JFR.stop name=profile > /dev/null
+  jcmd "$PRESENTER" JVMTI.agent_load "$AP_LIB" "\"stop,file=$OUT/profile.collapsed,collapsed\"" > /dev/null
 fi
 
-TICK=$(getconf CLK_TCK)
 {
 echo "sessions: $SESSIONS at $RATE/s after $WARMUP of warm-up (harness: $OK succeeded)"
-awk -v n="$SESSIONS" -v u0="$USER0" -v u1="$USER1" -v s0="$SYS0" -v s1="$SYS1" -v tick="$TICK" \
-    -v l0="$LOOPS0" -v l1="$LOOPS1" -v j0="$JIT0" -v j1="$JIT1" -v g0="$GC0" -v g1="$GC1" 'BEGIN {
-  us = tick * n / 1e6
-  printf "CPU per session (noisy):   %.0f us = user %.0f + kernel %.0f; event loops %.0f, JIT %.0f, GC %.0f\n", \
-    (u1-u0+s1-s0)/us, (u1-u0)/us, (s1-s0)/us, (l1-l0)/us, (j1-j0)/us, (g1-g0)/us
-}'
-# Bytes allocated per session by the event-loop threads: first and last ThreadAllocationStatistics.
+cpu_report "CPU per session (noisy):  " "$SESSIONS" "$BEFORE" "$AFTER"
+# Bytes allocated per session by the event-loop threads: each thread's last sample before the wave
+# and its first after it.
 jfr print --json --events jdk.ThreadAllocationStatistics "$OUT/alloc.jfr" | python3 -c '
-import json, sys
-n = int(sys.argv[1])
+import json, sys, datetime
+n, start, end = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 events = json.load(sys.stdin)["recording"]["events"]
-first, last = {}, {}
+before, after = {}, {}
 for e in events:
     v = e["values"]; name = (v.get("thread") or {}).get("javaName") or ""
     if not name.startswith("multiThreadIoEventLoopGroup"):
         continue
-    first.setdefault(name, v["allocated"]); last[name] = v["allocated"]
-total = sum(last[t] - first[t] for t in last)
-print("heap allocated per session by the event loops: %.0f B (%d threads)" % (total / n, len(last)))
-' "$SESSIONS"
+    t = datetime.datetime.fromisoformat(v["startTime"].replace("Z", "+00:00")).timestamp()
+    if t <= start:
+        before[name] = v["allocated"]
+    elif t >= end and name not in after:
+        after[name] = v["allocated"]
+total = sum(after[t] - before.get(t, 0) for t in after)
+print("heap allocated per session by the event loops: %.0f B (%d threads)" % (total / n, len(after)))
+' "$SESSIONS" "$WAVE_START" "$WAVE_END"
 if [[ -f "$OUT/strace.txt" ]]; then
   echo "syscalls per session (strace -c -f over the measured wave):"
   awk -v n="$SESSIONS" '$1 ~ /^[0-9.]+$/ && NF >= 5 {name = $NF; calls = $4; printf "  %-20s %.2f\n", name, calls / n}' \
@@ -174,5 +204,7 @@ if [[ -f "$OUT/perf.data" ]]; then
   perf report -i "$OUT/perf.data" --no-children --sort comm,dso --stdio 2>/dev/null \
     | awk '/^ +[0-9.]+%/ {print "  " $0}' | head -25
 fi
+if [[ -f "$OUT/profile.collapsed" ]]; then
+  gateway/bench/stacks-top.sh "$OUT/profile.collapsed"
+fi
 } | tee "$OUT/summary.txt"
-echo "recording: $OUT/session.jfr; top frames: gateway/bench/jfr-top.sh $OUT/session.jfr"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What one new client session costs a warmed presenter, in measures that do not depend on how
+# What one new client session costs a warmed presenter (or HAProxy), in measures that do not depend on how
 # loaded the machine is: heap bytes allocated per session by the event-loop threads (JFR
 # jdk.ThreadAllocationStatistics), syscalls per session (strace -c, optional), and, as a noisy
 # extra, CPU per session (from /proc, by thread kind). A session = TCP connect + full TLS 1.3
@@ -23,6 +23,10 @@
 # CHAT_JAR, LOADTEST_JAR choose the jars (default: this checkout's target/ jars). Binds only free
 # ephemeral ports.
 #
+# EDGE=haproxy measures HAProxy instead, set up as its users run it (terminating TLS in front of the
+# chat server's plaintext door, 2 threads, the same certificate), under the same churn: CPU per
+# session (all its threads count as event loops), STRACE and PERF alike; no allocation figure.
+#
 # Needs the jars: mvn -B -q -DskipTests package.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,6 +48,8 @@ free_port() {  # a port the kernel just handed out and took back: free now, not 
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 ZK_PORT=$(free_port); MUX_PORT=$(free_port); DIRECT_PORT=$(free_port); CLIENT_PORT=$(free_port); ADMIN_PORT=$(free_port)
+PLAIN_PORT=$(free_port)
+EDGE=${EDGE:-presenter}
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
@@ -61,8 +67,33 @@ java -cp "$PRESENTER_JAR" io.presenter.ring.EmbeddedZooKeeper "$ZK_PORT" "$WORK/
 PIDS+=($!)
 java -jar "$CHAT_JAR" --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
   --token-keys "$WORK/tokens.keys" --zookeeper "127.0.0.1:$ZK_PORT" --direct-port "$DIRECT_PORT" \
-  --mux-port "$MUX_PORT" > "$OUT/chat.log" 2>&1 &
+  --mux-port "$MUX_PORT" --plaintext-port "$PLAIN_PORT" > "$OUT/chat.log" 2>&1 &
 PIDS+=($!)
+if [[ "$EDGE" == haproxy ]]; then
+  cat "$WORK/cert.pem" "$WORK/key.pem" > "$WORK/haproxy.pem"
+  cat > "$WORK/haproxy.cfg" <<CFG
+global
+    maxconn 9500
+    nbthread 2
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+frontend clients
+    bind 127.0.0.1:$CLIENT_PORT ssl crt $WORK/haproxy.pem
+    default_backend chat
+backend chat
+    server chat1 127.0.0.1:$PLAIN_PORT maxconn 9500
+CFG
+  for _ in $(seq 1 240); do  # the stub's door first: HAProxy does not wait for its backend
+    (exec 3<>"/dev/tcp/127.0.0.1/$PLAIN_PORT") 2>/dev/null && break
+    sleep 0.5
+  done
+  haproxy -f "$WORK/haproxy.cfg" -db > "$OUT/haproxy.log" 2>&1 &
+  EDGE_PID=$!
+  PIDS+=($EDGE_PID)
+else
 # shellcheck disable=SC2086
 java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThreads \
   -XX:StartFlightRecording=name=alloc,settings="$WORK/alloc.jfc" ${PRESENTER_JAVA_OPTS:-} \
@@ -72,13 +103,14 @@ java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:-UseDynamicNumberOfCompilerThread
   --set auth.token-key-file="$WORK/tokens.keys" --set zookeeper.connect="127.0.0.1:$ZK_PORT" \
   --set limits.max-connections-per-ip=0 --set limits.max-handshake-rate=0 ${PRESENTER_SETS:-} \
   > "$OUT/presenter.log" 2>&1 &
-PRESENTER=$!
-PIDS+=($PRESENTER)
+EDGE_PID=$!
+PIDS+=($EDGE_PID)
 for _ in $(seq 1 240); do
   curl -fs "http://127.0.0.1:$ADMIN_PORT/ready" >/dev/null 2>&1 && break
   sleep 0.5
 done
 curl -fs "http://127.0.0.1:$ADMIN_PORT/ready" >/dev/null || { tail -n 30 "$OUT"/*.log; exit 1; }
+fi
 
 churn() {  # sessions rate out
   java -jar "$LOADTEST_JAR" connect --quiet --target "127.0.0.1:$CLIENT_PORT" --token-keys "$WORK/tokens.keys" \
@@ -86,23 +118,27 @@ churn() {  # sessions rate out
     --out "$3" > "$3.out" 2>&1
 }
 active_clients() {
-  curl -fs "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '/^presenter_connections_active / {print int($2)}'
+  if [[ "$EDGE" == haproxy ]]; then
+    ss -Htn state established "( sport = :$CLIENT_PORT )" | wc -l
+  else
+    curl -fs "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '/^presenter_connections_active / {print int($2)}'
+  fi
 }
 thread_cpu() {  # "loops jit gc" clock ticks so far, by thread kind
-  for task in /proc/"$PRESENTER"/task/*; do
+  for task in /proc/"$EDGE_PID"/task/*; do
     local stat comm rest
     stat=$(cat "$task/stat" 2>/dev/null) || continue
     comm=${stat#*(}; comm=${comm%)*}; rest=${stat##*) }
     # shellcheck disable=SC2086
     set -- $rest
     echo "${comm// /_} $((${12} + ${13}))"
-  done | awk '$1 ~ /^multiThreadIoEv/ {l += $2} $1 ~ /Compiler/ {j += $2} $1 ~ /^(GC_Thread|G1_)/ {g += $2}
+  done | awk '$1 ~ /^(multiThreadIoEv|haproxy)/ {l += $2} $1 ~ /Compiler/ {j += $2} $1 ~ /^(GC_Thread|G1_)/ {g += $2}
               END {print l + 0, j + 0, g + 0}'
 }
 
 TICK=$(getconf CLK_TCK)
 cpu_mark() {  # "user kernel loops jit gc" clock ticks so far
-  echo "$(awk '{print $14, $15}' "/proc/$PRESENTER/stat") $(thread_cpu)"
+  echo "$(awk '{print $14, $15}' "/proc/$EDGE_PID/stat") $(thread_cpu)"
 }
 cpu_report() {  # label sessions mark-before mark-after: CPU per session, by thread kind
   # shellcheck disable=SC2086
@@ -128,18 +164,19 @@ for ((left = WARMUP; left > 0; left -= 10000)); do
   cpu_report "warm-up run $run, $n sessions: CPU per session" $n "$before" "$(cpu_mark)"
 done
 for _ in $(seq 1 40); do  # JIT quiet for 3 s (bounded)
-  before=$(jstat -compiler "$PRESENTER" | awk 'NR == 2 {print $1}')
+  [[ "$EDGE" == haproxy ]] && break
+  before=$(jstat -compiler "$EDGE_PID" | awk 'NR == 2 {print $1}')
   sleep 3
-  [[ "$(jstat -compiler "$PRESENTER" | awk 'NR == 2 {print $1}')" == "$before" ]] && break
+  [[ "$(jstat -compiler "$EDGE_PID" | awk 'NR == 2 {print $1}')" == "$before" ]] && break
 done
 
 if [[ "${STRACE:-0}" == 1 ]]; then
-  strace -c -f -p "$PRESENTER" -o "$OUT/strace.txt" &
+  strace -c -f -p "$EDGE_PID" -o "$OUT/strace.txt" &
   STRACE_PID=$!
   sleep 2
 fi
 if [[ "${PERF:-0}" == 1 ]]; then
-  perf record -q -e cpu-clock -F 999 -g -p "$PRESENTER" -o "$OUT/perf.data" > /dev/null 2>&1 &
+  perf record -q -e cpu-clock -F 999 -g -p "$EDGE_PID" -o "$OUT/perf.data" > /dev/null 2>&1 &
   PERF_PID=$!
 fi
 sleep 1.2  # an allocation sample of the idle presenter before the wave (JFR samples every second)
@@ -154,11 +191,11 @@ if [[ "${PERF:-0}" == 1 ]]; then
   kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true
 fi
 sleep 1.2  # and one after it
-jcmd "$PRESENTER" JFR.dump name=alloc filename="$OUT/alloc.jfr" > /dev/null
+[[ "$EDGE" == haproxy ]] || jcmd "$EDGE_PID" JFR.dump name=alloc filename="$OUT/alloc.jfr" > /dev/null
 OK=$(python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["waves"][0]; print("%d of %d" % (w["succeeded"], w["attempted"]))' "$OUT/measured.json")
 
 # Wave 2, the profile: async-profiler's CPU samples of as many sessions again.
-if [[ "${PROFILE:-0}" == 1 ]]; then
+if [[ "${PROFILE:-0}" == 1 && "$EDGE" == presenter ]]; then
   AP_DIR=gateway/target/bench/async-profiler
   if [[ ! -f "$AP_DIR/linux-x64/libasyncProfiler.so" ]]; then
     mvn -q dependency:copy -Dartifact=tools.profiler:async-profiler:4.2 -DoutputDirectory="$AP_DIR" > /dev/null
@@ -166,17 +203,17 @@ if [[ "${PROFILE:-0}" == 1 ]]; then
   fi
   AP_LIB=$(realpath "$AP_DIR/linux-x64/libasyncProfiler.so")
   # jcmd splits an argument at '=' unless it is quoted inside
-  jcmd "$PRESENTER" JVMTI.agent_load "$AP_LIB" "\"start,event=cpu,interval=1ms,threads\"" > /dev/null
+  jcmd "$EDGE_PID" JVMTI.agent_load "$AP_LIB" "\"start,event=cpu,interval=1ms,threads\"" > /dev/null
   churn "$SESSIONS" "$RATE" "$OUT/profiled.json" || echo "profiled wave had failures"
-  jcmd "$PRESENTER" JVMTI.agent_load "$AP_LIB" "\"stop,file=$OUT/profile.collapsed,collapsed\"" > /dev/null
+  jcmd "$EDGE_PID" JVMTI.agent_load "$AP_LIB" "\"stop,file=$OUT/profile.collapsed,collapsed\"" > /dev/null
 fi
 
 {
-echo "sessions: $SESSIONS at $RATE/s after $WARMUP of warm-up (harness: $OK succeeded)"
+echo "$EDGE: sessions: $SESSIONS at $RATE/s after $WARMUP of warm-up (harness: $OK succeeded)"
 cpu_report "CPU per session (noisy):  " "$SESSIONS" "$BEFORE" "$AFTER"
 # Bytes allocated per session by the event-loop threads: each thread's last sample before the wave
 # and its first after it.
-jfr print --json --events jdk.ThreadAllocationStatistics "$OUT/alloc.jfr" | python3 -c '
+[[ -f "$OUT/alloc.jfr" ]] && jfr print --json --events jdk.ThreadAllocationStatistics "$OUT/alloc.jfr" | python3 -c '
 import json, sys, datetime
 n, start, end = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 events = json.load(sys.stdin)["recording"]["events"]
@@ -200,7 +237,7 @@ if [[ -f "$OUT/strace.txt" ]]; then
   awk -v n="$SESSIONS" '/total/ {printf "  %-20s %.2f\n", "total", $3 / n}' "$OUT/strace.txt"
 fi
 if [[ -f "$OUT/perf.data" ]]; then
-  echo "CPU samples by thread kind and library (perf, whole measured wave, % of the presenter's samples):"
+  echo "CPU samples by thread kind and library (perf, whole measured wave, % of the edge's samples):"
   perf report -i "$OUT/perf.data" --no-children --sort comm,dso --stdio 2>/dev/null \
     | awk '/^ +[0-9.]+%/ {print "  " $0}' | head -25
 fi

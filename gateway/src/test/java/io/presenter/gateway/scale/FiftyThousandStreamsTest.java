@@ -3,8 +3,6 @@ package io.presenter.gateway.scale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.channel.ChannelHandler.Sharable;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -14,10 +12,11 @@ import io.presenter.gateway.backend.BackendTls;
 import io.presenter.gateway.backend.ConnectBackoff;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxSettings;
-import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.RelayStream;
 import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.transport.Transport;
 import io.presenter.ring.RingMember;
+import io.presenter.testing.IdleRelayListener;
 import io.presenter.testing.TestTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -63,10 +62,11 @@ class FiftyThousandStreamsTest {
     @TempDir
     Path dir;
 
-    /** What the presenter's side of a stream carries here instead of the relay: one shared handler. */
-    @Sharable
-    private static final class Idle extends ChannelInboundHandlerAdapter {
-        static final Idle INSTANCE = new Idle();
+    /**
+     * A presenter's side of a stream as its relay holds it (a {@link RelayStream}), with one shared
+     * listener instead of the relay, and the connection it was opened on.
+     */
+    private record Opened(RelayStream stream, MuxConnection connection) {
     }
 
     @Test
@@ -100,11 +100,11 @@ class FiftyThousandStreamsTest {
             Histogram chatBefore = Histogram.of(chat.pid());
 
             long start = System.nanoTime();
-            List<MuxStreamChannel> streams = open(pool, member, eventLoops, STREAMS);
+            List<Opened> streams = open(pool, member, eventLoops, STREAMS);
             long openMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             Set<MuxConnection> connections = new HashSet<>();
-            streams.forEach(s -> connections.add(MuxConnection.of(s.parent())));
-            assertThat(streams).hasSize(STREAMS).allMatch(MuxStreamChannel::isActive);
+            streams.forEach(s -> connections.add(s.connection()));
+            assertThat(streams).hasSize(STREAMS).allMatch(s -> s.stream().isOpen());
             assertThat(connections.stream().mapToInt(MuxConnection::activeStreams).sum()).isEqualTo(STREAMS);
             assertThat(connections).as("25,000 streams per loop at 10,000 per connection").hasSize(3 * LOOPS);
             assertThat(connections).allMatch(c -> c.activeStreams() <= c.maxConcurrentStreams());
@@ -136,9 +136,10 @@ class FiftyThousandStreamsTest {
     }
 
     /** Opens {@code count} streams spread over the loops, each acquire on its loop like a client's. */
-    private static List<MuxStreamChannel> open(BackendPool pool, RingMember member, List<EventLoop> loops, int count)
+    private static List<Opened> open(BackendPool pool, RingMember member, List<EventLoop> loops, int count)
             throws Exception {
-        List<Future<MuxStreamChannel>> opening = new ArrayList<>(count);
+        List<MuxConnection> on = new ArrayList<>(count);
+        List<Future<RelayStream>> opening = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             EventLoop loop = loops.get(i % loops.size());
             // A client address as the relay sends one: each side holds it per stream (~64 bytes).
@@ -146,19 +147,21 @@ class FiftyThousandStreamsTest {
             StreamMetadata metadata = StreamMetadata.of(1_000_000 + i, 0, client, "scale-test");
             Future<MuxConnection> acquired = loop.submit(() -> pool.acquire(loop, member)).get().await();
             assertThat(acquired.cause()).as("acquire %d", i).isNull();
-            opening.add(acquired.getNow().openStream(metadata, Idle.INSTANCE));
+            on.add(acquired.getNow());
+            opening.add(acquired.getNow().openRelayStream(metadata, IdleRelayListener.INSTANCE));
         }
-        List<MuxStreamChannel> open = new ArrayList<>(count);
-        for (Future<MuxStreamChannel> future : opening) {
+        List<Opened> open = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Future<RelayStream> future = opening.get(i);
             assertThat(future.await(WAIT.toMillis())).as("opened within %s", WAIT).isTrue();
             assertThat(future.cause()).isNull();
-            open.add(future.getNow());
+            open.add(new Opened(future.getNow(), on.get(i)));
         }
         return open;
     }
 
-    private static void closeAll(List<MuxStreamChannel> streams) {
-        streams.forEach(s -> s.close().syncUninterruptibly());
+    private static void closeAll(List<Opened> streams) {
+        streams.forEach(s -> s.stream().eventLoop().submit(s.stream()::close).syncUninterruptibly());
     }
 
     /**

@@ -26,6 +26,8 @@ import io.presenter.protocol.wire.ResetCode;
  */
 final class MuxRelayStream extends SendCredit implements RelayStream, SessionStream, ChannelFutureListener {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MuxRelayStream.class);
+
     private final MuxSession session;
     private final RelayStreamListener listener;
     private final int streamId;
@@ -339,37 +341,46 @@ final class MuxRelayStream extends SendCredit implements RelayStream, SessionStr
         }
         delivering = true;
         try {
-            while (open && readRequested && (inbound != null || ending.endOfInputPending())) {
-                if (!autoRead) {
-                    readRequested = false;
-                }
-                int consumed = 0;
-                for (ByteBuf data; open && inbound != null && (data = inbound.take()) != null; ) {
-                    int bytes = data.readableBytes();
-                    consumed += bytes;
-                    receiveConsumed += bytes;  // out of the queue, still not granted back
-                    if (inbound.isEmpty()) {
-                        inbound = null;
-                    }
-                    listener.streamRead(this, data);
-                }
-                if (consumed > 0 && open) {
-                    int increment = ReceiveWindow.creditDue(receiveConsumed, session.settings().initialStreamWindow());
-                    receiveConsumed -= increment;
-                    session.grantCredit(streamId, increment);
-                    if (!readCompletePending) {
-                        readCompletePending = session.deferReadComplete(this);
-                        if (!readCompletePending) {
-                            listener.streamReadComplete(this);
-                        }
-                    }
-                }
-                if (open && inbound == null && ending.endOfInputPending()) {
-                    endOfInput();
-                }
-            }
+            deliverQueued();
+        } catch (RuntimeException e) {
+            // A listener's bug ends its own stream, as an exception on a stream channel's pipeline
+            // would, not the connection that the session's read loop serves for every stream.
+            log.warn("{} listener failed, resetting the stream", this, e);
+            resetLocally(ResetCode.INTERNAL, "listener failed: " + e);
         } finally {
             delivering = false;
+        }
+    }
+
+    private void deliverQueued() {
+        while (open && readRequested && (inbound != null || ending.endOfInputPending())) {
+            if (!autoRead) {
+                readRequested = false;
+            }
+            int consumed = 0;
+            for (ByteBuf data; open && inbound != null && (data = inbound.take()) != null; ) {
+                int bytes = data.readableBytes();
+                consumed += bytes;
+                receiveConsumed += bytes;  // out of the queue, still not granted back
+                if (inbound.isEmpty()) {
+                    inbound = null;
+                }
+                listener.streamRead(this, data);
+            }
+            if (consumed > 0 && open) {
+                int increment = ReceiveWindow.creditDue(receiveConsumed, session.settings().initialStreamWindow());
+                receiveConsumed -= increment;
+                session.grantCredit(streamId, increment);
+                if (!readCompletePending) {
+                    readCompletePending = session.deferReadComplete(this);
+                    if (!readCompletePending) {
+                        listener.streamReadComplete(this);
+                    }
+                }
+            }
+            if (open && inbound == null && ending.endOfInputPending()) {
+                endOfInput();
+            }
         }
     }
 

@@ -222,8 +222,7 @@ final class MuxRelayStream extends SendCredit implements RelayStream, SessionStr
             resetLocally(ResetCode.PROTOCOL_ERROR, "handover after half-close");
             return;
         }
-        ending().handoverReceived = Frames.event(handover);
-        ending().finReceived = true;
+        ending().receiveHandover(handover);
         deliver();
     }
 
@@ -245,7 +244,7 @@ final class MuxRelayStream extends SendCredit implements RelayStream, SessionStr
     @Override
     public void connectionClosed(ResetCode code, String reason) {
         ending().peerGone = true;
-        if (ending.handoverReceived != null && !ending.inputShutdown) {
+        if (ending.handoverPending()) {
             // As a stream channel: a handover that arrived before the connection went is still
             // delivered after the bytes before it, then the stream closes.
             deliver();

@@ -239,8 +239,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel, Sessi
             resetLocally(ResetCode.PROTOCOL_ERROR, "handover after half-close");
             return;
         }
-        ending().handoverReceived = Frames.event(handover);
-        ending().finReceived = true;
+        ending().receiveHandover(handover);
         deliver();
     }
 
@@ -263,7 +262,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel, Sessi
     @Override
     public void connectionClosed(ResetCode code, String reason) {
         ending().peerGone = true;
-        if (ending.handoverReceived != null && !ending.inputShutdown) {
+        if (ending.handoverPending()) {
             // The peer ended the stream with a handover before the connection went (a drained
             // chat server exits right after its last one): the queued bytes and the handover
             // are all here, so the reader still gets them, then the handover, then the close.

@@ -35,6 +35,17 @@ final class StreamEnding {
         return ending == NOT_YET ? new StreamEnding() : ending;
     }
 
+    /** The peer ended its side with a handover: an end of input that carries where the session goes. */
+    void receiveHandover(io.presenter.protocol.wire.Handover handover) {
+        handoverReceived = Frames.event(handover);
+        finReceived = true;
+    }
+
+    /** Whether a handover arrived that the reader has not yet been given (it waits behind the queued bytes). */
+    boolean handoverPending() {
+        return handoverReceived != null && !inputShutdown;
+    }
+
     /** Whether the peer's FIN (or handover) is in and the reader has not yet been told of the end. */
     boolean endOfInputPending() {
         return finReceived && !inputShutdown;

@@ -1,9 +1,9 @@
 package io.presenter.gateway.backend;
 
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.RelayStream;
+import io.presenter.protocol.mux.RelayStreamListener;
 
 /**
  * Opens a client's stream at the chat server that owns its couple. The one place where routing is
@@ -20,9 +20,9 @@ public interface StreamOpener {
 
     /**
      * Picks the owner for {@code request} (the member its reset named, else the ring's owner, on a
-     * ring at least as new as the reset's) and opens a stream there with {@code streamHandler} as
-     * its pipeline. Completes on {@code loop}; fails with {@link NoShardException} when the ring
+     * ring at least as new as the reset's) and opens a stream there whose events go to
+     * {@code listener}. Completes on {@code loop}; fails with {@link NoShardException} when the ring
      * has no member, or with the pool's or the connection's error when the stream cannot be opened.
      */
-    Future<MuxStreamChannel> open(EventLoop loop, StreamRequest request, ChannelHandler streamHandler);
+    Future<RelayStream> open(EventLoop loop, StreamRequest request, RelayStreamListener listener);
 }

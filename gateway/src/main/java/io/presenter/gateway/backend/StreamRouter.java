@@ -1,11 +1,11 @@
 package io.presenter.gateway.backend;
 
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.presenter.protocol.mux.MuxConnection;
-import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.RelayStream;
+import io.presenter.protocol.mux.RelayStreamListener;
 import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.ring.RingMember;
 import io.presenter.ring.RingSnapshot;
@@ -50,8 +50,8 @@ public final class StreamRouter implements StreamOpener {
     }
 
     @Override
-    public Future<MuxStreamChannel> open(EventLoop loop, StreamRequest request, ChannelHandler streamHandler) {
-        Promise<MuxStreamChannel> opened = loop.newPromise();
+    public Future<RelayStream> open(EventLoop loop, StreamRequest request, RelayStreamListener listener) {
+        Promise<RelayStream> opened = loop.newPromise();
         ringAtLeast(loop, request.minRingVersion()).addListener((Future<RingSnapshot> caughtUp) -> {
             RingSnapshot ring = caughtUp.getNow();
             if (request.handover().isPresent() && ring.member(request.ownerHint()).isEmpty()) {
@@ -64,7 +64,7 @@ public final class StreamRouter implements StreamOpener {
                 opened.tryFailure(new NoShardException(request.coupleId(), ring.version()));
                 return;
             }
-            openAt(loop, owner.get(), metadata(request, ring.version()), streamHandler, opened);
+            openAt(loop, owner.get(), metadata(request, ring.version()), listener, opened);
         });
         return opened;
     }
@@ -81,8 +81,8 @@ public final class StreamRouter implements StreamOpener {
     }
 
     /** Opens a stream to {@code owner} on a pooled connection of {@code loop}. */
-    private void openAt(EventLoop loop, RingMember owner, StreamMetadata metadata, ChannelHandler streamHandler,
-            Promise<MuxStreamChannel> opened) {
+    private void openAt(EventLoop loop, RingMember owner, StreamMetadata metadata, RelayStreamListener listener,
+            Promise<RelayStream> opened) {
         pool.acquire(loop, owner).addListener((Future<MuxConnection> acquired) -> {
             if (!acquired.isSuccess()) {
                 opened.tryFailure(acquired.cause());
@@ -90,7 +90,7 @@ public final class StreamRouter implements StreamOpener {
             }
             MuxConnection connection = acquired.getNow();
             if (!metadata.handover().isPresent()) {
-                open(connection, metadata, streamHandler, opened);
+                open(connection, metadata, listener, opened);
                 return;
             }
             // Never send a ticket to a peer that did not announce handover: it would take the
@@ -102,15 +102,15 @@ public final class StreamRouter implements StreamOpener {
                 } else if (!negotiated.getNow()) {
                     opened.tryFailure(new HandoverUnsupportedException(owner.id()));
                 } else {
-                    open(connection, metadata, streamHandler, opened);
+                    open(connection, metadata, listener, opened);
                 }
             });
         });
     }
 
-    private static void open(MuxConnection connection, StreamMetadata metadata, ChannelHandler streamHandler,
-            Promise<MuxStreamChannel> opened) {
-        connection.openStream(metadata, streamHandler).addListener((Future<MuxStreamChannel> open) -> {
+    private static void open(MuxConnection connection, StreamMetadata metadata, RelayStreamListener listener,
+            Promise<RelayStream> opened) {
+        connection.openRelayStream(metadata, listener).addListener((Future<RelayStream> open) -> {
             if (open.isSuccess()) {
                 opened.trySuccess(open.getNow());
             } else {

@@ -15,8 +15,9 @@ import io.presenter.gateway.backend.StreamOpener;
 import io.presenter.gateway.backend.StreamRequest;
 import io.presenter.gateway.backend.HandoverUnsupportedException;
 import io.presenter.protocol.mux.MuxHandoverEvent;
-import io.presenter.protocol.mux.MuxStreamChannel;
 import io.presenter.protocol.mux.MuxStreamResetEvent;
+import io.presenter.protocol.mux.RelayStream;
+import io.presenter.protocol.mux.RelayStreamListener;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Relays one client's bytes, unparsed, between its socket and its stream to the chat server that
  * owns its couple; the last handler of the client pipeline once the auth stage has swapped itself
- * out. Its partner on the stream's pipeline is a {@link StreamRelay}. Client, stream and the
- * stream's connection share one event loop, so the two halves call each other directly.
+ * out, and the listener of the client's {@link RelayStream} (a plain object, not a channel: a
+ * few dozen bytes a client instead of a pipeline's hundreds). Client, stream and the stream's
+ * connection share one event loop, so the two call each other directly.
  *
  * <p><b>Backpressure.</b> The client is read only while the stream is writable (its window open),
  * and the stream only while the client socket is writable: a slow chat server stalls this one
@@ -50,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * fails (new owner refuses or is unreachable, state too large, replay lost, timeout, ring moved
  * again) the client is closed as before and reconnects: a handover never half-happens.
  */
-public final class ClientRelay extends ChannelInboundHandlerAdapter {
+public final class ClientRelay extends ChannelInboundHandlerAdapter implements RelayStreamListener {
 
     /** Pipeline name of the relay, which replaces the auth stage. */
     public static final String NAME = "relay";
@@ -85,7 +87,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     /** What the stream was sent before the chat server answered; null once it has, or when released. */
     private ByteBuf unanswered;
     /** The live stream; null while a retry is opening the next one. */
-    private MuxStreamChannel stream;
+    private RelayStream stream;
     /** The latest attempt: the first open, or the retry after the last reset. */
     private StreamRequest request;
     private boolean closing;
@@ -120,7 +122,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     }
 
     /** Opens the first stream and sends it the auth packet. */
-    Future<MuxStreamChannel> open() {
+    Future<RelayStream> open() {
         return open(request);
     }
 
@@ -134,9 +136,9 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
                 : cause instanceof BackendFullException ? BACKEND_FULL : BACKEND_UNAVAILABLE;
     }
 
-    private Future<MuxStreamChannel> open(StreamRequest next) {
+    private Future<RelayStream> open(StreamRequest next) {
         request = next;
-        Future<MuxStreamChannel> opened = opener.open(client.eventLoop(), next, new StreamRelay(this));
+        Future<RelayStream> opened = opener.open(client.eventLoop(), next, this);
         opened.addListener(done -> {
             if (done.isSuccess()) {
                 started(opened.getNow());
@@ -145,13 +147,14 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         return opened;
     }
 
-    private void started(MuxStreamChannel opened) {
+    private void started(RelayStream opened) {
         if (unanswered == null) {
             opened.close();  // the client went away while the stream was opening
             return;
         }
         stream = opened;
-        opened.writeAndFlush(unanswered.retainedDuplicate());
+        opened.write(unanswered.retainedDuplicate());
+        opened.flush();
         opened.read();
     }
 
@@ -159,9 +162,10 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     void abandon() {
         releaseUnanswered();
         releaseHandoverState();
-        if (stream != null) {
-            stream.close();
-            stream = null;
+        RelayStream abandoned = stream;
+        if (abandoned != null) {
+            stream = null;  // first: its close is not the client's end
+            abandoned.close();
         }
     }
 
@@ -179,7 +183,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
             unanswered.writeBytes(bytes, bytes.readerIndex(), bytes.readableBytes());
         }
         if (stream != null) {
-            stream.write(bytes, stream.voidPromise());
+            stream.write(bytes);
         } else {
             bytes.release();  // kept in unanswered: the next attempt sends it
         }
@@ -205,12 +209,12 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseUnanswered();
         releaseHandoverState();
-        MuxStreamChannel ending = stream;
+        RelayStream ending = stream;
         if (ending != null) {
             // Nobody reads the stream for the client any more: let it read itself to its end (what
             // still comes is dropped in streamRead), or a chat server that half-closed first would
             // leave it open for good, its FIN queued behind a read that never comes.
-            ending.config().setAutoRead(true);
+            ending.readToEnd();
             // FIN after what is already queued, so a client's last messages still reach its partner.
             ending.shutdownOutput().addListener(done -> {
                 if (!done.isSuccess()) {
@@ -232,9 +236,10 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         client.config().setAutoRead(unanswered == null && stream != null && stream.isWritable());
     }
 
-    // ---- stream side, called by StreamRelay on the same event loop
+    // ---- stream side, called by the stream on the same event loop
 
-    void streamRead(MuxStreamChannel from, ByteBuf bytes) {
+    @Override
+    public void streamRead(RelayStream from, ByteBuf bytes) {
         if (from != stream || !client.isActive()) {
             bytes.release();
             return;
@@ -248,7 +253,8 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         client.write(bytes, client.voidPromise());
     }
 
-    void streamReadComplete(MuxStreamChannel from) {
+    @Override
+    public void streamReadComplete(RelayStream from) {
         if (from != stream) {
             return;
         }
@@ -258,13 +264,15 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         }
     }
 
-    void streamWritabilityChanged(MuxStreamChannel from) {
+    @Override
+    public void streamWritabilityChanged(RelayStream from) {
         if (from == stream) {
             followStreamWritability();
         }
     }
 
-    void streamReset(MuxStreamChannel from, MuxStreamResetEvent reset) {
+    @Override
+    public void streamReset(RelayStream from, MuxStreamResetEvent reset) {
         if (from != stream) {
             return;
         }
@@ -280,7 +288,18 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         }
     }
 
-    void streamClosed(MuxStreamChannel from, String reason) {
+    /** The chat server sent FIN: the session is over (the stream then closes). */
+    @Override
+    public void streamInputEnded(RelayStream from) {
+        streamEnded(from, "stream_ended");
+    }
+
+    @Override
+    public void streamClosed(RelayStream from) {
+        streamEnded(from, "stream_closed");
+    }
+
+    private void streamEnded(RelayStream from, String reason) {
         if (from == stream) {
             stream = null;
             closeClient(connectionLost(from) ? BACKEND_LOST : reason);
@@ -291,7 +310,8 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
      * The old owner ended {@code from} with a handover; every byte it sent before has been written
      * to the client (the stream fires the event after its queue). Carries the session to the new owner.
      */
-    void streamHandedOver(MuxStreamChannel from, MuxHandoverEvent handover) {
+    @Override
+    public void streamHandedOver(RelayStream from, MuxHandoverEvent handover) {
         if (from != stream) {
             return;
         }
@@ -319,7 +339,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
             }
         }, limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
         long began = System.nanoTime();
-        Future<MuxStreamChannel> opened = opener.open(client.eventLoop(), next, new StreamRelay(this));
+        Future<RelayStream> opened = opener.open(client.eventLoop(), next, this);
         opened.addListener(done -> {
             timeout.cancel(false);
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
@@ -332,7 +352,7 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
                         : done.cause() instanceof NoShardException ? "no_owner" : "unreachable");
                 return;
             }
-            MuxStreamChannel resumed = opened.getNow();
+            RelayStream resumed = opened.getNow();
             if (closing || !client.isActive() || request != next || authPacket == null) {
                 resumed.close();
                 return;
@@ -341,10 +361,10 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
             streamBase = resumeAt;
             handedOverUnanswered = true;
             replay.trimBefore(resumeAt);
-            resumed.write(authPacket.retainedDuplicate(), resumed.voidPromise());
+            resumed.write(authPacket.retainedDuplicate());
             ByteBuf rest = replay.from(resumeAt);
             if (rest.isReadable()) {
-                resumed.write(rest, resumed.voidPromise());
+                resumed.write(rest);
             } else {
                 rest.release();
             }
@@ -361,8 +381,8 @@ public final class ClientRelay extends ChannelInboundHandlerAdapter {
         closeClient(HANDOVER_FAILED);
     }
 
-    private static boolean connectionLost(MuxStreamChannel stream) {
-        return !stream.parent().isActive();
+    private static boolean connectionLost(RelayStream stream) {
+        return !stream.isConnectionActive();
     }
 
     private static boolean isRetryable(MuxStreamResetEvent reset) {

@@ -19,8 +19,8 @@
  *       {@link io.presenter.gateway.client.AuthStage}: the first packet, under a cap and a
  *       deadline, names the couple; the stage builds the relay, which opens the stream, and swaps
  *       itself for it.</li>
- *   <li>{@link io.presenter.gateway.client.ClientRelay} and its stream-side half
- *       {@link io.presenter.gateway.client.StreamRelay}: the client's bytes, unparsed, both ways
+ *   <li>{@link io.presenter.gateway.client.ClientRelay}, on the client's pipeline and as the
+ *       listener of its {@link io.presenter.protocol.mux.RelayStream}: the client's bytes, unparsed, both ways
  *       with backpressure, and wrong-shard retries until the chat server has answered.</li>
  *   <li>{@link io.presenter.gateway.client.ClientMeters}: what the client path counts.</li>
  * </ul>

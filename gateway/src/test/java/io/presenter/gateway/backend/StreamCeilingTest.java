@@ -3,8 +3,6 @@ package io.presenter.gateway.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -13,12 +11,13 @@ import io.presenter.chat.server.ChatServer;
 import io.presenter.chat.server.ChatServerConfig;
 import io.presenter.protocol.mux.MuxConnection;
 import io.presenter.protocol.mux.MuxSettings;
-import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.RelayStream;
 import io.presenter.protocol.mux.StreamMetadata;
 import io.presenter.protocol.transport.Transport;
 import io.presenter.protocol.wire.AuthStatus;
 import io.presenter.ring.RingMember;
 import io.presenter.testing.Await;
+import io.presenter.testing.IdleRelayListener;
 import io.presenter.testing.TestTls;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +47,13 @@ class StreamCeilingTest {
     private final Transport transport = Transport.best();
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    /** A stream as the presenter's relay holds it, and the connection it was opened on. */
+    private record Opened(RelayStream stream, MuxConnection connection) {
+        void close() {
+            stream.eventLoop().submit(stream::close).syncUninterruptibly();
+        }
+    }
+
     private ChatServer chatServer;
     private RingMember member;
     private BackendPool pool;
@@ -76,15 +82,15 @@ class StreamCeilingTest {
     void fullConnectionsGrowThePoolUpToItsBoundThenOpensAreRefusedAndEmptyExtrasClose() throws Exception {
         EventLoop loop = loops.next();
         int streams = CHAT_LIMIT * MAX_CONNECTIONS_PER_LOOP;
-        List<MuxStreamChannel> open = openStreams(loop, streams);
+        List<Opened> open = openStreams(loop, streams);
 
-        Set<Channel> connections = new HashSet<>();
-        open.forEach(stream -> connections.add(stream.parent()));
+        Set<MuxConnection> connections = new HashSet<>();
+        open.forEach(opened -> connections.add(opened.connection()));
         assertThat(connections).as("three connections' worth of streams on three connections").hasSize(3);
         assertThat(pool.openConnections("chat-1")).isEqualTo(3);
         assertThat(extra("opened")).isEqualTo(2.0);
-        for (Channel connection : connections) {
-            assertThat(MuxConnection.of(connection).activeStreams()).isEqualTo(CHAT_LIMIT);
+        for (MuxConnection connection : connections) {
+            assertThat(connection.activeStreams()).isEqualTo(CHAT_LIMIT);
         }
 
         // The bound is reached: the next one is refused, counted, and nothing else is disturbed.
@@ -93,20 +99,18 @@ class StreamCeilingTest {
         assertThat(refused.cause()).isInstanceOf(BackendFullException.class)
                 .hasMessageContaining("backend.max-connections-per-loop");
         assertThat(extra("full")).isEqualTo(1.0);
-        assertThat(open).allMatch(Channel::isActive);
+        assertThat(open).allMatch(opened -> opened.stream().isOpen());
 
         // Clients leave: the extras empty and close; the base connection stays.
-        for (MuxStreamChannel stream : open) {
-            stream.close().syncUninterruptibly();
-        }
+        open.forEach(Opened::close);
         Await.until(WAIT, () -> pool.openConnections("chat-1") == 1,
                 () -> pool.openConnections("chat-1") + " connections open, 1 expected");
         assertThat(extra("closed")).isEqualTo(2.0);
 
         // And the pool grows again when needed.
-        List<MuxStreamChannel> again = openStreams(loop, CHAT_LIMIT + 1);
+        List<Opened> again = openStreams(loop, CHAT_LIMIT + 1);
         assertThat(pool.openConnections("chat-1")).isEqualTo(2);
-        again.forEach(stream -> stream.close().syncUninterruptibly());
+        again.forEach(Opened::close);
     }
 
     @Test
@@ -115,19 +119,19 @@ class StreamCeilingTest {
         int streams = CHAT_LIMIT * MAX_CONNECTIONS_PER_LOOP;
         // A burst of clients in one loop task, before any connection exists: every acquire is
         // decided before the chat server's preface (its limit, 200) could arrive.
-        List<Future<MuxStreamChannel>> opening = loop.submit(() -> {
-            List<Future<MuxStreamChannel>> all = new ArrayList<>(streams);
+        List<Future<Opened>> opening = loop.submit(() -> {
+            List<Future<Opened>> all = new ArrayList<>(streams);
             for (int i = 0; i < streams; i++) {
                 StreamMetadata metadata = StreamMetadata.of(20_000 + i, 0, null, "ceiling-test");
-                io.netty.util.concurrent.Promise<MuxStreamChannel> opened = loop.newPromise();
+                io.netty.util.concurrent.Promise<Opened> opened = loop.newPromise();
                 pool.acquire(loop, member).addListener((Future<MuxConnection> acquired) -> {
                     if (!acquired.isSuccess()) {
                         opened.tryFailure(acquired.cause());
                     } else {
-                        acquired.getNow().openStream(metadata, new ChannelInboundHandlerAdapter())
-                                .addListener((Future<MuxStreamChannel> open) -> {
+                        acquired.getNow().openRelayStream(metadata, IdleRelayListener.INSTANCE)
+                                .addListener((Future<RelayStream> open) -> {
                                     if (open.isSuccess()) {
-                                        opened.trySuccess(open.getNow());
+                                        opened.trySuccess(new Opened(open.getNow(), acquired.getNow()));
                                     } else {
                                         opened.tryFailure(open.cause());
                                     }
@@ -138,39 +142,41 @@ class StreamCeilingTest {
             }
             return all;
         }).get();
-        List<MuxStreamChannel> open = new ArrayList<>(streams);
-        for (Future<MuxStreamChannel> future : opening) {
+        List<Opened> open = new ArrayList<>(streams);
+        for (Future<Opened> future : opening) {
             assertThat(future.await(WAIT.toMillis())).as("stream opened within %s, none waits for a slot", WAIT)
                     .isTrue();
             assertThat(future.cause()).isNull();
             open.add(future.getNow());
         }
-        Set<Channel> connections = new HashSet<>();
-        open.forEach(stream -> connections.add(stream.parent()));
+        Set<MuxConnection> connections = new HashSet<>();
+        open.forEach(opened -> connections.add(opened.connection()));
         assertThat(connections).hasSize(MAX_CONNECTIONS_PER_LOOP);
-        for (Channel connection : connections) {
-            MuxConnection mux = MuxConnection.of(connection);
+        for (MuxConnection mux : connections) {
             assertThat(mux.maxConcurrentStreams()).isEqualTo(CHAT_LIMIT);
             assertThat(mux.activeStreams()).isEqualTo(CHAT_LIMIT);
         }
         assertThat(extra("opened")).isEqualTo(2.0);
         assertThat(extra("full")).isZero();
-        open.forEach(stream -> stream.close().syncUninterruptibly());
+        open.forEach(Opened::close);
     }
 
-    private List<MuxStreamChannel> openStreams(EventLoop loop, int count) throws Exception {
-        List<Future<MuxStreamChannel>> opening = new ArrayList<>(count);
+    private List<Opened> openStreams(EventLoop loop, int count) throws Exception {
+        List<MuxConnection> on = new ArrayList<>(count);
+        List<Future<RelayStream>> opening = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             StreamMetadata metadata = StreamMetadata.of(10_000 + i, 0, null, "ceiling-test");
             // One acquire + open at a time on the loop, as a presenter's clients do.
-            opening.add(loop.submit(() -> pool.acquire(loop, member)).get()
-                    .await().getNow().openStream(metadata, new ChannelInboundHandlerAdapter()));
+            MuxConnection connection = loop.submit(() -> pool.acquire(loop, member)).get().await().getNow();
+            on.add(connection);
+            opening.add(connection.openRelayStream(metadata, IdleRelayListener.INSTANCE));
         }
-        List<MuxStreamChannel> open = new ArrayList<>(count);
-        for (Future<MuxStreamChannel> future : opening) {
+        List<Opened> open = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Future<RelayStream> future = opening.get(i);
             assertThat(future.await(WAIT.toMillis())).as("stream opened within %s", WAIT).isTrue();
             assertThat(future.cause()).isNull();
-            open.add(future.getNow());
+            open.add(new Opened(future.getNow(), on.get(i)));
         }
         return open;
     }

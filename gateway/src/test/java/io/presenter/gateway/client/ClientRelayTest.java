@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The relay, with the auth stage that builds it, on an {@link EmbeddedChannel} client and a fake
- * {@link io.presenter.gateway.backend.StreamOpener} whose streams are embedded channels too: what
+ * {@link io.presenter.gateway.backend.StreamOpener} whose streams are {@link FakeRelayStream}s: what
  * it asks the opener for, what the stream and the client receive, when either is read, and why
  * the client is closed. Routing itself is the router's business and not modelled here.
  */
@@ -66,7 +66,7 @@ class ClientRelayTest {
                 .isEqualTo(StreamRequest.first(COUPLE, client.remoteAddress()));
         assertThat(client.config().isAutoRead()).as("the client waits for its stream").isFalse();
 
-        FakeMuxStream stream = opener.succeed();
+        FakeRelayStream stream = opener.succeed();
 
         assertThat(client.pipeline().names()).contains(ClientRelay.NAME).doesNotContain(AuthStage.NAME);
         assertThat(sentOn(stream)).isEqualTo(Bytes.concat(AUTH, PING));
@@ -83,7 +83,7 @@ class ClientRelayTest {
     @Test
     void aWrongShardResetBeforeTheAnswerOpensAgainWhereTheResetSaysWithTheSameBytes() {
         clientSends(Bytes.concat(AUTH, PING));
-        FakeMuxStream first = opener.succeed();
+        FakeRelayStream first = opener.succeed();
         sentOn(first);
 
         first.resetByPeer(ResetCode.WRONG_SHARD, "chat-2", 42);
@@ -94,7 +94,7 @@ class ClientRelayTest {
         assertThat(registry.get(ClientMeters.WRONG_SHARD_RETRIES).counter().count()).isEqualTo(1);
         assertThat(client.isOpen()).isTrue();
 
-        FakeMuxStream second = opener.succeed();
+        FakeRelayStream second = opener.succeed();
 
         assertThat(sentOn(second)).as("the kept bytes, again").isEqualTo(Bytes.concat(AUTH, PING));
         chatServerSends(second, "welcome");
@@ -105,7 +105,7 @@ class ClientRelayTest {
     void afterTheLastRetryTheResetClosesTheClientWithItsCode() {
         clientSends(AUTH);
         for (int attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-            FakeMuxStream stream = opener.succeed();
+            FakeRelayStream stream = opener.succeed();
             assertThat(sentOn(stream)).isEqualTo(AUTH);
             stream.resetByPeer(ResetCode.WRONG_SHARD, "chat-" + attempt, attempt);
         }
@@ -123,18 +123,17 @@ class ClientRelayTest {
         client.close();
         client.runPendingTasks();
 
-        FakeMuxStream late = opener.succeed();
-        late.runPendingTasks();
+        FakeRelayStream late = opener.succeed();
 
         assertThat(late.isOpen()).as("nobody to relay for").isFalse();
-        assertThat((Object) late.readOutbound()).as("nothing sent on it").isNull();
+        assertThat(sentOn(late)).as("nothing sent on it").isEmpty();
         assertThat(closedFor(ClientConnections.CLIENT_CLOSED)).isEqualTo(1);
     }
 
     @Test
     void eachSideIsReadOnlyWhileTheOtherCanTakeMore() {
         clientSends(AUTH);
-        FakeMuxStream stream = opener.succeed();
+        FakeRelayStream stream = opener.succeed();
         sentOn(stream);
         chatServerSends(stream, "welcome");
         receivedBy(client);
@@ -147,12 +146,12 @@ class ClientRelayTest {
         assertThat(client.config().isAutoRead()).as("stream writable: client read").isTrue();
 
         // A slow client: its socket fills, the stream is not asked for more; it drains, the stream is.
-        FakeMuxStream.setWritable(client, false);
+        FakeRelayStream.setWritable(client, false);
         int reads = stream.readRequests();
         chatServerSends(stream, "news");
         assertThat(receivedBy(client)).isEqualTo(bytes("news"));
         assertThat(stream.readRequests()).as("client full: stream paused").isEqualTo(reads);
-        FakeMuxStream.setWritable(client, true);
+        FakeRelayStream.setWritable(client, true);
         assertThat(stream.readRequests()).as("client writable: stream read").isEqualTo(reads + 1);
         chatServerSends(stream, "more news");
         assertThat(stream.readRequests()).as("and read after each batch while it stays so").isEqualTo(reads + 2);
@@ -162,22 +161,21 @@ class ClientRelayTest {
     @Test
     void aClientGoneLeavesItsStreamReadingItselfToTheEndAfterItsLastBytes() {
         clientSends(AUTH);
-        FakeMuxStream stream = opener.succeed();
+        FakeRelayStream stream = opener.succeed();
         sentOn(stream);
         chatServerSends(stream, "welcome");
         receivedBy(client);
-        FakeMuxStream.setWritable(client, false);  // a client that stopped reading: the stream is paused
+        FakeRelayStream.setWritable(client, false);  // a client that stopped reading: the stream is paused
         clientSends(bytes("last words"));
 
         client.close();
         client.runPendingTasks();
-        stream.runPendingTasks();
 
         assertThat(sentOn(stream)).as("the client's last bytes still go out").isEqualTo(bytes("last words"));
         assertThat(stream.isOutputShutdown()).as("then the FIN").isTrue();
         // A chat server that half-closed first: its FIN waits behind whatever it sent, which only a
         // read delivers. Nobody reads for the client any more, so the stream reads by itself.
-        assertThat(stream.config().isAutoRead()).isTrue();
+        assertThat(stream.readsToEnd()).isTrue();
         chatServerSends(stream, "too late for the client");  // dropped, released
         assertThat(closedFor(ClientConnections.CLIENT_CLOSED)).isEqualTo(1);
     }
@@ -187,14 +185,19 @@ class ClientRelayTest {
         client.checkException();
     }
 
-    private void chatServerSends(FakeMuxStream stream, String text) {
-        stream.writeInbound(alloc.buffer().writeBytes(bytes(text)));
-        stream.checkException();
+    private void chatServerSends(FakeRelayStream stream, String text) {
+        stream.chatServerSends(alloc.buffer().writeBytes(bytes(text)));
+        client.checkException();
     }
 
     /** Everything the relay sent on {@code stream} since the last look; the buffers are released. */
-    private static byte[] sentOn(EmbeddedChannel stream) {
-        return takeOutbound(stream);
+    private static byte[] sentOn(FakeRelayStream stream) {
+        byte[] all = new byte[0];
+        for (ByteBuf buf : stream.takeWritten()) {
+            all = Bytes.concat(all, ByteBufUtil.getBytes(buf));
+            buf.release();
+        }
+        return all;
     }
 
     /** Everything the relay wrote to {@code client} since the last look; the buffers are released. */

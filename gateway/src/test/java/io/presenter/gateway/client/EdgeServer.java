@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -20,7 +19,8 @@ import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.protocol.auth.TokenVerifier;
-import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.RelayStream;
+import io.presenter.protocol.mux.RelayStreamListener;
 import io.presenter.testing.Await;
 import io.presenter.testing.TestChatClient;
 import io.presenter.testing.TestTls;
@@ -115,7 +115,7 @@ final class EdgeServer implements AutoCloseable {
         }
 
         @Override
-        public Future<MuxStreamChannel> open(EventLoop loop, StreamRequest request, ChannelHandler streamHandler) {
+        public Future<RelayStream> open(EventLoop loop, StreamRequest request, RelayStreamListener listener) {
             opens.add(request);
             return loop.newFailedFuture(new NoShardException(request.coupleId(), 0));
         }

@@ -1,30 +1,27 @@
 package io.presenter.gateway.client;
 
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.presenter.gateway.backend.StreamOpener;
 import io.presenter.gateway.backend.StreamRequest;
-import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.RelayStream;
+import io.presenter.protocol.mux.RelayStreamListener;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A {@link StreamOpener} that routes nowhere: it records each request and leaves it pending until
  * the test opens it ({@link #succeed}), so a test controls when a stream appears.
- * Its streams share one parent standing for the mux connection.
  */
 final class FakeStreamOpener implements StreamOpener {
 
     /** One open the relay asked for. */
-    record Open(StreamRequest request, ChannelHandler streamHandler, Promise<MuxStreamChannel> promise) {}
+    record Open(EventLoop loop, StreamRequest request, RelayStreamListener listener, Promise<RelayStream> promise) {}
 
     private final int maxRetries;
-    private final EmbeddedChannel connection = new EmbeddedChannel();
     private final List<Open> opens = new ArrayList<>();
-    private final List<FakeMuxStream> streams = new ArrayList<>();
+    private final List<FakeRelayStream> streams = new ArrayList<>();
 
     FakeStreamOpener(int maxRetries) {
         this.maxRetries = maxRetries;
@@ -36,9 +33,9 @@ final class FakeStreamOpener implements StreamOpener {
     }
 
     @Override
-    public Future<MuxStreamChannel> open(EventLoop loop, StreamRequest request, ChannelHandler streamHandler) {
-        Promise<MuxStreamChannel> promise = loop.newPromise();
-        opens.add(new Open(request, streamHandler, promise));
+    public Future<RelayStream> open(EventLoop loop, StreamRequest request, RelayStreamListener listener) {
+        Promise<RelayStream> promise = loop.newPromise();
+        opens.add(new Open(loop, request, listener, promise));
         return promise;
     }
 
@@ -47,18 +44,17 @@ final class FakeStreamOpener implements StreamOpener {
         return opens;
     }
 
-    /** Completes the latest open with a new stream running its handler. */
-    FakeMuxStream succeed() {
+    /** Completes the latest open with a new stream telling its listener. */
+    FakeRelayStream succeed() {
         Open open = opens.get(opens.size() - 1);
-        FakeMuxStream stream = new FakeMuxStream(connection, open.request(), open.streamHandler());
+        FakeRelayStream stream = new FakeRelayStream(open.loop(), open.request(), open.listener());
         streams.add(stream);
         open.promise().setSuccess(stream);
         return stream;
     }
 
-    /** Closes the streams and the connection, releasing whatever they still hold. */
+    /** Releases whatever the streams still hold. */
     void closeAll() {
-        streams.forEach(EmbeddedChannel::finishAndReleaseAll);
-        connection.finishAndReleaseAll();
+        streams.forEach(FakeRelayStream::releaseAll);
     }
 }

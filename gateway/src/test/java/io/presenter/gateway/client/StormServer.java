@@ -23,7 +23,8 @@ import io.presenter.gateway.tls.TlsMeters;
 import io.presenter.gateway.tls.TlsSettings;
 import io.presenter.gateway.tls.TlsSettings.CertificateFiles;
 import io.presenter.protocol.auth.TokenVerifier;
-import io.presenter.protocol.mux.MuxStreamChannel;
+import io.presenter.protocol.mux.RelayStream;
+import io.presenter.protocol.mux.RelayStreamListener;
 import io.presenter.protocol.transport.Transport;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -143,7 +144,7 @@ public final class StormServer {
         }
 
         @Override
-        public Future<MuxStreamChannel> open(EventLoop loop, StreamRequest request, ChannelHandler handler) {
+        public Future<RelayStream> open(EventLoop loop, StreamRequest request, RelayStreamListener listener) {
             return loop.newFailedFuture(new IllegalStateException("the storm's clients send no auth packet"));
         }
     }

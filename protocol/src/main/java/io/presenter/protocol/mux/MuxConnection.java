@@ -35,6 +35,13 @@ public interface MuxConnection {
      */
     Future<MuxStreamChannel> openStream(StreamMetadata metadata, ChannelHandler streamHandler);
 
+    /**
+     * Opens a stream (opening side only) as a {@link RelayStream}, a plain object whose events go
+     * to {@code listener}: the same stream on the wire as {@link #openStream}'s, refused the same
+     * way, at a fraction of a channel's memory.
+     */
+    Future<RelayStream> openRelayStream(StreamMetadata metadata, RelayStreamListener listener);
+
     /** Whether {@link #openStream} may succeed: open, no goaway either way, ids left. */
     boolean isAcceptingStreams();
 

@@ -56,10 +56,10 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     /** The handler for streams the peer opens; null on the opening side. */
     private final ChannelHandler inboundStreamHandler;
     /** Bounded by the concurrent-stream limits: opens beyond them are refused or wait. */
-    private final StreamTable<MuxStream> streams;
+    private final StreamTable<SessionStream> streams;
     private final PendingOpens pendingOpens;
     /** Streams that delivered data during this parent read and owe a channelReadComplete. */
-    private final List<MuxStream> readCompletePending = new ArrayList<>();
+    private final List<SessionStream> readCompletePending = new ArrayList<>();
     private final ReceiveWindow connectionWindow;
     /** The presenter id of the last stream the peer opened, shared by the streams that repeat it. */
     private String lastPresenterId = "";
@@ -112,7 +112,18 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     @Override
     public Future<MuxStreamChannel> openStream(StreamMetadata metadata, ChannelHandler streamHandler) {
         Promise<MuxStreamChannel> promise = ctx.executor().newPromise();
-        PendingOpens.Open open = new PendingOpens.Open(metadata, streamHandler, promise);
+        request(new PendingOpens.ChannelOpen(metadata, streamHandler, promise));
+        return promise;
+    }
+
+    @Override
+    public Future<RelayStream> openRelayStream(StreamMetadata metadata, RelayStreamListener listener) {
+        Promise<RelayStream> promise = ctx.executor().newPromise();
+        request(new PendingOpens.RelayOpen(metadata, listener, promise));
+        return promise;
+    }
+
+    private void request(PendingOpens.Open open) {
         requestedOpens.incrementAndGet();
         ctx.executor().execute(() -> {
             requestedOpens.decrementAndGet();
@@ -125,7 +136,6 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
                 open(open);
             }
         });
-        return promise;
     }
 
     @Override
@@ -280,7 +290,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         }
         pendingOpens.refuseAll("connection closed");
         peerSettingsReceived.tryFailure(new MuxStreamRefusedException(closeCode, "closed before the peer's settings"));
-        for (MuxStream stream : streams.snapshot()) {
+        for (SessionStream stream : streams.snapshot()) {
             stream.connectionClosed(closeCode, closeReason);
         }
         if (drainAcked != null) {
@@ -300,7 +310,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
                     + " bytes on stream " + streamId + " with " + connectionWindow.available() + " left");
             return;
         }
-        MuxStream stream = streams.get(streamId);
+        SessionStream stream = streams.get(streamId);
         if (stream != null) {
             stream.dataReceived(data.content());
         } else if (streams.wasOpened(streamId)) {
@@ -324,7 +334,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         switch (frame.getSetField()) {
             case SETTINGS -> onSettings(frame.getSettings());
             case OPEN -> onOpen(frame.getOpen());
-            case HALF_CLOSE -> withStream(frame.getHalfClose().getStreamId(), "half-close", MuxStream::finReceived);
+            case HALF_CLOSE -> withStream(frame.getHalfClose().getStreamId(), "half-close", SessionStream::finReceived);
             case RESET -> withStream(frame.getReset().getStreamId(), "reset",
                     stream -> stream.resetReceived(frame.getReset()));
             case WINDOW_UPDATE -> onWindowUpdate(frame.getWindowUpdate());
@@ -410,7 +420,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
                     + " on a connection that did not negotiate it");
             return;
         }
-        MuxStream stream = streams.get(streamId);
+        SessionStream stream = streams.get(streamId);
         if (stream != null) {
             stats.handoverReceived();
             stream.handoverReceived(handover);
@@ -431,7 +441,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             failConnection(ResetCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
         } else {
             connectionSendWindow += update.getIncrement();
-            streams.forEachFairly(MuxStream::writePending);
+            streams.forEachFairly(SessionStream::writePending);
         }
     }
 
@@ -449,20 +459,20 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         }
         MuxGoAwayEvent event = new MuxGoAwayEvent(goAway.getLastStreamId(), goAway.isDrain(), Frames.code(goAway),
                 goAway.isSetReason() ? goAway.getReason() : "");
-        for (MuxStream stream : streams.snapshot()) {
+        for (SessionStream stream : streams.snapshot()) {
             if (stream.streamId() > goAway.getLastStreamId()) {
                 stream.resetLocally(ResetCode.GOING_AWAY, "peer will not process stream above "
                         + goAway.getLastStreamId());
             } else {
-                stream.pipeline().fireUserEventTriggered(event);
+                stream.goAwayReceived(event);
             }
         }
         ctx.fireUserEventTriggered(event);
         closeIfIdle();
     }
 
-    private void withStream(int streamId, String what, Consumer<MuxStream> action) {
-        MuxStream stream = streams.get(streamId);
+    private void withStream(int streamId, String what, Consumer<SessionStream> action) {
+        SessionStream stream = streams.get(streamId);
         if (stream != null) {
             action.accept(stream);
         } else if (!streams.wasOpened(streamId)) {
@@ -503,12 +513,21 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
             // streams running, and close when the last one ends so a pool replaces us.
             sendGoAway(true, ResetCode.GOING_AWAY, "stream ids exhausted");
         }
+        if (open instanceof PendingOpens.RelayOpen relay) {
+            // No channel to register: the stream is live, and its opener's, at once.
+            MuxRelayStream stream = new MuxRelayStream(this, streamId, relay.listener());
+            streams.add(streamId, stream);
+            stats.streamOpened();
+            relay.promise().trySuccess(stream);
+            return;
+        }
+        PendingOpens.ChannelOpen channelOpen = (PendingOpens.ChannelOpen) open;
         MuxStream stream = new MuxStream(this, streamId, open.metadata());
-        register(stream, open.handler()).addListener(future -> {
+        register(stream, channelOpen.handler()).addListener(future -> {
             if (future.isSuccess()) {
-                open.promise().trySuccess(stream);
+                channelOpen.promise().trySuccess(stream);
             } else {
-                open.promise().tryFailure(future.cause());
+                channelOpen.promise().tryFailure(future.cause());
             }
         });
     }
@@ -601,7 +620,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
     }
 
     /** A stream delivered data inside the parent read loop; its read-complete waits for the loop's end. */
-    boolean deferReadComplete(MuxStream stream) {
+    boolean deferReadComplete(SessionStream stream) {
         if (inReadLoop) {
             readCompletePending.add(stream);
         }
@@ -612,7 +631,7 @@ final class MuxSession extends ChannelDuplexHandler implements MuxConnection {
         return ctx.channel().isActive() && !failed;
     }
 
-    void streamClosed(MuxStream stream) {
+    void streamClosed(SessionStream stream) {
         if (streams.remove(stream.streamId())) {
             stats.streamClosed();
             if (peer != null && inboundStreamHandler == null) {

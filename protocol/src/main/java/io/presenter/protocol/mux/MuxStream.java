@@ -15,8 +15,6 @@ import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.presenter.protocol.wire.Reset;
 import io.presenter.protocol.wire.ResetCode;
 import java.net.SocketAddress;
-import java.nio.channels.ClosedChannelException;
-import java.util.ArrayDeque;
 
 /**
  * A stream as a child channel of its connection, registered on the parent's event loop (as
@@ -24,7 +22,7 @@ import java.util.ArrayDeque;
  * {@link ChannelOutboundBuffer} until the peer grants credit; inbound bytes wait in a queue that
  * the stream window bounds, and credit goes back only as the pipeline reads them (netty#9663).
  */
-final class MuxStream extends AbstractChannel implements MuxStreamChannel {
+final class MuxStream extends AbstractChannel implements MuxStreamChannel, SessionStream {
 
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
     /** {@link ChannelOutboundBuffer#setUserDefinedWritability} index: the peer granted credit. */
@@ -45,59 +43,21 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
      * Bytes received and not yet read; null until the first bytes wait here (an idle stream, the
      * common case, queues nothing), and dropped again once they are read.
      */
-    private InboundQueue inbound;
-
-    /** The queued buffers and their total: the count lives (and costs) only while bytes wait. */
-    private static final class InboundQueue extends ArrayDeque<ByteBuf> {
-        private static final long serialVersionUID = 1L;
-
-        int bytes;
-
-        InboundQueue() {
-            super(2);
-        }
-    }
+    private BufferQueue inbound;
     private final StreamSender sender;
     private boolean open = true;
     private boolean readRequested;
     private boolean delivering;
     private boolean readCompletePending;
     /**
-     * How the stream ends, once it starts to (a FIN either way, a reset, a handover); until then
-     * {@link Ending#NOT_YET}, read-only: every write goes through {@link #ending()}.
+     * How the stream ends, once it starts to; {@link StreamEnding#NOT_YET} (shared, read-only)
+     * until then: every write goes through {@link #ending()}.
      */
-    private Ending ending = Ending.NOT_YET;
-
-    /**
-     * The state of a stream's end, apart so that the many streams that are open and idle do not
-     * each carry ten empty fields (8 bytes a stream).
-     */
-    private static final class Ending {
-        /** Shared by every stream that has not begun to end; never written (see {@link #ending()}). */
-        static final Ending NOT_YET = new Ending();
-
-        boolean finReceived;
-        boolean inputShutdown;
-        boolean outputShutdown;
-        boolean finSent;
-        /** Set when the peer already knows the stream is gone: closing sends no reset. */
-        boolean peerGone;
-        ChannelPromise finPromise;
-        /** The reset to send on close instead of CANCEL. */
-        Reset closeReset;
-        /** The handover to send once the written bytes are out (this side ends the stream with it). */
-        io.presenter.protocol.wire.MuxFrame handoverToSend;
-        ChannelPromise handoverPromise;
-        /** The handover the peer ended the stream with; fired after the queued bytes are read. */
-        MuxHandoverEvent handoverReceived;
-    }
+    private StreamEnding ending = StreamEnding.NOT_YET;
 
     /** The stream's own ending state, for writing; made when the stream begins to end. */
-    private Ending ending() {
-        if (ending == Ending.NOT_YET) {
-            ending = new Ending();
-        }
-        return ending;
+    private StreamEnding ending() {
+        return ending = StreamEnding.of(ending);
     }
 
     MuxStream(MuxSession session, int streamId, StreamMetadata metadata) {
@@ -172,7 +132,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     /** Bytes received but not yet read by the pipeline; never more than the stream window. */
     int queuedInboundBytes() {
-        return inbound == null ? 0 : inbound.bytes;
+        return BufferQueue.bytes(inbound);
     }
 
     @Override
@@ -258,51 +218,40 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
 
     // ---- events from the session ----
 
-    void dataReceived(ByteBuf data) {
-        int bytes = data.readableBytes();
-        if (ending.finReceived) {
-            data.release();
-            resetLocally(ResetCode.PROTOCOL_ERROR, "data after half-close");
-        } else if (bytes > receiveAvailable()) {
-            data.release();
-            resetLocally(ResetCode.FLOW_CONTROL_ERROR, "stream window exceeded: " + bytes + " bytes with "
-                    + receiveAvailable() + " left");
-        } else {
-            if (inbound == null) {
-                inbound = new InboundQueue();
-            }
-            inbound.add(data);
-            inbound.bytes += bytes;
+    @Override
+    public void dataReceived(ByteBuf data) {
+        if (SessionStream.admit(this, ending, data, receiveAvailable())) {
+            inbound = BufferQueue.append(inbound, data);
             deliver();
         }
     }
 
-    void finReceived() {
+    @Override
+    public void finReceived() {
         ending().finReceived = true;
         deliver();
     }
 
     /** The peer ended the stream with a handover: like a FIN, it waits behind the queued bytes. */
-    void handoverReceived(io.presenter.protocol.wire.Handover handover) {
+    @Override
+    public void handoverReceived(io.presenter.protocol.wire.Handover handover) {
         if (ending.finReceived) {
             resetLocally(ResetCode.PROTOCOL_ERROR, "handover after half-close");
             return;
         }
-        ending().handoverReceived = Frames.event(handover);
-        ending().finReceived = true;
+        ending().receiveHandover(handover);
         deliver();
     }
 
-    void resetReceived(Reset reset) {
-        session.settings().stats().resetReceived(Frames.code(reset));
+    @Override
+    public void resetReceived(Reset reset) {
         ending().peerGone = true;
-        fireResetAndClose(new MuxStreamResetEvent(Frames.code(reset), reset.isSetReason() ? reset.getReason() : "",
-                reset.isSetOwnerHint() ? reset.getOwnerHint() : "",
-                reset.isSetRingVersion() ? reset.getRingVersion() : -1, true));
+        fireResetAndClose(SessionStream.resetEvent(session.settings().stats(), reset));
     }
 
     /** A stream error found here: tells the pipeline, resets the stream with {@code code}. */
-    void resetLocally(ResetCode code, String reason) {
+    @Override
+    public void resetLocally(ResetCode code, String reason) {
         if (!open) {
             return;
         }
@@ -310,9 +259,10 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
     }
 
-    void connectionClosed(ResetCode code, String reason) {
+    @Override
+    public void connectionClosed(ResetCode code, String reason) {
         ending().peerGone = true;
-        if (ending.handoverReceived != null && !ending.inputShutdown) {
+        if (ending.handoverPending()) {
             // The peer ended the stream with a handover before the connection went (a drained
             // chat server exits right after its last one): the queued bytes and the handover
             // are all here, so the reader still gets them, then the handover, then the close.
@@ -322,7 +272,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         fireResetAndClose(new MuxStreamResetEvent(code, reason, "", -1, false));
     }
 
-    void windowUpdated(int increment) {
+    @Override
+    public void windowUpdated(int increment) {
         if (!sender.grant(increment)) {
             resetLocally(ResetCode.FLOW_CONTROL_ERROR, "stream window above 2^31-1");
             return;
@@ -331,7 +282,8 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         writePending();
     }
 
-    void parentWritabilityChanged(boolean writable) {
+    @Override
+    public void parentWritabilityChanged(boolean writable) {
         setWritability(PARENT_WRITABILITY, writable);
         if (writable) {
             writePending();
@@ -339,15 +291,22 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
     }
 
     /** Sends what credit and the parent now allow of the bytes already flushed. */
-    void writePending() {
+    @Override
+    public void writePending() {
         ((StreamUnsafe) unsafe()).writeFlushed();
     }
 
-    void fireReadCompleteIfPending() {
+    @Override
+    public void fireReadCompleteIfPending() {
         if (readCompletePending) {
             readCompletePending = false;
             pipeline().fireChannelReadComplete();
         }
+    }
+
+    @Override
+    public void goAwayReceived(MuxGoAwayEvent goAway) {
+        pipeline().fireUserEventTriggered(goAway);
     }
 
     private void fireResetAndClose(MuxStreamResetEvent event) {
@@ -382,15 +341,14 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         }
         delivering = true;
         try {
-            while (open && readRequested && (inbound != null || ending.finReceived && !ending.inputShutdown)) {
+            while (open && readRequested && (inbound != null || ending.endOfInputPending())) {
                 if (!config.isAutoRead()) {
                     readRequested = false;
                 }
                 int consumed = 0;
-                for (ByteBuf data; open && inbound != null && (data = inbound.poll()) != null; ) {
+                for (ByteBuf data; open && inbound != null && (data = inbound.take()) != null; ) {
                     int bytes = data.readableBytes();
                     consumed += bytes;
-                    inbound.bytes -= bytes;
                     receiveConsumed += bytes;  // out of the queue, still not granted back
                     if (inbound.isEmpty()) {
                         inbound = null;  // idle again: hold no queue (a busy stream makes a new one)
@@ -406,7 +364,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
                         }
                     }
                 }
-                if (open && inbound == null && ending.finReceived && !ending.inputShutdown) {
+                if (open && inbound == null && ending.endOfInputPending()) {
                     endOfInput();
                 }
             }
@@ -420,17 +378,14 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
      * half the window, the rule {@link ReceiveWindow} applies to the connection.
      */
     private int creditDue() {
-        if (!ReceiveWindow.isCreditDue(receiveConsumed, session.settings().initialStreamWindow())) {
-            return 0;
-        }
-        int increment = receiveConsumed;
-        receiveConsumed = 0;
+        int increment = ReceiveWindow.creditDue(receiveConsumed, session.settings().initialStreamWindow());
+        receiveConsumed -= increment;
         return increment;
     }
 
     /** Bytes the peer may still send: the window less what waits here or was read but not granted back. */
     private int receiveAvailable() {
-        return session.settings().initialStreamWindow() - queuedInboundBytes() - receiveConsumed;
+        return ReceiveWindow.available(session.settings().initialStreamWindow(), inbound, receiveConsumed);
     }
 
     private void endOfInput() {
@@ -500,10 +455,10 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
             ending().peerGone = true;
             // Done (and the stream closed, so its session leaves) only once the frame is written:
             // a drained server that exits when its last session left must not drop it unsent.
-            ChannelPromise promise = ending.handoverPromise;
+            io.netty.util.concurrent.Promise<Void> promise = ending.handoverPromise;
             session.sendHandover(ending.handoverToSend).addListener(written -> {
                 if (written.isSuccess()) {
-                    promise.trySuccess();
+                    promise.trySuccess(null);
                 } else {
                     promise.tryFailure(written.cause());
                 }
@@ -512,7 +467,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
         } else if (ending.outputShutdown && !ending.finSent && open && out != null && out.isEmpty()) {
             ending().finSent = true;
             session.halfClose(streamId());
-            ending.finPromise.trySuccess();
+            ending.finPromise.trySuccess(null);
             if (ending.inputShutdown) {
                 close();
             }
@@ -545,27 +500,11 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel {
             return;
         }
         open = false;
-        if (!ending.peerGone && session.isConnected()) {
-            if (ending.closeReset != null) {
-                session.sendReset(ending.closeReset);
-            } else if (!(ending.finSent && ending.finReceived)) {
-                session.sendReset(Frames.reset(streamId(), ResetCode.CANCEL, "closed", null, -1));
-            }
+        if (ending.resetOnClose() && session.isConnected()) {
+            session.sendReset(ending.closeReset(streamId()));
         }
-        if (inbound != null) {
-            for (ByteBuf data; (data = inbound.poll()) != null; ) {
-                data.release();
-            }
-            inbound = null;
-        }
-        // Usually the FIN went out long ago: an exception (and its stack trace) for a promise that
-        // is already done was one per stream, a measurable share of CPU per client.
-        if (ending.finPromise != null && !ending.finPromise.isDone()) {
-            ending.finPromise.tryFailure(new ClosedChannelException());
-        }
-        if (ending.handoverPromise != null && !ending.handoverPromise.isDone()) {
-            ending.handoverPromise.tryFailure(new ClosedChannelException());
-        }
+        inbound = BufferQueue.releaseAll(inbound);
+        ending.failPending();
         session.streamClosed(this);
     }
 

@@ -12,14 +12,28 @@ import java.util.ArrayDeque;
  */
 final class PendingOpens {
 
-    /** One caller's open: what to send, how to set the stream up, whom to tell. */
-    record Open(StreamMetadata metadata, ChannelHandler handler, Promise<MuxStreamChannel> promise) {
+    /** One caller's open: what to send, and whom to tell; how the stream is set up is the kind's. */
+    sealed interface Open permits ChannelOpen, RelayOpen {
+
+        StreamMetadata metadata();
+
+        Promise<?> promise();
 
         /** Fails the open with REFUSED and counts it. */
-        void refuse(MuxStats stats, String why) {
+        default void refuse(MuxStats stats, String why) {
             stats.streamRefused();
-            promise.tryFailure(new MuxStreamRefusedException(ResetCode.REFUSED, why));
+            promise().tryFailure(new MuxStreamRefusedException(ResetCode.REFUSED, why));
         }
+    }
+
+    /** An open of a {@link MuxStreamChannel} whose pipeline {@code handler} sets up. */
+    record ChannelOpen(StreamMetadata metadata, ChannelHandler handler, Promise<MuxStreamChannel> promise)
+            implements Open {
+    }
+
+    /** An open of a {@link RelayStream} whose events go to {@code listener}. */
+    record RelayOpen(StreamMetadata metadata, RelayStreamListener listener, Promise<RelayStream> promise)
+            implements Open {
     }
 
     private final ArrayDeque<Open> queue = new ArrayDeque<>();

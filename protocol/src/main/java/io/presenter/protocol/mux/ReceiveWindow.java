@@ -43,6 +43,19 @@ final class ReceiveWindow {
         return consumed >= initial / 2;
     }
 
+    /** The credit to grant for {@code consumed} bytes read from a window of {@code initial}: all of it once due, else 0. */
+    static int creditDue(int consumed, int initial) {
+        return isCreditDue(consumed, initial) ? consumed : 0;
+    }
+
+    /**
+     * What a peer may still send on a stream window of {@code initial}: less the bytes queued and
+     * those read but not yet granted back.
+     */
+    static int available(int initial, BufferQueue queued, int consumedNotGranted) {
+        return initial - BufferQueue.bytes(queued) - consumedNotGranted;
+    }
+
     int available() {
         return available;
     }

@@ -12,13 +12,10 @@ import io.presenter.protocol.codec.DataFrame;
  * has written its last byte (linkerd#730). Until then a message stays in the buffer, counting
  * against the stream's water marks, while the messages behind it may already be sent.
  */
-final class StreamSender {
+final class StreamSender extends SendCredit {
 
     /** The session and the stream id are the stream's: not copied here, 8 bytes a stream. */
     private final MuxStream stream;
-    private int window;
-    private long granted;
-    private boolean stalled;
     /** Inside {@code forEachFlushedMessage}: the outbound buffer must not change. */
     private boolean sending;
     private boolean wrote;
@@ -31,27 +28,8 @@ final class StreamSender {
     private ChannelFuture lastWrite;
 
     StreamSender(MuxStream stream, int initialWindow) {
+        super(initialWindow);
         this.stream = stream;
-        this.window = initialWindow;
-    }
-
-    /** Credit the peer granted after the initial window: bytes its reader has taken. */
-    long granted() {
-        return granted;
-    }
-
-    boolean hasCredit() {
-        return window > 0;
-    }
-
-    /** Adds the peer's credit; false if the window would pass 2^31-1 (a flow-control error). */
-    boolean grant(int increment) {
-        if (window > Integer.MAX_VALUE - increment) {
-            return false;
-        }
-        window += increment;
-        granted += increment;
-        return true;
     }
 
     /** Sends what credit and the parent's writability allow of the flushed messages. */
@@ -87,17 +65,10 @@ final class StreamSender {
             return true;
         }
         while (buf.isReadable()) {
-            boolean parentWritable = session.isParentWritable();
-            int chunk = parentWritable ? Math.min(buf.readableBytes(), session.sendableBytes(window)) : 0;
-            if (chunk <= 0) {
-                if (parentWritable && !stalled) {
-                    stalled = true;
-                    session.settings().stats().windowStalled();
-                }
+            int chunk = takeChunk(session, buf.readableBytes());
+            if (chunk == 0) {
                 return false;
             }
-            stalled = false;
-            window -= chunk;
             ChannelFuture written = session.writeData(new DataFrame(stream.streamId(), buf.readRetainedSlice(chunk)));
             wrote = true;
             if (buf.isReadable()) {

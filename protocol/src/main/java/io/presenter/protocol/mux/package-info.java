@@ -1,12 +1,16 @@
 /**
  * The mux protocol: many end clients' byte streams over one presenter-to-chat-server TCP
- * connection, each stream a Netty {@link io.netty.channel.Channel}.
+ * connection, each stream a Netty {@link io.netty.channel.Channel} (or, on the opening side, a
+ * lighter {@link io.presenter.protocol.mux.RelayStream}).
  *
  * <p>Accepting side (chat server): put {@link io.presenter.protocol.mux.MuxInitializer#accepting}
  * on each accepted connection with the handler for new streams; every stream the presenter opens
  * arrives as a {@link io.presenter.protocol.mux.MuxStreamChannel} with its own pipeline, carrying
  * plain {@code ByteBuf}s. Opening side (presenter): {@link io.presenter.protocol.mux.MuxInitializer#opening},
- * then {@link io.presenter.protocol.mux.MuxConnection#openStream}.
+ * then {@link io.presenter.protocol.mux.MuxConnection#openStream}, or
+ * {@link io.presenter.protocol.mux.MuxConnection#openRelayStream} for the same stream as a plain
+ * {@link io.presenter.protocol.mux.RelayStream} whose events go to one
+ * {@link io.presenter.protocol.mux.RelayStreamListener} (no pipeline: about 64 bytes a stream).
  *
  * <p>Flow control: each stream has a window per direction; the receiver grants credit as its
  * pipeline reads the bytes, so a slow reader makes its peer's stream unwritable without pausing

@@ -19,7 +19,7 @@ class PendingOpensTest {
     private final PendingOpens pending = new PendingOpens(2, stats);
 
     private static PendingOpens.Open newOpen(long shardKey) {
-        return new PendingOpens.Open(StreamMetadata.of(shardKey, 1, null, "presenter-1"),
+        return new PendingOpens.ChannelOpen(StreamMetadata.of(shardKey, 1, null, "presenter-1"),
                 new ChannelInboundHandlerAdapter(), ImmediateEventExecutor.INSTANCE.newPromise());
     }
 

@@ -10,6 +10,8 @@ import io.presenter.protocol.codec.DataFrame;
 import io.presenter.protocol.wire.Handover;
 import io.presenter.protocol.wire.Reset;
 import io.presenter.protocol.wire.ResetCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link RelayStream}: the opening side of a stream as one small object (about 64 bytes while
@@ -26,7 +28,7 @@ import io.presenter.protocol.wire.ResetCode;
  */
 final class MuxRelayStream extends SendCredit implements RelayStream, SessionStream, ChannelFutureListener {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MuxRelayStream.class);
+    private static final Logger log = LoggerFactory.getLogger(MuxRelayStream.class);
 
     private final MuxSession session;
     private final RelayStreamListener listener;

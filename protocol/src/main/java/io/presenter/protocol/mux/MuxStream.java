@@ -12,6 +12,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownEvent;
 import io.netty.channel.socket.ChannelOutputShutdownException;
+import io.presenter.protocol.wire.Handover;
 import io.presenter.protocol.wire.Reset;
 import io.presenter.protocol.wire.ResetCode;
 import java.net.SocketAddress;
@@ -234,7 +235,7 @@ final class MuxStream extends AbstractChannel implements MuxStreamChannel, Sessi
 
     /** The peer ended the stream with a handover: like a FIN, it waits behind the queued bytes. */
     @Override
-    public void handoverReceived(io.presenter.protocol.wire.Handover handover) {
+    public void handoverReceived(Handover handover) {
         if (ending.finReceived) {
             resetLocally(ResetCode.PROTOCOL_ERROR, "handover after half-close");
             return;

@@ -1,8 +1,11 @@
 package io.presenter.protocol.mux;
 
 import io.netty.util.concurrent.Promise;
+import io.presenter.protocol.wire.Handover;
 import io.presenter.protocol.wire.MuxFrame;
 import io.presenter.protocol.wire.Reset;
+import io.presenter.protocol.wire.ResetCode;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * How a stream ends, once it starts to (a FIN either way, a reset, a handover), apart from the
@@ -36,7 +39,7 @@ final class StreamEnding {
     }
 
     /** The peer ended its side with a handover: an end of input that carries where the session goes. */
-    void receiveHandover(io.presenter.protocol.wire.Handover handover) {
+    void receiveHandover(Handover handover) {
         handoverReceived = Frames.event(handover);
         finReceived = true;
     }
@@ -59,7 +62,7 @@ final class StreamEnding {
     /** The reset a close sends when {@link #resetOnClose()}: the one set, else CANCEL. */
     Reset closeReset(int streamId) {
         return closeReset != null ? closeReset
-                : Frames.reset(streamId, io.presenter.protocol.wire.ResetCode.CANCEL, "closed", null, -1);
+                : Frames.reset(streamId, ResetCode.CANCEL, "closed", null, -1);
     }
 
     /** Fails the promises still waiting when the stream closes before it sent its FIN or handover. */
@@ -67,10 +70,10 @@ final class StreamEnding {
         // Usually the FIN went out long ago: an exception (and its stack trace) for a promise that
         // is already done was one per stream, a measurable share of CPU per client.
         if (finPromise != null && !finPromise.isDone()) {
-            finPromise.tryFailure(new java.nio.channels.ClosedChannelException());
+            finPromise.tryFailure(new ClosedChannelException());
         }
         if (handoverPromise != null && !handoverPromise.isDone()) {
-            handoverPromise.tryFailure(new java.nio.channels.ClosedChannelException());
+            handoverPromise.tryFailure(new ClosedChannelException());
         }
     }
 }

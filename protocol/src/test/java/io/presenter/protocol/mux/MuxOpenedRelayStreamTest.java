@@ -97,50 +97,18 @@ class MuxOpenedRelayStreamTest extends AbstractOpenedStreamTest {
 
     private boolean throwOnRead;
 
-    /** The listener: what the stream tells, as {@link #events} text. */
-    private final class Recorder implements RelayStreamListener {
+    /** The listener: what the stream tells, as {@link #events} text; it throws on a read when asked to. */
+    private final class Recorder extends RecordingRelayListener {
+        Recorder() {
+            super(MuxOpenedRelayStreamTest.this.events);
+        }
+
         @Override
         public void streamRead(RelayStream from, ByteBuf data) {
-            events.add("read:" + MuxOpenedStreamChannelTest.text(data));
-            data.release();
+            super.streamRead(from, data);
             if (throwOnRead) {
                 throw new IllegalStateException("boom");
             }
-        }
-
-        @Override
-        public void streamReadComplete(RelayStream from) {
-            events.add("read-complete");
-        }
-
-        @Override
-        public void streamWritabilityChanged(RelayStream from) {
-            events.add("writable:" + from.isWritable());
-        }
-
-        @Override
-        public void streamHandedOver(RelayStream from, MuxHandoverEvent handover) {
-            events.add(handover);
-        }
-
-        @Override
-        public void streamReset(RelayStream from, MuxStreamResetEvent reset) {
-            events.add(reset);
-        }
-
-        @Override
-        public void streamInputEnded(RelayStream from) {
-            events.add("input-ended");
-        }
-
-        @Override
-        public void streamClosed(RelayStream from) {
-            events.add("closed");
-        }
-
-        @Override
-        public void streamGoAway(RelayStream from, MuxGoAwayEvent goAway) {
-            events.add(goAway);
         }
     }
 }

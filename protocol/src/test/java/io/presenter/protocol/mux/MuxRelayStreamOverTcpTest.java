@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,8 +19,7 @@ class MuxRelayStreamOverTcpTest {
     private static final int CHUNK = 8 * 1024;
 
     /** Writes the pattern while the stream is writable, reads what comes back a batch at a time. */
-    private static final class Relay implements RelayStreamListener {
-        final List<Object> events = new CopyOnWriteArrayList<>();
+    private static final class Relay extends RecordingRelayListener {
         volatile int received;
         volatile boolean mismatch;
         private int sent;
@@ -60,28 +57,8 @@ class MuxRelayStreamOverTcpTest {
 
         @Override
         public void streamWritabilityChanged(RelayStream stream) {
-            events.add("writable:" + stream.isWritable());
+            super.streamWritabilityChanged(stream);
             pump(stream);
-        }
-
-        @Override
-        public void streamHandedOver(RelayStream stream, MuxHandoverEvent handover) {
-            events.add(handover);
-        }
-
-        @Override
-        public void streamReset(RelayStream stream, MuxStreamResetEvent reset) {
-            events.add(reset);
-        }
-
-        @Override
-        public void streamInputEnded(RelayStream stream) {
-            events.add("input-ended");
-        }
-
-        @Override
-        public void streamClosed(RelayStream stream) {
-            events.add("closed");
         }
     }
 

@@ -71,21 +71,7 @@ java -jar "$CHAT_JAR" --id chat-1 --cert "$WORK/cert.pem" --key "$WORK/key.pem" 
 PIDS+=($!)
 if [[ "$EDGE" == haproxy ]]; then
   cat "$WORK/cert.pem" "$WORK/key.pem" > "$WORK/haproxy.pem"
-  cat > "$WORK/haproxy.cfg" <<CFG
-global
-    maxconn 9500
-    nbthread 2
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 1h
-    timeout server 1h
-frontend clients
-    bind 127.0.0.1:$CLIENT_PORT ssl crt $WORK/haproxy.pem
-    default_backend chat
-backend chat
-    server chat1 127.0.0.1:$PLAIN_PORT maxconn 9500
-CFG
+  loadtest/bench/haproxy-cfg.sh "$CLIENT_PORT" "$PLAIN_PORT" "ssl crt $WORK/haproxy.pem" > "$WORK/haproxy.cfg"
   for _ in $(seq 1 240); do  # the stub's door first: HAProxy does not wait for its backend
     (exec 3<>"/dev/tcp/127.0.0.1/$PLAIN_PORT") 2>/dev/null && break
     sleep 0.5

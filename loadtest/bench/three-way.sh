@@ -105,23 +105,7 @@ start_haproxy() {
     reencrypt) server_ssl="ssl verify none"; server_port=$CHAT_DIRECT ;;
     passthrough) bind_ssl=""; server_port=$CHAT_DIRECT ;;
   esac
-  cat > haproxy.cfg <<EOF
-global
-    maxconn 9500   # 2 fds per proxied connection: stays under the 20000 open-file limit
-    nbthread 2
-    tune.ssl.default-dh-param 2048
-    ssl-default-bind-options ssl-min-ver TLSv1.2
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 1h
-    timeout server 1h
-frontend clients
-    bind 127.0.0.1:$HAPROXY_PORT $bind_ssl
-    default_backend chat
-backend chat
-    server chat1 127.0.0.1:$server_port $server_ssl maxconn 9500
-EOF
+  "$REPO/loadtest/bench/haproxy-cfg.sh" "$HAPROXY_PORT" "$server_port" "$bind_ssl" "$server_ssl" > haproxy.cfg
   haproxy -f haproxy.cfg -db > haproxy.log 2>&1 &
   EDGE_PID=$!; PIDS+=($EDGE_PID); wait_port $HAPROXY_PORT
   TARGET=127.0.0.1:$HAPROXY_PORT; METRICS=""
